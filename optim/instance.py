@@ -1,0 +1,209 @@
+"""The in-memory instance: input tables as pandas DataFrames plus policy settings.
+
+An `Instance` holds inputs only (results live in `optim.results.Result`). Build
+one with `optim.load(path)` from YAML/CSV files, or with `Instance.from_frames`
+from DataFrames in a notebook; either way it is checked by the same validator.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .schema import CAPITAL_KINDS, DEBT_KINDS, TERMS
+
+
+@dataclass
+class Origin:
+    """Where a table came from, to name the place of a problem in messages."""
+
+    file: str
+    key: str
+    csv: bool = False
+
+    def row(self, pos: int) -> str:
+        """Location of the table's row number `pos` (0-based data row)."""
+        if self.csv:
+            return f"{self.file} row {pos + 2}"  # line 1 is the header
+        return f"{self.file}: {self.key}[{pos}]"
+
+
+@dataclass
+class Policy:
+    """Policy settings: see docs/instance-format.md, section `policy`."""
+
+    coverage_target: float = 0.0
+    coverage_scope: list[str] | None = None
+    own_funds_budget: float = 0.0
+    land_income_to_own_funds: float = 1.0
+    conversion_category: str | None = None
+    min_industrial_area: float | None = None
+    max_industrial_area: float | None = None
+    max_forgone_income: float | None = None
+    min_capital_share: float | None = None
+    max_debt_to_capital: float | None = None
+    locked_uses: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Eod:
+    """Ecology-oriented development balance settings."""
+
+    income_share: float
+    park_commercial_income: float = 0.0
+
+
+@dataclass
+class Objective:
+    """Weights of the objective terms and targets that turn terms into constraints.
+
+    `targets` maps a term to a `(min, max)` pair, either side None.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {"land_income": 1.0})
+    targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    def weight(self, term: str) -> float:
+        return float(self.weights.get(term, 0.0))
+
+
+def _empty(columns: list[str], index: str | None = "id") -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if index:
+        frame = frame.set_index(index)
+    return frame
+
+
+@dataclass
+class Instance:
+    """A land-and-capital allocation instance.
+
+    Tables (pandas DataFrames) are indexed by `id`, except `options`, which has
+    columns `parcel`, `use`, `land_income`, `output`, `conversion_cost` and one
+    column per resource id. Option figures are whole-parcel figures when
+    `option_basis == "total"`, per mu when `"per_area"`; `option_totals()`
+    always returns whole-parcel figures.
+    """
+
+    name: str
+    uses: pd.DataFrame
+    categories: pd.DataFrame
+    parcels: pd.DataFrame
+    options: pd.DataFrame
+    resources: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "cap", "unit", "description"])
+    )
+    projects: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            ["id", "category", "cost", "mandatory", "industrial_area", "output"]
+        )
+    )
+    sources: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            ["id", "kind", "cap", "min_ticket", "fixed_cost", "rate", "categories",
+             "external", "capital", "debt"]
+        )
+    )
+    policy: Policy = field(default_factory=Policy)
+    eod: Eod | None = None
+    objective: Objective = field(default_factory=Objective)
+    solver: dict[str, Any] = field(default_factory=dict)
+    option_basis: str = "total"
+    description: str = ""
+    units: dict[str, str] = field(default_factory=lambda: {"money": "yuan", "area": "mu"})
+    assumptions: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "text", "value", "unit", "source"])
+    )
+    path: Path | None = None
+    origins: dict[str, Origin] = field(default_factory=dict, repr=False)
+
+    # ---- constructors -------------------------------------------------
+    @classmethod
+    def from_frames(cls, name: str, **tables: Any) -> "Instance":
+        """Build and validate an instance from DataFrames (or lists of dicts).
+
+        Keyword arguments are the tables of the format (`uses`, `categories`,
+        `parcels`, `options`, `resources`, `projects`, `sources`), and
+        `policy`, `eod`, `objective`, `solver` as mappings in the file format.
+        Raises `optim.InstanceError` listing every problem found.
+        """
+        from .io import instance_from_document
+
+        doc: dict[str, Any] = {"name": name}
+        for key, value in tables.items():
+            if isinstance(value, pd.DataFrame):
+                frame = value.reset_index() if value.index.name else value
+                value = [
+                    {k: (None if _is_missing(v) else v) for k, v in row.items()}
+                    for row in frame.to_dict("records")
+                ]
+            doc[key] = value
+        return instance_from_document(doc, Path("<frames>"))
+
+    def copy(self) -> "Instance":
+        """A deep copy, to change without touching the original."""
+        return copy.deepcopy(self)
+
+    # ---- derived data --------------------------------------------------
+    @property
+    def resource_ids(self) -> list[str]:
+        return list(self.resources.index)
+
+    def option_totals(self) -> pd.DataFrame:
+        """Options with whole-parcel figures (per-mu figures times parcel area)."""
+        opts = self.options.copy()
+        if self.option_basis == "per_area":
+            area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
+            for col in ["land_income", "output", "conversion_cost", *self.resource_ids]:
+                opts[col] = opts[col].to_numpy(dtype=float) * area
+        return opts
+
+    def conversion_category(self) -> str | None:
+        """The category that pays for conversion costs (policy, else `park`)."""
+        if self.policy.conversion_category:
+            return self.policy.conversion_category
+        return "park" if "park" in self.categories.index else None
+
+    def coverage_scope(self) -> list[str]:
+        if self.policy.coverage_scope is None:
+            return list(self.categories.index)
+        return list(self.policy.coverage_scope)
+
+    def source_flags(self) -> pd.DataFrame:
+        """Sources with `external`, `capital`, `debt` resolved from their kind."""
+        s = self.sources.copy()
+        kinds = s["kind"]
+        defaults = {
+            "external": kinds != "own_funds",
+            "capital": kinds.isin(CAPITAL_KINDS),
+            "debt": kinds.isin(DEBT_KINDS),
+        }
+        for col, default in defaults.items():
+            s[col] = [bool(d) if v is None or _is_missing(v) else bool(v)
+                      for v, d in zip(s[col], default)]
+        return s
+
+    def eligible_pairs(self) -> pd.DataFrame:
+        """(source, category) pairs a source may pay for (earmarking)."""
+        rows = []
+        cats = list(self.categories.index)
+        for sid, allowed in self.sources["categories"].items():
+            for c in cats if allowed is None or _is_missing(allowed) else allowed:
+                rows.append((sid, c))
+        return pd.DataFrame(rows, columns=["source", "category"])
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return value is pd.NA or value is pd.NaT
+
+
+__all__ = ["Instance", "Policy", "Eod", "Objective", "Origin", "TERMS"]

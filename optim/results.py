@@ -1,0 +1,277 @@
+"""Results: the solved plan as pandas DataFrames, plus status and KPIs.
+
+`extract` turns a HiGHS column vector into tables by array arithmetic on the
+model's index sets; `Result` carries them, and writes CSV/JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import ModelData
+from .solve import Compiled, Solution
+
+KPI_UNITS = {
+    "land_income": "yuan",
+    "forgone_land_income": "yuan",
+    "industrial_output": "yuan/year",
+    "total_investment": "yuan",
+    "covered_investment": "yuan",
+    "external_financing": "yuan",
+    "coverage": "ratio",
+    "financing_cost": "yuan",
+    "own_funds_used": "yuan",
+    "own_funds_available": "yuan",
+    "industrial_area": "mu",
+    "rezoned_area": "mu",
+}
+
+
+@dataclass
+class Result:
+    """A solve's outcome. Tables are empty when there is no plan.
+
+    status: ``optimal`` (proven within the gap), ``feasible`` (a plan, stopped by a
+    limit: not proven optimal), ``infeasible``, ``unbounded``, ``no_solution`` (a
+    limit hit before any plan) or ``error``.
+    """
+
+    status: str
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    instance: str = ""
+    parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    draws: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "category", "amount"]))
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    categories: pd.DataFrame = field(default_factory=pd.DataFrame)
+    projects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kpis: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["value", "unit"]))
+    objective_terms: pd.DataFrame = field(default_factory=pd.DataFrame)
+    nodes: int = 0
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+    def kpi(self, name: str) -> float:
+        return float(self.kpis.loc[name, "value"])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"parcels": self.parcels, "draws": self.draws, "sources": self.sources,
+                "categories": self.categories, "projects": self.projects,
+                "resources": self.resources, "kpis": self.kpis,
+                "objective_terms": self.objective_terms}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: status, objective, gap, KPIs, draws, parcels."""
+        out: dict[str, Any] = {
+            "instance": self.instance,
+            "status": self.status,
+            "termination": self.termination,
+            "objective": _num(self.objective),
+            "bound": _num(self.bound),
+            "gap": _num(self.gap),
+            "solve_seconds": round(self.solve_seconds, 6),
+            "kpis": {k: _num(v) for k, v in self.kpis["value"].items()},
+            "objective_terms": {t: _num(r["value"]) for t, r in self.objective_terms.iterrows()}
+            if len(self.objective_terms) else {},
+            "draws": [{"source": r.source, "category": r.category, "amount": _num(r.amount)}
+                      for r in self.draws.itertuples()],
+            "parcels": [{"parcel": p, "use": r.use, "rezoned": bool(r.rezoned)}
+                        for p, r in self.parcels.iterrows()] if len(self.parcels) else [],
+        }
+        return out
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write every table as CSV and `summary.json` into `out_dir`."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, table in self.tables().items():
+            table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
+        (out / "summary.json").write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        return out
+
+    def summary(self) -> str:
+        """A short human-readable report."""
+        lines = [f"instance     {self.instance}",
+                 f"status       {self.status} ({self.termination})"]
+        if not self.has_plan:
+            return "\n".join(lines + ["no plan"])
+        lines.append(f"objective    {self.objective:,.2f}   bound {self.bound if self.bound is None else format(self.bound, ',.2f')}"
+                     f"   gap {self.gap:.4%}" if self.gap is not None else f"objective    {self.objective:,.2f}")
+        if self.status != "optimal":
+            lines.append("NOTE: stopped by a limit; this plan is not proven optimal")
+        lines.append(f"solve time   {self.solve_seconds:.3f} s")
+        lines.append("")
+        lines.append("KPIs")
+        for name, row in self.kpis.iterrows():
+            value = row["value"]
+            text = f"{value:.4f}" if row["unit"] == "ratio" else f"{value:,.2f}"
+            lines.append(f"  {name:<22} {text:>22} {row['unit']}")
+        if len(self.draws):
+            lines.append("")
+            lines.append("draws")
+            for r in self.draws.itertuples():
+                lines.append(f"  {r.source:<20} {r.category:<20} {r.amount:>20,.2f}")
+        rez = self.parcels[self.parcels["rezoned"]] if len(self.parcels) else self.parcels
+        lines.append("")
+        lines.append(f"rezoned parcels: {len(rez)} of {len(self.parcels)}")
+        for p, r in rez.head(20).iterrows():
+            lines.append(f"  {p:<12} {r['current_use']} -> {r['use']}  {r['area']:,.1f} mu")
+        if len(rez) > 20:
+            lines.append(f"  ... and {len(rez) - 20} more")
+        return "\n".join(lines)
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def var_values(compiled: Compiled, solution: Solution, variables) -> np.ndarray:
+    """Values of `variables` (Pyomo VarData) in the solution; a variable that the
+    compiler dropped (it appears nowhere) takes its lower bound, or 0."""
+    out = np.empty(len(variables))
+    col_of = compiled.col_of
+    vals = solution.values
+    for k, v in enumerate(variables):
+        col = col_of.get(id(v))
+        if col is not None:
+            out[k] = vals[col]
+        else:
+            out[k] = max(v.lb or 0.0, 0.0)
+    return out
+
+
+def extract(model, data: ModelData, compiled: Compiled, solution: Solution) -> Result:
+    """Turn a solution into the `Result` tables (empty tables if there is no plan)."""
+    res = Result(status=solution.status, termination=solution.termination,
+                 objective=solution.objective, bound=solution.bound, gap=solution.gap,
+                 solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes)
+    if solution.values is None:
+        return res
+    inst = data.inst
+    opts = data.options
+    n_opt = len(opts)
+    use = np.round(var_values(compiled, solution, [model.v_use[o] for o in range(n_opt)]))
+    chosen = np.flatnonzero(use > 0.5)
+    build = np.round(var_values(compiled, solution, [model.v_build[p] for p in data.projects.index]))
+    draw = var_values(compiled, solution, [model.v_draw[q] for q in range(len(data.pairs))])
+    draw = np.where(np.abs(draw) < 1e-6, 0.0, draw)
+    opened = np.round(var_values(compiled, solution, [model.v_open[s] for s in data.switched]))
+    own = var_values(compiled, solution, [model.v_own[c] for c in data.categories])
+    own = np.where(np.abs(own) < 1e-6, 0.0, own)
+
+    # parcels
+    ch = opts.iloc[chosen]
+    parcels = pd.DataFrame({
+        "parcel": ch["parcel"].to_numpy(),
+        "use": ch["use"].to_numpy(),
+        "current_use": inst.parcels["current_use"].reindex(ch["parcel"]).to_numpy(),
+        "rezoned": data.rezoning[chosen],
+        "area": data.area[chosen],
+        "industrial": data.industrial[chosen],
+        "land_income": ch["land_income"].to_numpy(),
+        "forgone_income": data.forgone[chosen],
+        "output": ch["output"].to_numpy(),
+        "conversion_cost": ch["conversion_cost"].to_numpy(),
+    })
+    for rid in inst.resource_ids:
+        parcels[rid] = ch[rid].to_numpy()
+    parcels = parcels.set_index("parcel").reindex(data.parcels)
+    parcels.index.name = "parcel"
+    res.parcels = parcels
+
+    # draws, sources
+    pairs = data.pairs.assign(amount=draw)
+    res.draws = pairs[pairs["amount"] > 0].reset_index(drop=True)
+    src = data.sources
+    drawn = pairs.groupby("source")["amount"].sum().reindex(src.index, fill_value=0.0)
+    open_map = dict(zip(data.switched, opened))
+    is_open = np.array([bool(open_map.get(s, drawn[s] > 0)) for s in src.index])
+    fixed = np.where(is_open & np.array([s in open_map for s in src.index]), src["fixed_cost"].astype(float), 0.0)
+    res.sources = pd.DataFrame({
+        "kind": src["kind"], "external": src["external"], "cap": src["cap"].astype(float),
+        "min_ticket": src["min_ticket"].astype(float), "drawn": drawn.to_numpy(),
+        "used": is_open, "fixed_cost": fixed,
+        "interest": drawn.to_numpy() * src["rate"].astype(float).to_numpy(),
+    }, index=pd.Index(src.index, name="source"))
+
+    # projects
+    proj = data.projects
+    res.projects = pd.DataFrame({
+        "category": proj["category"], "cost": proj["cost"].astype(float),
+        "mandatory": proj["mandatory"].astype(bool), "built": build.astype(bool),
+        "industrial_area": proj["industrial_area"].astype(float),
+        "output": proj["output"].astype(float),
+    }, index=pd.Index(proj.index, name="project"))
+
+    # categories
+    need = res.projects[res.projects["built"]].groupby("category")["cost"].sum()
+    need = need.reindex(data.categories, fill_value=0.0)
+    conv_total = float(ch["conversion_cost"].sum())
+    if data.conversion_category is not None:
+        need[data.conversion_category] += conv_total
+    ext = pairs.merge(src[["external"]], left_on="source", right_index=True)
+    by_cat_ext = ext[ext["external"]].groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
+    by_cat_all = pairs.groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
+    res.categories = pd.DataFrame({
+        "need": need.to_numpy(), "external": by_cat_ext.to_numpy(),
+        "other_sources": (by_cat_all - by_cat_ext).to_numpy(), "own_funds": own,
+        "in_scope": [c in data.scope for c in data.categories],
+        "ecology": [c in data.ecology for c in data.categories],
+    }, index=pd.Index(data.categories, name="category"))
+
+    # resources
+    res.resources = pd.DataFrame({
+        "used": [float(ch[r].sum()) for r in inst.resource_ids],
+        "cap": inst.resources["cap"].astype(float).to_numpy() if len(inst.resources) else [],
+    }, index=pd.Index(inst.resource_ids, name="resource"))
+
+    # KPIs
+    land_income = float(ch["land_income"].sum())
+    total = float(need.sum())
+    covered = float(need[data.scope].sum())
+    external = float(by_cat_ext[data.scope].sum())
+    output = float(ch["output"].sum()) + float((res.projects["output"] * res.projects["built"]).sum())
+    fin_cost = float(res.sources["fixed_cost"].sum() + res.sources["interest"].sum())
+    pol = inst.policy
+    kpis = {
+        "land_income": land_income,
+        "forgone_land_income": float(data.forgone[chosen].sum()),
+        "industrial_output": output,
+        "total_investment": total,
+        "covered_investment": covered,
+        "external_financing": external,
+        "coverage": external / covered if covered > 0 else float("nan"),
+        "financing_cost": fin_cost,
+        "own_funds_used": float(own.sum()),
+        "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * land_income,
+        "industrial_area": float(data.area[chosen][data.industrial[chosen]].sum()),
+        "rezoned_area": float(data.area[chosen][data.rezoning[chosen]].sum()),
+    }
+    res.kpis = pd.DataFrame({"value": kpis, "unit": KPI_UNITS})
+    res.kpis.index.name = "kpi"
+    term_values = {"land_income": land_income, "industrial_output": output,
+                   "coverage": external, "financing_cost": fin_cost}
+    sense = {"land_income": 1, "industrial_output": 1, "coverage": 1, "financing_cost": -1}
+    res.objective_terms = pd.DataFrame({
+        "weight": [inst.objective.weight(t) for t in term_values],
+        "sense": ["max" if sense[t] > 0 else "min" for t in term_values],
+        "value": list(term_values.values()),
+        "contribution": [sense[t] * inst.objective.weight(t) * v for t, v in term_values.items()],
+    }, index=pd.Index(list(term_values), name="term"))
+    return res
