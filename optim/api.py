@@ -50,6 +50,15 @@ class Model:
         return extract(self.pyomo, self.data, self.compiled, solution)
 
 
+    def resolver(self, options: SolveOptions | None = None, **kwargs: Any):
+        """A live HiGHS copy of this model for fast re-solves (`optim.persistent.Resolver`)."""
+        from .persistent import Resolver
+
+        if options is None:
+            options = SolveOptions.merged(self.instance.solver, **kwargs)
+        return Resolver(self, options)
+
+
 def build(instance: Instance) -> Model:
     """Build the model of `instance` (no solve)."""
     return Model(instance)

@@ -119,6 +119,8 @@ class Instance:
     assumptions: pd.DataFrame = field(
         default_factory=lambda: _empty(["id", "text", "value", "unit", "source"])
     )
+    scenarios: dict[str, Any] = field(default_factory=dict)
+    applied_scenarios: list[str] = field(default_factory=list)
     path: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict, repr=False)
 

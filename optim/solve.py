@@ -7,6 +7,8 @@ call, which is much faster than a per-constraint interface for large models.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,10 +125,34 @@ _TERMINATION = {
 }
 
 
+_banner_done = False
+
+
+def new_highs() -> highspy.Highs:
+    """A fresh `highspy.Highs`, keeping HiGHS's one-time banner off stdout."""
+    global _banner_done
+    if _banner_done:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_done = True
+    return h
+
+
 def make_highs(compiled: Compiled, options: SolveOptions) -> highspy.Highs:
     """A HiGHS object holding the compiled model, with `options` applied."""
-    h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", bool(options.verbose))
+    if options.verbose:  # the log goes to stderr so that stdout stays clean
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", "/dev/stderr")
     apply_options(h, options)
     status = h.passModel(compiled.lp)
     if status == highspy.HighsStatus.kError:
