@@ -71,21 +71,17 @@ def prepare(inst: Instance) -> ModelData:
     area = inst.parcels["area"].astype(float).reindex(opts["parcel"]).to_numpy()
 
     # forgone income: income of the current-use option minus this option's
-    key = opts["parcel"].astype(str) + "\x00" + opts["use"].astype(str)
-    income = pd.Series(opts["land_income"].to_numpy(), index=key)
-    cur_key = opts["parcel"].astype(str) + "\x00" + pd.Series(current, dtype=str)
-    base = income.reindex(cur_key).to_numpy()
-    base = np.where(np.isnan(base), 0.0, base)
-    forgone = np.where(rezoning, np.maximum(0.0, base - opts["land_income"].to_numpy()), 0.0)
+    key = pd.MultiIndex.from_arrays([opts["parcel"], opts["use"]])
+    position = pd.Series(np.arange(len(opts)), index=key)
+    base_pos = position.reindex(pd.MultiIndex.from_arrays([opts["parcel"], current])).to_numpy()
+    income = opts["land_income"].to_numpy()
+    base = np.where(np.isnan(base_pos), 0.0, income[np.nan_to_num(base_pos).astype(int)])
+    forgone = np.where(rezoning, np.maximum(0.0, base - income), 0.0)
 
     sources = inst.source_flags()
     pairs = inst.eligible_pairs()
     switched = [s for s, r in sources.iterrows() if r["min_ticket"] > 0 or r["fixed_cost"] > 0]
-    locked_pos = []
-    if inst.policy.locked_uses:
-        lookup = pd.Series(np.arange(len(opts)), index=key)
-        for parcel, use in inst.policy.locked_uses.items():
-            locked_pos.append(int(lookup[f"{parcel}\x00{use}"]))
+    locked_pos = [int(position[(parcel, use)]) for parcel, use in inst.policy.locked_uses.items()]
     cats = inst.categories
     return ModelData(
         inst=inst,
