@@ -201,8 +201,9 @@ def extract(model, data: ModelData, compiled: Compiled, solution: Solution) -> R
     src = data.sources
     drawn = pairs.groupby("source")["amount"].sum().reindex(src.index, fill_value=0.0)
     open_map = dict(zip(data.switched, opened))
-    is_open = np.array([bool(open_map.get(s, drawn[s] > 0)) for s in src.index])
-    fixed = np.where(is_open & np.array([s in open_map for s in src.index]), src["fixed_cost"].astype(float), 0.0)
+    is_open = np.array([bool(open_map.get(s, drawn[s] > 0)) for s in src.index], dtype=bool)
+    switched = np.array([s in open_map for s in src.index], dtype=bool)
+    fixed = np.where(is_open & switched, src["fixed_cost"].astype(float), 0.0)
     res.sources = pd.DataFrame({
         "kind": src["kind"], "external": src["external"], "cap": src["cap"].astype(float),
         "min_ticket": src["min_ticket"].astype(float), "drawn": drawn.to_numpy(),
@@ -226,7 +227,7 @@ def extract(model, data: ModelData, compiled: Compiled, solution: Solution) -> R
     if data.conversion_category is not None:
         need[data.conversion_category] += conv_total
     ext = pairs.merge(src[["external"]], left_on="source", right_index=True)
-    by_cat_ext = ext[ext["external"]].groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
+    by_cat_ext = ext[ext["external"].astype(bool)].groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
     by_cat_all = pairs.groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
     res.categories = pd.DataFrame({
         "need": need.to_numpy(), "external": by_cat_ext.to_numpy(),
