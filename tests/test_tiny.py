@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 import optim
+from optim.check import assert_plan_ok
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny" / "instance.yaml"
 M = 1e6
@@ -37,12 +38,20 @@ def tiny():
     return optim.load(TINY)
 
 
+def solve(inst):
+    """Solve and check the plan with the independent checker."""
+    res = solve(inst)
+    if res.has_plan:
+        assert_plan_ok(inst, res)
+    return res
+
+
 def _uses(result):
     return result.parcels["use"].to_dict()
 
 
 def test_tiny_optimum_worked_by_hand(tiny):
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert res.status == "optimal"
     assert res.objective == pytest.approx(107.18 * M)
     assert _uses(res) == {"P1": "commercial", "P2": "industrial", "P3": "industrial"}
@@ -63,7 +72,7 @@ def test_eod_balance_decides_even_when_output_is_worth_less(tiny):
     # With output weight 1, plan A would score 40 + 30 - 2.7 = 67.3 M against
     # plan B's 30 + 40 - 2.82 = 67.18 M, but plan A breaks the EOD balance.
     tiny.objective.weights["industrial_output"] = 1.0
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert res.objective == pytest.approx(67.18 * M)
     assert _uses(res)["P1"] == "commercial"
 
@@ -72,7 +81,7 @@ def test_without_eod_pressure_the_plan_switches(tiny):
     # Special funds now cover all 20 M of ecology: plan A (67.3 M) wins.
     tiny.objective.weights["industrial_output"] = 1.0
     tiny.sources.at["special", "cap"] = 20 * M
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert res.objective == pytest.approx(67.3 * M)
     assert _uses(res) == {"P1": "industrial", "P2": "residential", "P3": "industrial"}
     assert res.kpi("coverage") == pytest.approx(0.8)
@@ -82,7 +91,7 @@ def test_without_eod_pressure_the_plan_switches(tiny):
 def test_no_eod_income_makes_it_infeasible(tiny):
     # Ecology needs 5 M of own funds in every plan; with no income share it cannot.
     tiny.eod.income_share = 0.0
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert res.status == "infeasible"
     assert not res.has_plan
     assert res.parcels.empty
@@ -93,7 +102,7 @@ def test_locked_use_is_respected(tiny):
     # unless the special fund covers ecology: then plan A at 2 x 30 + 40 - 2.7.
     tiny.policy.locked_uses = {"P1": "industrial"}
     tiny.sources.at["special", "cap"] = 20 * M
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert _uses(res)["P1"] == "industrial"
     assert res.objective == pytest.approx((40 + 2 * 30 - 2.7) * M)
 
@@ -102,7 +111,7 @@ def test_weighted_coverage_draws_more_external_money(tiny):
     # Coverage weight 0.1 per yuan: drawing the cdb to its 40 M cap costs 5 % interest
     # and earns 10 %, so the park's external financing rises to 50 M (policy 10 + cdb 40).
     tiny.objective.weights["coverage"] = 0.1
-    res = optim.solve(tiny)
+    res = solve(tiny)
     assert res.kpi("external_financing") == pytest.approx(50 * M)
     assert res.objective == pytest.approx((30 + 80 - (1 + 0.05 * 40) + 0.1 * 50) * M)
 
