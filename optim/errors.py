@@ -17,9 +17,16 @@ class Problem:
 
 
 class InstanceError(ValueError):
-    """The instance is not valid; `problems` lists every problem found."""
+    """The instance is not valid; `problems` lists every problem found.
+
+    The exception's text lists the first `SHOWN` problems; `problems` has them all.
+    """
+
+    SHOWN = 50
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the instance:\n{lines}")
+        lines = [f"  {p}" for p in self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"  ... and {len(self.problems) - self.SHOWN} more")
+        super().__init__(f"{len(self.problems)} problem(s) in the instance:\n" + "\n".join(lines))

@@ -4,15 +4,23 @@ Stages: read the YAML document, read each table (inline rows or a CSV file),
 coerce every value against the schema (`optim.schema`), then run the named
 cross-checks of `optim.validate`. Every problem is collected; `InstanceError`
 is raised once with all of them.
+
+Inline YAML rows are coerced row by row. CSV tables (which may hold a million
+rows) are coerced column by column with numpy/pandas: masks find the cells
+that are missing or fail a type or range test, and only those cells go through
+the row-by-row coercion, so both paths report the same messages.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -34,6 +42,7 @@ TABLE_ORDER = ("assumptions", "uses", "categories", "resources", "parcels",
                "options", "projects", "sources")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
+_BOOL_WORDS = {**{w: True for w in _TRUE}, **{w: False for w in _FALSE}}
 
 
 def load(path: str | Path) -> Instance:
@@ -42,42 +51,263 @@ def load(path: str | Path) -> Instance:
     Raises `optim.InstanceError` listing every problem found.
     """
     path = Path(path)
-    doc = read_document(path)
-    return instance_from_document(doc, path)
+    doc, problems = read_document(path, with_problems=True)
+    return instance_from_document(doc, path, problems)
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    """The YAML document at `path` as a mapping (safe loader only)."""
-    if not path.is_file():
-        raise InstanceError([Problem(str(path), "file not found")])
+# ---- the YAML document ---------------------------------------------------------
+class _Loader(yaml.SafeLoader):
+    """Safe YAML loader that notes duplicate keys instead of silently keeping the last."""
+
+    def __init__(self, stream: Any):
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, Any]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                self.duplicates.append((key_node.start_mark.line + 1, key))
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_document(path: Path, with_problems: bool = False):
+    """The YAML document at `path` as a mapping (safe loader only).
+
+    Problems that stop the reading raise `InstanceError`; duplicate keys do
+    not, they are returned with the document when `with_problems` is true
+    (and raised otherwise).
+    """
+    where = str(path)
     try:
-        with path.open(encoding="utf-8-sig") as fh:
-            doc = yaml.safe_load(fh)
+        if path.is_dir():
+            raise InstanceError([Problem(where, "is a directory, not an instance file")])
+        if not path.is_file():
+            raise InstanceError([Problem(where, "file not found")])
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InstanceError([Problem(where, f"cannot read the file: {exc.strerror or exc}")]) from None
+    except UnicodeDecodeError as exc:
+        raise InstanceError([Problem(where, f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
+    loader = None
+    try:
+        loader = _Loader(text)
+        doc = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"{where} line {mark.line + 1}" if mark else where
+        what = exc.problem or exc.context or "syntax error"
+        raise InstanceError([Problem(at, f"not valid YAML: {what}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        raise InstanceError([Problem(f"{where} line {line}",
+                                     f"not valid YAML: character #x{exc.character:04x} is not allowed")]) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path} line {mark.line + 1}" if mark else str(path)
-        raise InstanceError([Problem(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")])
-    except UnicodeDecodeError:
-        raise InstanceError([Problem(str(path), "not UTF-8 text")])
+        raise InstanceError([Problem(where, f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise InstanceError([Problem(where, "not valid YAML: nested too deeply")]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if doc is None:
+        raise InstanceError([Problem(where, "the file is empty: an instance is a mapping of keys "
+                                            "(name, uses, categories, parcels, options, ...)")])
     if not isinstance(doc, dict):
-        raise InstanceError([Problem(str(path), "the document must be a mapping of keys")])
+        raise InstanceError([Problem(where, f"the document must be a mapping of keys, not {_type_name(doc)}")])
+    problems = [Problem(f"{path.name} line {line}", f"duplicate key {key!r}")
+                for line, key in loader.duplicates]
+    if with_problems:
+        return doc, problems
+    if problems:
+        raise InstanceError(problems)
     return doc
 
 
-def instance_from_document(doc: dict[str, Any], path: Path) -> Instance:
-    """Coerce and validate a YAML-like document into an `Instance`."""
+def instance_from_document(doc: dict[str, Any], path: Path,
+                           problems: list[Problem] | None = None) -> Instance:
+    """Coerce and validate a YAML-like document into an `Instance`.
+
+    `problems` already found (e.g. duplicate YAML keys) are reported with the rest.
+    """
     from .validate import run_checks
 
     reader = _Reader(path)
     inst = reader.read(doc)
-    problems = reader.problems
-    if not problems:
-        problems = run_checks(inst)
+    problems = [*(problems or []), *reader.problems, *run_checks(inst)]
     if problems:
         raise InstanceError(problems)
     return inst
 
 
+# ---- CSV files ---------------------------------------------------------------------
+@dataclass
+class CsvOrigin(Origin):
+    """Origin of a CSV table; `rows` holds the row number of each data row
+    (row 1 is the header) when blank rows were skipped."""
+
+    rows: np.ndarray | None = None
+
+    def row(self, pos: int) -> str:
+        if self.rows is None:
+            return super().row(pos)
+        return f"{self.file} row {int(self.rows[pos])}"
+
+
+@dataclass
+class _CsvTable:
+    header: list[str]
+    columns: dict[str, np.ndarray]  # column -> cells: stripped text ("" = empty), or floats (NaN = empty)
+    rows: np.ndarray  # row number of each data row
+    broken: np.ndarray  # bool per data row: wrong number of cells
+    broken_rows: list[tuple[int, Problem]]  # (position, problem) of each such row
+
+
+def read_csv_table(csv_path: Path, name: str,
+                   numeric: frozenset[str] = frozenset()) -> tuple[_CsvTable | None, list[Problem]]:
+    """Read a CSV file into columns of cells; blank rows are skipped.
+
+    Columns named in `numeric` may come back already parsed as floats (when
+    every cell of the file parses cleanly); other columns are stripped text.
+    Returns the table (None if it cannot be read) and the problems of the
+    file as a whole: unreadable file, no header, duplicate columns. Rows with
+    a wrong number of cells are listed in the table (`broken_rows`).
+    """
+    try:
+        data = csv_path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(name, f"not UTF-8 text (bad byte at offset {exc.start})")]
+    if "\x00" in text:
+        return None, [Problem(name, "not a CSV text file (it contains NUL bytes)")]
+    if not text.strip():
+        return None, [Problem(name, "empty CSV file: a header row is required")]
+    try:
+        header, cells, counts = _split_csv(data, text, numeric)
+    except (csv.Error, ValueError) as exc:
+        return None, [Problem(name, f"not valid CSV: {exc}")]
+
+    header = [h.strip() for h in header]
+    if not any(header):
+        return None, [Problem(f"{name} row 1", "the first row must be the header (column names), it is empty")]
+    problems = []
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            problems.append(Problem(name, f"duplicate column {h!r}"))
+        seen.add(h)
+
+    # white space can only surround a cell if the file has some besides its line ends
+    if not text.isascii() or b'"' in data or any(c in data for c in b" \t\x0b\x0c\x1c\x1d\x1e\x1f"):
+        cells = [col if col.dtype == np.float64 else _strip(col) for col in cells]
+    n = len(counts)
+    blank = np.ones(n, dtype=bool)
+    for col in cells:
+        blank &= np.isnan(col) if col.dtype == np.float64 else col == ""
+    rows = np.arange(2, n + 2)
+    if blank.any():
+        keep = ~blank
+        rows, counts = rows[keep], counts[keep]
+        cells = [col[keep] for col in cells]
+    broken = counts != len(header)
+    broken_rows = [(int(pos), Problem(f"{name} row {rows[pos]}",
+                                      f"has {counts[pos]} cells, the header has {len(header)}"))
+                   for pos in np.flatnonzero(broken)]
+    columns: dict[str, np.ndarray] = {}
+    for h, col in zip(header, cells):
+        columns.setdefault(h, col)
+    return _CsvTable(header, columns, rows, broken, broken_rows), problems
+
+
+def _split_csv(data: bytes, text: str,
+               numeric: frozenset[str]) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+    """The header cells, the cells of the data rows a column at a time (padded
+    with "" or NaN), and the number of cells of each data row."""
+    if b'"' not in data and (b"\r" not in data or data.count(b"\r") == data.count(b"\r\n")):
+        # one record per line: pandas' C parser, cells counted with numpy
+        eol = text.find("\n")
+        header = (text if eol < 0 else text[:eol]).removesuffix("\r").split(",")
+        n_rows = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1
+        if n_rows == 0:
+            return header, [np.empty(0, dtype=object) for _ in header], np.empty(0, dtype=np.int64)
+        typed = [k for k, h in enumerate(header) if h.strip() in numeric]
+        counts = None
+        if data.count(b",") != (len(header) - 1) * (n_rows + 1):
+            counts = _count_cells(data)[1:]
+        try:
+            frame = _read_frame(data, header, counts, typed)
+        except pd.errors.ParserError:
+            if counts is not None:
+                raise
+            counts = _count_cells(data)[1:]  # some row has more cells than the header
+            frame = _read_frame(data, header, counts, typed)
+        if counts is None:  # no row has more cells, and the total leaves none with fewer
+            counts = np.full(n_rows, len(header))
+        if len(frame) == n_rows:
+            return header, [frame[c].to_numpy() for c in frame.columns], counts
+    # quoted cells (or unusual line ends): the csv module, a record at a time
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header, records = (records[0], records[1:]) if records else ([], [])
+    counts = np.fromiter((len(r) for r in records), dtype=np.int64, count=len(records))
+    width = max(len(header), int(counts.max()) if len(counts) else 0)
+    cells = [np.array([r[k] if k < len(r) else "" for r in records], dtype=object) for k in range(width)]
+    return header, cells, counts
+
+
+def _read_frame(data: bytes, header: list[str], counts: np.ndarray | None,
+                typed: list[int]) -> pd.DataFrame:
+    """The data rows of a quote-free CSV file as a DataFrame (columns 0, 1, ...).
+
+    Columns in `typed` are parsed as floats by the C parser when all their
+    cells are empty or finite numbers; otherwise every column is text.
+    """
+    width = max(len(header), int(counts.max())) if counts is not None else len(header)
+    common = dict(header=None, skiprows=1, names=range(width), skip_blank_lines=False,
+                  encoding="utf-8-sig", quoting=csv.QUOTE_NONE, engine="c")
+    if typed:
+        dtype = {k: (np.float64 if k in typed else object) for k in range(width)}
+        try:
+            frame = pd.read_csv(io.BytesIO(data), dtype=dtype, na_filter=True, keep_default_na=False,
+                                na_values={k: [""] for k in typed}, **common)
+        except pd.errors.ParserError:
+            raise
+        except (ValueError, OverflowError):
+            frame = None  # a cell that is not a plain number: read as text, reported later
+        if frame is not None and not any(np.isinf(frame[k].to_numpy()).any() for k in typed):
+            return frame
+    return pd.read_csv(io.BytesIO(data), dtype=object, na_filter=False, **common)
+
+
+def _count_cells(data: bytes) -> np.ndarray:
+    """Cells of each line of a quote-free CSV file: its commas plus one."""
+    b = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(b == 10)
+    if len(b) and b[-1] != 10:
+        ends = np.append(ends, len(b))
+    line_of_comma = np.searchsorted(ends, np.flatnonzero(b == 44))
+    return np.bincount(line_of_comma, minlength=len(ends))[: len(ends)] + 1
+
+
+def _strip(col: np.ndarray) -> np.ndarray:
+    """Cells without surrounding white space (only copied when some cell has it)."""
+    if not len(col):
+        return col
+    joined = "".join(col)
+    if joined.isascii() and not any(c in joined for c in _ASCII_SPACE):
+        return col  # the common case, found with a few fast substring searches
+    return np.array([s.strip() for s in col], dtype=object)
+
+
+_ASCII_SPACE = " \t\x0b\x0c\x1c\x1d\x1e\x1f\n\r"  # what str.strip() removes, in ASCII
+
+
+# ---- reading and coercing ------------------------------------------------------------
 class _Reader:
     """Collects problems while turning a document into typed tables."""
 
@@ -85,6 +315,7 @@ class _Reader:
         self.path = path
         self.file = path.name if path.name else str(path)
         self.problems: list[Problem] = []
+        self.unread: set[str] = set()  # tables that could not be read (problem reported)
 
     def bad(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -97,11 +328,15 @@ class _Reader:
         for key in REQUIRED_TOP:
             if key not in doc or doc[key] is None:
                 self.bad(f"{self.file}: {key}", "required key is missing")
+                if key in TABLES:
+                    self.unread.add(key)
         name = self.value(Field("name", "str", ""), doc.get("name"), f"{self.file}: name")
         description = self.value(Field("description", "str", ""), doc.get("description"),
                                  f"{self.file}: description")
-        basis = doc.get("option_basis", "total")
-        if basis not in OPTION_BASES:
+        basis = doc.get("option_basis")
+        if basis is None:
+            basis = "total"
+        elif not isinstance(basis, str) or basis not in OPTION_BASES:
             self.bad(f"{self.file}: option_basis", f"must be one of {', '.join(OPTION_BASES)}, not {basis!r}")
             basis = "total"
 
@@ -109,14 +344,18 @@ class _Reader:
         frames: dict[str, pd.DataFrame] = {}
         for table in TABLE_ORDER:
             schema = dict(TABLES[table])
-            if table == "options" and "resources" in frames:
+            if table == "options":
                 for rid in frames["resources"].index:
-                    if rid in schema:
-                        continue  # reported by the resource id check
+                    if not isinstance(rid, str) or rid in schema:
+                        continue  # missing id, or reported by the resource id check
                     schema[rid] = Field(rid, "num", 0.0, check="nonneg")
-            rows, origin = self.table_rows(table, doc.get(table))
-            origins[table] = origin
-            frames[table] = self.coerce_table(table, schema, rows, origin)
+            # without the resources table, resource columns of options cannot be told
+            # from unknown ones: do not report them
+            lenient = table == "options" and "resources" in self.unread
+            frame, origin = self.table(table, schema, doc.get(table), lenient)
+            frames[table] = frame
+            if table not in self.unread:
+                origins[table] = origin
 
         mappings = {k: self.mapping(k, doc.get(k)) for k in ("policy", "eod", "solver", "units")}
         policy_map = mappings["policy"] or {}
@@ -142,120 +381,138 @@ class _Reader:
             units=mappings["units"] or {"money": "yuan", "area": "mu"},
             path=self.path,
             origins=origins,
+            scenarios=self.scenarios(doc.get("scenarios")),
         )
         return inst
 
     # ---- tables ------------------------------------------------------------
-    def table_rows(self, table: str, spec: Any) -> tuple[list[Any], Origin]:
-        origin = Origin(self.file, table)
+    def table(self, table: str, schema: dict[str, Field], spec: Any,
+              lenient: bool) -> tuple[pd.DataFrame, Origin]:
+        """The typed frame of one table and where it came from."""
+        origin: Origin = Origin(self.file, table)
+        columns: dict[str, Any] | None = None
         if spec is None:
-            return [], origin
-        if isinstance(spec, list):
-            return spec, origin
-        if isinstance(spec, dict):
+            columns = None
+        elif isinstance(spec, list):
+            columns = self.coerce_rows(schema, spec, origin)
+        elif isinstance(spec, dict):
             extra = set(spec) - {"file"}
             if extra:
-                self.bad(f"{self.file}: {table}", f"unknown key(s) {', '.join(sorted(map(str, extra)))}; a table is a list of rows or {{file: NAME.csv}}")
+                self.bad(f"{self.file}: {table}", f"unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+                                                  "a table is a list of rows or {file: NAME.csv}")
             if "file" not in spec:
                 self.bad(f"{self.file}: {table}", "a table given as a mapping needs a 'file' key")
-                return [], origin
-            return self.read_csv(table, spec["file"])
-        self.bad(f"{self.file}: {table}", "must be a list of rows or a mapping {file: NAME.csv}")
-        return [], origin
+                self.unread.add(table)
+            else:
+                numeric = frozenset(n for n, f in schema.items() if f.kind == "num")
+                tbl, origin = self.read_csv(table, spec["file"], numeric)
+                if tbl is None:
+                    self.unread.add(table)
+                else:
+                    columns = self.coerce_csv(schema, tbl, origin, lenient)
+        else:
+            self.bad(f"{self.file}: {table}", "must be a list of rows or a mapping {file: NAME.csv}, "
+                                              f"not {_type_name(spec)}")
+            self.unread.add(table)
+        return self.frame(table, schema, columns, origin), origin
 
-    def read_csv(self, table: str, name: Any) -> tuple[list[Any], Origin]:
-        origin = Origin(str(name), table, csv=True)
-        if not isinstance(name, str) or not name:
-            self.bad(f"{self.file}: {table}.file", "must be a file name")
-            return [], origin
-        csv_path = (self.path.parent / name)
-        if not csv_path.is_file():
-            self.bad(f"{self.file}: {table}.file", f"CSV file not found: {csv_path}")
-            return [], origin
+    def read_csv(self, table: str, name: Any,
+                 numeric: frozenset[str] = frozenset()) -> tuple[_CsvTable | None, Origin]:
+        where = f"{self.file}: {table}.file"
+        if not isinstance(name, str) or not name.strip():
+            self.bad(where, f"must be a file name, not {name!r}")
+            return None, Origin(self.file, table)
+        origin = CsvOrigin(name, table, csv=True)
+        csv_path = self.path.parent / name
         try:
-            with csv_path.open(newline="", encoding="utf-8-sig") as fh:
-                reader = csv.reader(fh)
-                header = next(reader, None)
-                if header is None:
-                    self.bad(str(name), "empty CSV file: a header row is required")
-                    return [], origin
-                header = [h.strip() for h in header]
-                dupes = sorted({h for h in header if header.count(h) > 1})
-                if dupes:
-                    self.bad(f"{name} row 1", f"duplicate column(s) {', '.join(dupes)}")
-                rows = []
-                for lineno, rec in enumerate(reader, start=2):
-                    if not any(cell.strip() for cell in rec):
-                        continue
-                    if len(rec) != len(header):
-                        self.bad(f"{name} row {lineno}", f"has {len(rec)} cells, the header has {len(header)}")
-                        rows.append(None)
-                        continue
-                    rows.append({h: (c.strip() if c.strip() != "" else None)
-                                 for h, c in zip(header, rec)})
-        except UnicodeDecodeError:
-            self.bad(str(name), "not UTF-8 text")
-            return [], origin
-        except csv.Error as exc:
-            self.bad(str(name), f"not valid CSV: {exc}")
-            return [], origin
-        return rows, origin
+            if csv_path.is_dir():
+                self.bad(where, f"{name} is a directory, not a CSV file")
+                return None, origin
+            if not csv_path.is_file():
+                self.bad(where, f"CSV file not found: {csv_path}")
+                return None, origin
+        except OSError as exc:
+            self.bad(where, f"cannot read {name}: {exc.strerror or exc}")
+            return None, origin
+        tbl, problems = read_csv_table(csv_path, name, numeric)
+        self.problems.extend(problems)
+        if tbl is not None:
+            origin.rows = None if np.array_equal(tbl.rows, np.arange(2, len(tbl.rows) + 2)) else tbl.rows
+        return tbl, origin
 
-    def coerce_table(self, table: str, schema: dict[str, Field], rows: list[Any],
-                     origin: Origin) -> pd.DataFrame:
-        records = []
+    def coerce_rows(self, schema: dict[str, Field], rows: list[Any],
+                    origin: Origin) -> dict[str, list]:
+        """Inline rows, one at a time: column name -> list of values."""
+        columns: dict[str, list] = {name: [] for name in schema}
         for pos, row in enumerate(rows):
             where = origin.row(pos)
-            if row is None:
-                continue  # already reported
             if not isinstance(row, dict):
-                self.bad(where, "a row must be a mapping of column: value")
-                continue
-            record = {}
-            for key, value in row.items():
-                if key not in schema:
-                    what = "column" if origin.csv else "key"
-                    self.bad(where, f"unknown {what} {key!r} (known: {', '.join(schema)})")
+                self.bad(where, f"a row must be a mapping of column: value, not {_type_name(row)}")
+                row = None  # keep a blank row so that positions stay row numbers
+            else:
+                for key in row:
+                    if key not in schema:
+                        self.bad(where, f"unknown key {key!r} (known: {', '.join(schema)})")
             for fname, fdef in schema.items():
-                record[fname] = self.value(fdef, row.get(fname), f"{where}, {fname}")
-            records.append(record)
-        frame = pd.DataFrame.from_records(records, columns=list(schema))
+                if row is None:
+                    columns[fname].append(None)
+                else:
+                    columns[fname].append(self.value(fdef, row.get(fname), f"{where}, {fname}"))
+        return columns
+
+    def coerce_csv(self, schema: dict[str, Field], tbl: _CsvTable, origin: Origin,
+                   lenient: bool) -> dict[str, Any]:
+        """A CSV table, a column at a time: column name -> array of values."""
+        name = origin.file
+        if not lenient:
+            for h in dict.fromkeys(tbl.header):
+                if h not in schema:
+                    self.bad(name, f"unknown column {h!r} (known: {', '.join(schema)})")
+        n = len(tbl.rows)
+        found = [(pos, -1, problem) for pos, problem in tbl.broken_rows]
+        columns: dict[str, Any] = {}
+        for k, (fname, f) in enumerate(schema.items()):
+            cells = tbl.columns.get(fname)
+            if cells is None:
+                if f.required:
+                    self.bad(name, f"missing required column {fname!r}")
+                columns[fname] = _constant(f, None if f.required else f.default, n)
+                continue
+            values, errors = _coerce_column(f, cells, tbl.broken)
+            columns[fname] = values
+            found.extend((pos, k, Problem(f"{origin.row(pos)}, {fname}", msg)) for pos, msg in errors)
+        found.sort(key=lambda item: (item[0], item[1]))
+        self.problems.extend(p for _, _, p in found)
+        return columns
+
+    def frame(self, table: str, schema: dict[str, Field], columns: dict[str, Any] | None,
+              origin: Origin) -> pd.DataFrame:
+        """The typed DataFrame of a table; duplicate ids are reported here."""
+        if columns is None:
+            columns = {name: [] for name in schema}
+        frame = pd.DataFrame({name: _typed(schema[name], values) for name, values in columns.items()},
+                             columns=list(schema))
         if table in ID_TABLES:
             ids = frame["id"]
-            for pos, dup in enumerate(ids.duplicated()):
-                if dup and ids.iloc[pos] is not None:
-                    self.bad(origin.row(pos), f"duplicate id {ids.iloc[pos]!r}")
+            dup = ids.duplicated() & ids.notna()
+            for pos in np.flatnonzero(dup.to_numpy()):
+                self.bad(origin.row(pos), f"duplicate id {ids.iloc[pos]!r}")
             frame = frame.set_index("id")
         return frame
 
     # ---- values -------------------------------------------------------------
     def value(self, f: Field, raw: Any, where: str) -> Any:
         """Coerce one raw value against its field; None if missing or wrong."""
-        if raw is None:
-            if f.default is REQUIRED:
-                self.bad(where, "required value is missing")
-                return None
-            return f.default
-        try:
-            value = _COERCE[f.kind](raw)
-        except (TypeError, ValueError) as exc:
-            self.bad(where, str(exc))
-            return None
-        if f.choices is not None and value not in f.choices:
-            self.bad(where, f"{value!r} is not one of {', '.join(f.choices)}")
-            return None
-        if f.check and value is not None:
-            msg = _range_problem(f.check, value)
-            if msg:
-                self.bad(where, msg)
-                return None
+        value, message = _check(f, raw)
+        if message:
+            self.bad(where, message)
         return value
 
     def mapping(self, key: str, raw: Any) -> dict[str, Any] | None:
         if raw is None:
             return None
         if not isinstance(raw, dict):
-            self.bad(f"{self.file}: {key}", "must be a mapping")
+            self.bad(f"{self.file}: {key}", f"must be a mapping, not {_type_name(raw)}")
             return None
         schema = MAPPINGS[key]
         for k in raw:
@@ -273,9 +530,26 @@ class _Reader:
         out = {}
         for parcel, use in raw.items():
             if not isinstance(use, str):
-                self.bad(f"{self.file}: policy.locked_uses.{parcel}", "must be a use id (text)")
+                self.bad(f"{self.file}: policy.locked_uses.{parcel}",
+                         f"must be a use id (text), not {_type_name(use)}")
                 continue
             out[str(parcel)] = use
+        return out
+
+    def scenarios(self, raw: Any) -> dict[str, Any]:
+        """Named scenarios, name -> mapping; their overrides are checked when applied."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.bad(f"{self.file}: scenarios", f"must be a mapping name -> scenario, not {_type_name(raw)}")
+            return {}
+        out = {}
+        for name, spec in raw.items():
+            if not isinstance(spec, dict):
+                self.bad(f"{self.file}: scenarios.{name}",
+                         f"a scenario must be a mapping with 'set' and/or 'scale', not {_type_name(spec)}")
+                continue
+            out[str(name)] = spec
         return out
 
     def objective(self, raw: Any) -> Objective:
@@ -315,12 +589,132 @@ class _Reader:
             lo = self.value(Field("min", "num", None, check=check), bounds.get("min"), f"{tw}.min")
             hi = self.value(Field("max", "num", None, check=check), bounds.get("max"), f"{tw}.max")
             if lo is not None and hi is not None and lo > hi:
-                self.bad(tw, f"min {lo} is above max {hi}")
+                self.bad(tw, f"min {lo:g} is above max {hi:g}")
             targets[term] = (lo, hi)
         if raw_w is None:
             weights = {"land_income": 1.0}
         return Objective(weights={k: v for k, v in weights.items() if v is not None},
                          targets=targets)
+
+
+# ---- one value -------------------------------------------------------------------------
+def _check(f: Field, raw: Any) -> tuple[Any, str | None]:
+    """Coerce one raw value against its field: (value, None) or (None, what is wrong).
+
+    A missing value (None) takes the field's default; the message of every
+    problem with a value, inline or in a CSV cell, comes from here.
+    """
+    if raw is None:
+        if f.default is REQUIRED:
+            return None, "required value is missing"
+        return f.default, None
+    try:
+        value = _COERCE[f.kind](raw)
+    except (TypeError, ValueError, OverflowError) as exc:
+        return None, str(exc)
+    if f.choices is not None and value not in f.choices:
+        return None, f"{value!r} is not one of {', '.join(f.choices)}"
+    if f.check and value is not None:
+        msg = _range_problem(f.check, value)
+        if msg:
+            return None, msg
+    return value, None
+
+
+def _coerce_column(f: Field, cells: np.ndarray, broken: np.ndarray) -> tuple[Any, list[tuple[int, str]]]:
+    """Coerce a CSV column at once: stripped text ("" = empty), or floats
+    already parsed (NaN = empty) for a number column.
+
+    Returns the values and (row position, message) for each bad cell. Masks
+    pick the cells that are empty or fail a fast test; only those go through
+    `_check`, which gives the messages. Rows in `broken` are already reported.
+    """
+    n = len(cells)
+    empty = np.isnan(cells) if cells.dtype == np.float64 else cells == ""
+    given = ~empty & ~broken
+    errors: list[tuple[int, str]] = []
+    if f.required:
+        errors.extend((int(pos), "required value is missing") for pos in np.flatnonzero(empty & ~broken))
+    idx = np.flatnonzero(given)
+    sub = cells[idx]
+
+    if f.kind == "num":
+        out = np.full(n, np.nan if f.default is None or f.default is REQUIRED else float(f.default))
+        try:
+            parsed = sub.astype(np.float64)
+            suspect = ~np.isfinite(parsed) | _range_mask(f.check, parsed)
+        except (TypeError, ValueError, OverflowError):
+            parsed = np.full(len(idx), np.nan)
+            suspect = np.ones(len(idx), dtype=bool)
+        out[idx] = parsed
+        fill = np.nan
+    elif f.kind == "str":
+        out = cells.copy()
+        out[~given] = None if f.default is REQUIRED else f.default
+        suspect = (~pd.Series(sub, dtype=object).isin(f.choices).to_numpy()
+                   if f.choices is not None else np.zeros(len(idx), dtype=bool))
+        fill = None
+    elif f.kind == "bool":  # few distinct words: look each up once
+        codes, words = pd.factorize(sub)
+        mapped = [_BOOL_WORDS.get(w.lower()) for w in words]
+        out = np.empty(n, dtype=object)
+        out[:] = None if f.default is REQUIRED else f.default
+        out[idx] = np.array([bool(m) for m in mapped], dtype=bool)[codes]
+        suspect = np.array([m is None for m in mapped], dtype=bool)[codes]
+        fill = None
+    else:  # int, list, any: rare in CSV tables, cell by cell
+        out = np.empty(n, dtype=object)
+        out[:] = None if f.default is REQUIRED else f.default
+        suspect = np.ones(len(idx), dtype=bool)
+        fill = None
+    for k in np.flatnonzero(suspect):
+        value, message = _check(f, sub[k])
+        if message is None:
+            out[idx[k]] = value
+        else:
+            out[idx[k]] = fill
+            errors.append((int(idx[k]), message))
+    return out, errors
+
+
+def _range_mask(check: str | None, values: np.ndarray) -> np.ndarray:
+    """Cells outside the field's range (the fast form of `_range_problem`)."""
+    with np.errstate(invalid="ignore"):
+        if check == "nonneg":
+            return values < 0
+        if check == "pos":
+            return values <= 0
+        if check == "ratio":
+            return (values < 0) | (values > 1)
+    return np.zeros(len(values), dtype=bool)
+
+
+def _constant(f: Field, value: Any, n: int) -> np.ndarray:
+    """A column of `n` times the same value."""
+    if f.kind == "num":
+        return np.full(n, np.nan if value is None else float(value))
+    arr = np.empty(n, dtype=object)
+    arr.fill(value)
+    return arr
+
+
+def _typed(f: Field, values: Any) -> np.ndarray:
+    """A column of values (None = missing or invalid) in the dtype of its kind:
+    float (NaN = missing) for numbers, bool for flags without missing values,
+    objects otherwise (text, lists, flags with missing values)."""
+    if f.kind == "num":
+        if isinstance(values, np.ndarray) and values.dtype == np.float64:
+            return values
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        arr = values
+    else:
+        arr = np.empty(len(values), dtype=object)
+        for k, v in enumerate(values):  # element by element: lists stay whole in their cells
+            arr[k] = v
+    if f.kind == "bool" and not pd.isna(arr).any():
+        return arr.astype(bool)
+    return arr
 
 
 # ---- scalar coercion ---------------------------------------------------------
@@ -334,7 +728,10 @@ def _to_num(raw: Any) -> float:
     if isinstance(raw, bool):
         raise TypeError("must be a number, not true/false")
     if isinstance(raw, (int, float)):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise ValueError(f"must be a finite number, not {raw!r}") from None
     elif isinstance(raw, str):
         try:
             value = float(raw.replace("_", ""))
@@ -357,8 +754,8 @@ def _to_int(raw: Any) -> int:
 def _to_bool(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
-        return raw.strip().lower() in _TRUE
+    if isinstance(raw, str) and raw.strip().lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[raw.strip().lower()]
     if isinstance(raw, int) and raw in (0, 1):
         return bool(raw)
     raise TypeError(f"must be true or false, not {raw!r}")
@@ -379,7 +776,7 @@ def _to_list(raw: Any) -> list[str] | None:
 
 def _type_name(raw: Any) -> str:
     return {dict: "a mapping", list: "a list", float: "a number", int: "a number",
-            bool: "true/false"}.get(type(raw), type(raw).__name__)
+            bool: "true/false", str: "text"}.get(type(raw), type(raw).__name__)
 
 
 _COERCE = {

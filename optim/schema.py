@@ -178,6 +178,7 @@ TOP_LEVEL = {
     "eod",
     "objective",
     "solver",
+    "scenarios",
 }
 REQUIRED_TOP = ("name", "uses", "categories", "parcels", "options")
 OPTION_BASES = ("total", "per_area")

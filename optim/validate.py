@@ -1,7 +1,11 @@
 """Cross-checks of a typed instance: small named checks, each returning problems.
 
 Types, required fields and value ranges are checked while reading (`optim.io`);
-the checks here look across tables: references, duplicates, consistency.
+the checks here look across tables: references, duplicates, consistency. They
+run even when reading found problems, so that one run reports everything: a
+value that is missing or was rejected while reading (None/NaN) is skipped, and
+so is a table that could not be read at all (its problem is already reported).
+Checks work on whole columns, so they stay fast on tables of a million rows.
 """
 
 from __future__ import annotations
@@ -9,10 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from .errors import InstanceError, Problem
 from .instance import Instance, Origin
 
 Check = Callable[[Instance], Iterator[Problem]]
+
+_SINGULAR = {"uses": "use", "parcels": "parcel", "categories": "category",
+             "resources": "resource", "projects": "project", "sources": "source"}
 
 
 def _origin(inst: Instance, table: str) -> Origin:
@@ -23,14 +33,30 @@ def _top(inst: Instance, key: str) -> str:
     return f"{inst.path.name if inst.path else '<instance>'}: {key}"
 
 
+def _unread(inst: Instance, table: str) -> bool:
+    """The table of a loaded instance could not be read (reported while reading).
+
+    The loader records the origin of every table it read; an instance built
+    in memory has no origins and all its tables count as read.
+    """
+    return bool(inst.origins) and table not in inst.origins
+
+
+def _given(values: pd.Series) -> np.ndarray:
+    """Mask of the values that are present (not None/NaN)."""
+    return values.notna().to_numpy()
+
+
 def _refs(inst: Instance, table: str, column: str, target: str) -> Iterator[Problem]:
+    if _unread(inst, target):
+        return
     frame = getattr(inst, table)
-    known = set(getattr(inst, target).index)
     values = frame[column] if column in frame.columns else frame.index.to_series()
-    for pos, value in enumerate(values):
-        if value is not None and value not in known:
-            yield Problem(f"{_origin(inst, table).row(pos)}, {column}",
-                          f"unknown {target[:-1] if target != 'categories' else 'category'} {value!r}")
+    known = getattr(inst, target).index
+    bad = _given(values) & ~values.isin(known).to_numpy()
+    origin = _origin(inst, table)
+    for pos in np.flatnonzero(bad):
+        yield Problem(f"{origin.row(pos)}, {column}", f"unknown {_SINGULAR[target]} {values.iloc[pos]!r}")
 
 
 def check_parcel_uses(inst: Instance) -> Iterator[Problem]:
@@ -46,21 +72,26 @@ def check_option_refs(inst: Instance) -> Iterator[Problem]:
 
 def check_option_duplicates(inst: Instance) -> Iterator[Problem]:
     """At most one option per (parcel, use)."""
-    dup = inst.options.duplicated(subset=["parcel", "use"])
-    for pos in dup[dup].index:
-        row = inst.options.iloc[pos] if pos < len(inst.options) else None
-        if row is not None:
-            yield Problem(_origin(inst, "options").row(pos),
-                          f"duplicate option ({row['parcel']!r}, {row['use']!r})")
+    opts = inst.options
+    if not len(opts):
+        return
+    dup = (opts.duplicated(subset=["parcel", "use"]).to_numpy()
+           & _given(opts["parcel"]) & _given(opts["use"]))
+    origin = _origin(inst, "options")
+    for pos in np.flatnonzero(dup):
+        row = opts.iloc[pos]
+        yield Problem(origin.row(pos), f"duplicate option ({row['parcel']!r}, {row['use']!r})")
 
 
 def check_parcels_have_options(inst: Instance) -> Iterator[Problem]:
     """Each parcel has at least one allowed use."""
-    with_options = set(inst.options["parcel"])
-    for pos, pid in enumerate(inst.parcels.index):
-        if pid not in with_options:
-            yield Problem(_origin(inst, "parcels").row(pos),
-                          f"parcel {pid!r} has no allowed use in the options table")
+    if _unread(inst, "options"):
+        return
+    ids = inst.parcels.index.to_series()
+    bad = _given(ids) & ~ids.isin(inst.options["parcel"]).to_numpy()
+    origin = _origin(inst, "parcels")
+    for pos in np.flatnonzero(bad):
+        yield Problem(origin.row(pos), f"parcel {ids.iloc[pos]!r} has no allowed use in the options table")
 
 
 def check_resource_ids(inst: Instance) -> Iterator[Problem]:
@@ -80,9 +111,13 @@ def check_project_categories(inst: Instance) -> Iterator[Problem]:
 
 def check_source_categories(inst: Instance) -> Iterator[Problem]:
     """Sources are earmarked for known categories only."""
+    if _unread(inst, "categories"):
+        return
     known = set(inst.categories.index)
     for pos, (sid, cats) in enumerate(inst.sources["categories"].items()):
-        for c in cats or []:
+        if not isinstance(cats, list):
+            continue  # all categories, or a value rejected while reading
+        for c in cats:
             if c not in known:
                 yield Problem(f"{_origin(inst, 'sources').row(pos)}, categories",
                               f"source {sid!r} names unknown category {c!r}")
@@ -90,36 +125,49 @@ def check_source_categories(inst: Instance) -> Iterator[Problem]:
 
 def check_source_tickets(inst: Instance) -> Iterator[Problem]:
     """A source's minimum ticket does not exceed its cap."""
-    for pos, (sid, row) in enumerate(inst.sources.iterrows()):
-        if row["min_ticket"] is not None and row["cap"] is not None and row["min_ticket"] > row["cap"]:
-            yield Problem(f"{_origin(inst, 'sources').row(pos)}, min_ticket",
-                          f"minimum ticket {row['min_ticket']:g} of source {sid!r} exceeds its cap {row['cap']:g}")
+    src = inst.sources
+    ticket = pd.to_numeric(src["min_ticket"], errors="coerce").to_numpy(dtype=float)
+    cap = pd.to_numeric(src["cap"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ticket > cap  # False where either is missing
+    for pos in np.flatnonzero(bad):
+        yield Problem(f"{_origin(inst, 'sources').row(pos)}, min_ticket",
+                      f"minimum ticket {ticket[pos]:g} of source {src.index[pos]!r} "
+                      f"exceeds its cap {cap[pos]:g}")
 
 
 def check_policy_refs(inst: Instance) -> Iterator[Problem]:
     """Policy names known categories, parcels and uses; locks are allowed options."""
     pol = inst.policy
     cats = set(inst.categories.index)
-    for c in pol.coverage_scope or []:
-        if c not in cats:
-            yield Problem(_top(inst, "policy.coverage_scope"), f"unknown category {c!r}")
-    if pol.conversion_category is not None and pol.conversion_category not in cats:
-        yield Problem(_top(inst, "policy.conversion_category"),
-                      f"unknown category {pol.conversion_category!r}")
-    allowed = set(zip(inst.options["parcel"], inst.options["use"]))
-    for parcel, use in pol.locked_uses.items():
+    if not _unread(inst, "categories"):
+        for c in pol.coverage_scope or []:
+            if c not in cats:
+                yield Problem(_top(inst, "policy.coverage_scope"), f"unknown category {c!r}")
+        if pol.conversion_category is not None and pol.conversion_category not in cats:
+            yield Problem(_top(inst, "policy.conversion_category"),
+                          f"unknown category {pol.conversion_category!r}")
+    if not pol.locked_uses or any(_unread(inst, t) for t in ("parcels", "uses", "options")):
+        return
+    opts = inst.options
+    locked = pd.MultiIndex.from_tuples(list(pol.locked_uses.items()))
+    allowed = locked.isin(pd.MultiIndex.from_arrays([opts["parcel"], opts["use"]]))
+    for (parcel, use), ok in zip(pol.locked_uses.items(), allowed):
         where = _top(inst, f"policy.locked_uses.{parcel}")
         if parcel not in inst.parcels.index:
             yield Problem(where, f"unknown parcel {parcel!r}")
         elif use not in inst.uses.index:
             yield Problem(where, f"unknown use {use!r}")
-        elif (parcel, use) not in allowed:
+        elif not ok:
             yield Problem(where, f"use {use!r} is not an allowed option of parcel {parcel!r}")
 
 
 def check_conversion_category(inst: Instance) -> Iterator[Problem]:
     """Conversion costs have a category to be paid from."""
-    if inst.conversion_category() is None and (inst.options["conversion_cost"].fillna(0) > 0).any():
+    if _unread(inst, "categories"):
+        return
+    costs = pd.to_numeric(inst.options["conversion_cost"], errors="coerce").fillna(0)
+    if inst.conversion_category() is None and (costs > 0).any():
         yield Problem(_top(inst, "policy.conversion_category"),
                       "options have conversion costs but no category pays for them: "
                       "set policy.conversion_category or define a 'park' category")
@@ -136,7 +184,7 @@ def check_area_bounds(inst: Instance) -> Iterator[Problem]:
 def check_has_rows(inst: Instance) -> Iterator[Problem]:
     """The required tables are not empty."""
     for table in ("uses", "categories", "parcels", "options"):
-        if len(getattr(inst, table)) == 0:
+        if len(getattr(inst, table)) == 0 and not _unread(inst, table):
             yield Problem(_top(inst, table), "table has no rows")
 
 

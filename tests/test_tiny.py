@@ -40,7 +40,7 @@ def tiny():
 
 def solve(inst):
     """Solve and check the plan with the independent checker."""
-    res = solve(inst)
+    res = optim.solve(inst)
     if res.has_plan:
         assert_plan_ok(inst, res)
     return res
