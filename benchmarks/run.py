@@ -46,17 +46,17 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     inst = optim.load(path)
     t["load"] = time.perf_counter() - s
     s = time.perf_counter()
-    model, data = create_model(inst)
+    formulation, data = create_model(inst)
     t["build"] = time.perf_counter() - s
     s = time.perf_counter()
-    compiled = compile_model(model)
+    compiled = compile_model(formulation)
     h = make_highs(compiled, SolveOptions(**options))
     t["transfer"] = time.perf_counter() - s
     s = time.perf_counter()
     sol = run_highs(h, compiled.integer)
     t["solve"] = time.perf_counter() - s
     s = time.perf_counter()
-    res = extract(model, data, compiled, sol)
+    res = extract(formulation, data, sol)
     t["extract"] = time.perf_counter() - s
     s = time.perf_counter()
     res.write(out_dir)

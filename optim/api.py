@@ -13,42 +13,74 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .instance import Instance
 from .io import load
-from .model import ModelData, create_model
+from .model import create_model
 from .results import Result, extract
-from .solve import Compiled, SolveOptions, compile_model, make_highs, run_highs
+from .solve import Compiled, SolveOptions, compile_model, compile_pyomo, make_highs, run_highs
 
 
 class Model:
-    """A built model of one instance: the Pyomo model, its index sets and its
-    compiled matrices. Build once, solve as often as needed."""
+    """A built model of one instance: its index sets (`data`), its rows in array
+    form (`formulation`) and the compiled HiGHS matrices. Build once, solve as
+    often as needed; `pyomo` gives the same model as a Pyomo `ConcreteModel`."""
 
     def __init__(self, instance: Instance):
         self.instance = instance
         t0 = time.perf_counter()
-        self.pyomo, self.data = create_model(instance)
+        self.formulation, self.data = create_model(instance)
         t1 = time.perf_counter()
-        self.compiled: Compiled = compile_model(self.pyomo)
+        self.compiled: Compiled = compile_model(self.formulation)
         t2 = time.perf_counter()
         self.timings = {"build": t1 - t0, "transfer": t2 - t1}
+        self._pyomo = None
+
+    @property
+    def pyomo(self):
+        """The model as a Pyomo `ConcreteModel` (built on first use)."""
+        if self._pyomo is None:
+            from .pyomo_model import to_pyomo
+
+            self._pyomo = to_pyomo(self.formulation)
+        return self._pyomo
 
     @property
     def size(self) -> dict[str, int]:
-        lp = self.compiled.lp
-        n_int = sum(1 for v in self.compiled.columns if v.is_integer())
-        return {"variables": lp.num_col_, "integer_variables": n_int,
-                "constraints": lp.num_row_, "nonzeros": len(lp.a_matrix_.value_)}
+        return self.compiled.size
 
-    def solve(self, options: SolveOptions | None = None, **kwargs: Any) -> Result:
+    def solve(self, options: SolveOptions | None = None, *, backend: str = "highs",
+              **kwargs: Any) -> Result:
         """Solve with HiGHS. Keyword options (time_limit, mip_rel_gap, threads, seed,
-        presolve, verbose) override the instance's `solver:` defaults."""
+        presolve, verbose) override the instance's `solver:` defaults.
+
+        backend: ``highs`` passes the compiled arrays to HiGHS directly;
+        ``pyomo`` compiles `self.pyomo` (with any constraints you added to it)
+        through Pyomo's `LinearStandardFormCompiler`.
+        """
         if options is None:
             options = SolveOptions.merged(self.instance.solver, **kwargs)
-        h = make_highs(self.compiled, options)
-        solution = run_highs(h, self.compiled.integer)
-        return extract(self.pyomo, self.data, self.compiled, solution)
+        if backend == "highs":
+            solution = run_highs(make_highs(self.compiled, options), self.compiled.integer)
+        elif backend == "pyomo":
+            compiled, cols = compile_pyomo(self.pyomo)
+            solution = run_highs(make_highs(compiled, options), compiled.integer)
+            solution.values = self._from_pyomo_columns(solution.values, cols)
+        else:
+            raise ValueError(f"unknown backend {backend!r} (highs or pyomo)")
+        return extract(self.formulation, self.data, solution)
 
+    def _from_pyomo_columns(self, values, cols):
+        """Pyomo-compiled column values back in formulation order; a variable the
+        compiler dropped (it appears in no row) takes its bound nearest to 0."""
+        if values is None:
+            return None
+        lower, upper, _ = self.formulation.bounds()
+        x = np.clip(np.zeros(self.formulation.n_cols), lower, upper)
+        known = cols >= 0
+        x[cols[known]] = values[known]
+        return x
 
     def resolver(self, options: SolveOptions | None = None, **kwargs: Any):
         """A live HiGHS copy of this model for fast re-solves (`optim.persistent.Resolver`)."""

@@ -1,14 +1,12 @@
-"""The land-and-capital model in Pyomo (math: docs/model.md).
+"""The land-and-capital model (math: docs/model.md).
 
-`create_model` reads like a table of contents: it computes the index sets
-from the instance (`ModelData`), then calls one `define_*` function per
-variable group, constraint family and the objective. Nothing is solved here.
-
-Index sets are positional: option `o` is row `o` of `ModelData.options` (only
-allowed parcel-use pairs exist), pair `q` is row `q` of `ModelData.pairs`
-(only eligible source-category pairs exist). Long rows are built as one
-`LinearExpression` from coefficient and variable lists, with Python's garbage
-collector paused, so that the build scales to large cadastres.
+`create_model` reads like a table of contents: it computes the index sets from
+the instance (`prepare` -> `ModelData`: only allowed parcel-use options and
+eligible source-category pairs exist), then calls one `define_*` function per
+variable group, named expression, constraint family and the objective. Each
+states its math in its docstring and builds its rows as arrays on a
+`Formulation`; `optim.pyomo_model.to_pyomo` turns the same rows into a Pyomo
+model. Nothing is solved here.
 """
 
 from __future__ import annotations
@@ -17,10 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression
 
+from .formulation import INF, Expr, Formulation
 from .instance import Instance
 
 
@@ -29,10 +25,9 @@ class ModelData:
     """Index sets and coefficient arrays computed from an instance."""
 
     inst: Instance
-    options: pd.DataFrame  # whole-parcel figures, positional index
-    parcels: list[str]
+    options: pd.DataFrame  # allowed (parcel, use) pairs, whole-parcel figures, positional
+    parcels: pd.Index
     parcel_of_option: np.ndarray  # parcel position of each option
-    options_by_parcel: list[np.ndarray]
     rezoning: np.ndarray  # bool per option: use != current use
     industrial: np.ndarray  # bool per option
     commercial_on_route: np.ndarray  # bool per option
@@ -40,14 +35,14 @@ class ModelData:
     forgone: np.ndarray  # forgone income per option
     categories: list[str]
     projects: pd.DataFrame
-    sources: pd.DataFrame  # with resolved flags
+    sources: pd.DataFrame  # with external/capital/debt resolved
     pairs: pd.DataFrame  # eligible (source, category)
     switched: list[str]  # sources with an on/off decision
     conversion_category: str | None
     scope: list[str]
     ecology: list[str]
     resources: pd.DataFrame
-    locked: list[int] = field(default_factory=list)  # option positions fixed to 1
+    locked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def prepare(inst: Instance) -> ModelData:
@@ -55,342 +50,259 @@ def prepare(inst: Instance) -> ModelData:
     opts = inst.option_totals().reset_index(drop=True)
     for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
         opts[col] = opts[col].astype(float)
-    parcels = list(inst.parcels.index)
-    ppos = pd.Series(np.arange(len(parcels)), index=parcels)
-    parcel_of_option = ppos.reindex(opts["parcel"]).to_numpy()
-    order = np.argsort(parcel_of_option, kind="stable")
-    bounds = np.searchsorted(parcel_of_option[order], np.arange(len(parcels) + 1))
-    by_parcel = [order[bounds[k]:bounds[k + 1]] for k in range(len(parcels))]
+    parcels = inst.parcels.index
+    parcel_of_option = parcels.get_indexer(opts["parcel"])
+    par = inst.parcels
+    current = par["current_use"].to_numpy()[parcel_of_option]
+    use = opts["use"].to_numpy()
+    rezoning = use != current
+    industrial = inst.uses["industrial"].astype(bool).reindex(use).to_numpy()
+    commercial = inst.uses["commercial"].astype(bool).reindex(use).to_numpy()
+    route = par["route"].astype(bool).to_numpy()[parcel_of_option]
+    area = par["area"].astype(float).to_numpy()[parcel_of_option]
 
-    current = inst.parcels["current_use"].reindex(opts["parcel"]).to_numpy()
-    rezoning = opts["use"].to_numpy() != current
-    uses = inst.uses
-    industrial = uses["industrial"].astype(bool).reindex(opts["use"]).to_numpy()
-    commercial = uses["commercial"].astype(bool).reindex(opts["use"]).to_numpy()
-    route = inst.parcels["route"].astype(bool).reindex(opts["parcel"]).to_numpy()
-    area = inst.parcels["area"].astype(float).reindex(opts["parcel"]).to_numpy()
-
-    # forgone income: income of the current-use option minus this option's
-    key = pd.MultiIndex.from_arrays([opts["parcel"], opts["use"]])
-    position = pd.Series(np.arange(len(opts)), index=key)
-    base_pos = position.reindex(pd.MultiIndex.from_arrays([opts["parcel"], current])).to_numpy()
+    # forgone income: income of the parcel's current-use option minus this option's
     income = opts["land_income"].to_numpy()
-    base = np.where(np.isnan(base_pos), 0.0, income[np.nan_to_num(base_pos).astype(int)])
-    forgone = np.where(rezoning, np.maximum(0.0, base - income), 0.0)
+    base = np.zeros(len(parcels))
+    base[parcel_of_option[~rezoning]] = income[~rezoning]
+    forgone = np.where(rezoning, np.maximum(0.0, base[parcel_of_option] - income), 0.0)
+    locked = np.zeros(0, dtype=np.int64)
+    if inst.policy.locked_uses:
+        key = pd.MultiIndex.from_arrays([opts["parcel"], opts["use"]])
+        locked = key.get_indexer(pd.MultiIndex.from_tuples(list(inst.policy.locked_uses.items())))
 
     sources = inst.source_flags()
-    pairs = inst.eligible_pairs()
-    switched = [s for s, r in sources.iterrows() if r["min_ticket"] > 0 or r["fixed_cost"] > 0]
-    locked_pos = [int(position[(parcel, use)]) for parcel, use in inst.policy.locked_uses.items()]
+    switched = [s for s, mt, fc in zip(sources.index, sources["min_ticket"], sources["fixed_cost"])
+                if mt > 0 or fc > 0]
     cats = inst.categories
     return ModelData(
-        inst=inst,
-        options=opts,
-        parcels=parcels,
-        parcel_of_option=parcel_of_option,
-        options_by_parcel=by_parcel,
-        rezoning=rezoning,
-        industrial=industrial,
-        commercial_on_route=commercial & route,
-        area=area,
-        forgone=forgone,
-        categories=list(cats.index),
-        projects=inst.projects,
-        sources=sources,
-        pairs=pairs,
-        switched=switched,
-        conversion_category=inst.conversion_category(),
-        scope=inst.coverage_scope(),
+        inst=inst, options=opts, parcels=parcels, parcel_of_option=parcel_of_option,
+        rezoning=rezoning, industrial=industrial, commercial_on_route=commercial & route,
+        area=area, forgone=forgone, categories=list(cats.index), projects=inst.projects,
+        sources=sources, pairs=inst.eligible_pairs(), switched=switched,
+        conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
         ecology=[c for c in cats.index if bool(cats.loc[c, "ecology"])],
-        resources=inst.resources,
-        locked=locked_pos,
+        resources=inst.resources, locked=np.asarray(locked, dtype=np.int64),
     )
 
 
-# ---- expression helpers ----------------------------------------------------------
-def lin(coefs, variables, constant: float = 0.0) -> LinearExpression:
-    """One linear expression from parallel coefficient and variable lists."""
-    coefs = [float(c) for c in coefs]
-    return LinearExpression(constant=constant, linear_coefs=coefs, linear_vars=list(variables))
+# ---- the model -----------------------------------------------------------------------
+def create_model(inst: Instance) -> tuple[Formulation, ModelData]:
+    """State the model of `inst` (no solve). Returns the formulation and its data."""
+    d = prepare(inst)
+    f = Formulation(inst.name or "optim")
+    define_variables(f, d)
+    define_expressions(f, d)
+    define_parcel_use(f, d)
+    define_category_funding(f, d)
+    define_source_limits(f, d)
+    define_coverage(f, d)
+    define_own_funds(f, d)
+    define_eod_balance(f, d)
+    define_resource_caps(f, d)
+    define_industrial_area(f, d)
+    define_forgone_income(f, d)
+    define_capital_rules(f, d)
+    define_targets(f, d)
+    define_objective(f, d)
+    return f, d
 
 
-def _nonzero(coefs: np.ndarray, variables: list) -> tuple[list[float], list]:
-    idx = np.flatnonzero(coefs)
-    return coefs[idx].tolist(), [variables[k] for k in idx]
-
-
-@dataclass
-class Terms:
-    """Coefficient lists of the model's named linear expressions (see docs/model.md)."""
-
-    coefs: dict[str, list[float]] = field(default_factory=dict)
-    vars: dict[str, list] = field(default_factory=dict)
-
-    def add(self, name: str, coefs, variables) -> None:
-        self.coefs.setdefault(name, []).extend(float(c) for c in coefs)
-        self.vars.setdefault(name, []).extend(variables)
-
-    def expr(self, name: str, scale: float = 1.0) -> LinearExpression:
-        return lin([scale * c for c in self.coefs.get(name, [])], self.vars.get(name, []))
-
-    def combine(self, *parts: tuple[str, float]) -> LinearExpression:
-        coefs, variables = [], []
-        for name, scale in parts:
-            coefs.extend(scale * c for c in self.coefs.get(name, []))
-            variables.extend(self.vars.get(name, []))
-        return lin(coefs, variables)
-
-
-# ---- model -----------------------------------------------------------------------
-def create_model(inst: Instance) -> tuple[pyo.ConcreteModel, ModelData]:
-    """Build the Pyomo model of `inst` (no solve). Returns the model and its data."""
-    data = prepare(inst)
-    with PauseGC():
-        m = pyo.ConcreteModel(name=inst.name or "optim")
-        define_variables(m, data)
-        t = define_expressions(m, data)
-        define_parcel_use(m, data)
-        define_category_funding(m, data, t)
-        define_source_limits(m, data)
-        define_coverage(m, data, t)
-        define_own_funds(m, data, t)
-        define_eod_balance(m, data)
-        define_resource_caps(m, data)
-        define_industrial_area(m, data, t)
-        define_forgone_income(m, data, t)
-        define_capital_rules(m, data, t)
-        define_targets(m, data, t)
-        define_objective(m, data, t)
-    m._terms = t
-    return m, data
-
-
-def define_variables(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """v_use[o] in {0,1} per allowed option; v_build[p] in {0,1} (>= 1 if mandatory);
-    v_draw[q] >= 0 per eligible pair; v_open[s] in {0,1} per switched source;
-    v_own[c] >= 0 per category."""
+def define_variables(f: Formulation, d: ModelData) -> None:
+    """v_use[i,u] in {0,1} per allowed option (>= 1 if locked);
+    v_build[p] in {0,1} (>= 1 if mandatory); v_draw[s,c] >= 0 per eligible pair;
+    v_open[s] in {0,1} per switched source; v_own[c] >= 0 per category."""
     n_opt = len(d.options)
-    m.O = pyo.RangeSet(0, n_opt - 1)
-    m.v_use = pyo.Var(m.O, domain=pyo.Binary)
-    m.v_build = pyo.Var(list(d.projects.index), domain=pyo.Binary)
-    for p, mand in d.projects["mandatory"].items():
-        if mand:
-            m.v_build[p].setlb(1)
-    m.P = pyo.RangeSet(0, len(d.pairs) - 1)
-    m.v_draw = pyo.Var(m.P, domain=pyo.NonNegativeReals)
-    m.v_open = pyo.Var(d.switched, domain=pyo.Binary)
-    m.v_own = pyo.Var(d.categories, domain=pyo.NonNegativeReals)
-    for o in d.locked:
-        m.v_use[o].setlb(1)
+    lower = np.zeros(n_opt)
+    lower[d.locked] = 1.0
+    f.add_vars("v_use", pd.MultiIndex.from_arrays([d.options["parcel"], d.options["use"]]),
+               lower=lower, upper=1.0, integer=True)
+    f.add_vars("v_build", list(d.projects.index),
+               lower=d.projects["mandatory"].astype(bool).to_numpy(dtype=float), upper=1.0, integer=True)
+    f.add_vars("v_draw", pd.MultiIndex.from_arrays([d.pairs["source"], d.pairs["category"]]))
+    f.add_vars("v_open", d.switched, upper=1.0, integer=True)
+    f.add_vars("v_own", d.categories)
 
 
-def define_expressions(m: pyo.ConcreteModel, d: ModelData) -> Terms:
-    """Coefficient lists of N_c (need per category), LI, FI, IO, EF, IA, RA, FC,
-    OF, KC (capital) and DB (debt) as in docs/model.md."""
-    t = Terms()
-    use = [m.v_use[o] for o in range(len(d.options))]
+def define_expressions(f: Formulation, d: ModelData) -> None:
+    """Named expressions of docs/model.md: need:c (N_c), total_investment (T),
+    scope_investment (T_S), land_income (LI), forgone_income (FI),
+    industrial_output (IO), coverage (EF), financing_cost (FC), fixed_costs,
+    own_funds (OF), capital (KC), debt (DB), industrial_area (IA),
+    industrial_need, rezoned_area (RA), route_commercial_income."""
+    use = f.col("v_use")
     opts = d.options
-    t.add("land_income", *_nonzero(opts["land_income"].to_numpy(), use))
-    t.add("forgone_income", *_nonzero(d.forgone, use))
-    t.add("industrial_output", *_nonzero(opts["output"].to_numpy(), use))
-    t.add("industrial_area", *_nonzero(np.where(d.industrial, d.area, 0.0), use))
-    t.add("rezoned_area", *_nonzero(np.where(d.rezoning, d.area, 0.0), use))
-    t.add("route_commercial_income",
-          *_nonzero(np.where(d.commercial_on_route, opts["land_income"].to_numpy(), 0.0), use))
-    for p, row in d.projects.iterrows():
-        t.add(f"need:{row['category']}", [row["cost"]], [m.v_build[p]])
-        if row["output"]:
-            t.add("industrial_output", [row["output"]], [m.v_build[p]])
-        if row["industrial_area"]:
-            t.add("industrial_need", [row["industrial_area"]], [m.v_build[p]])
-    if d.conversion_category is not None:
-        t.add(f"need:{d.conversion_category}", *_nonzero(opts["conversion_cost"].to_numpy(), use))
+    e = f.exprs
+    e["land_income"] = Expr.of(use, opts["land_income"].to_numpy())
+    e["forgone_income"] = Expr.of(use, d.forgone)
+    e["industrial_area"] = Expr.of(use, np.where(d.industrial, d.area, 0.0))
+    e["rezoned_area"] = Expr.of(use, np.where(d.rezoning, d.area, 0.0))
+    e["route_commercial_income"] = Expr.of(use, np.where(d.commercial_on_route, opts["land_income"].to_numpy(), 0.0))
+    proj = d.projects
+    build = f.col("v_build")
+    e["industrial_output"] = Expr.of(use, opts["output"].to_numpy()) + \
+        Expr.of(build, proj["output"].astype(float).to_numpy())
+    e["industrial_need"] = Expr.of(build, proj["industrial_area"].astype(float).to_numpy())
+    cat_of_project = proj["category"].to_numpy()
     for c in d.categories:
-        t.add("total_investment", t.coefs.get(f"need:{c}", []), t.vars.get(f"need:{c}", []))
-        if c in d.scope:
-            t.add("scope_investment", t.coefs.get(f"need:{c}", []), t.vars.get(f"need:{c}", []))
-    src = d.sources
-    scope = set(d.scope)
-    for q, (s, c) in enumerate(zip(d.pairs["source"], d.pairs["category"])):
-        v = m.v_draw[q]
-        row = src.loc[s]
-        if row["external"] and c in scope:
-            t.add("coverage", [1.0], [v])
-        if row["rate"]:
-            t.add("financing_cost", [row["rate"]], [v])
-        if row["capital"]:
-            t.add("capital", [1.0], [v])
-        if row["debt"]:
-            t.add("debt", [1.0], [v])
-    for s in d.switched:
-        if src.loc[s, "fixed_cost"]:
-            t.add("financing_cost", [src.loc[s, "fixed_cost"]], [m.v_open[s]])
-            t.add("fixed_costs", [src.loc[s, "fixed_cost"]], [m.v_open[s]])
-    for c in d.categories:
-        t.add("own_funds", [1.0], [m.v_own[c]])
-        t.add("capital", [1.0], [m.v_own[c]])
-    return t
+        need = Expr.of(build, np.where(cat_of_project == c, proj["cost"].astype(float).to_numpy(), 0.0))
+        if c == d.conversion_category:
+            need = need + Expr.of(use, opts["conversion_cost"].to_numpy())
+        e[f"need:{c}"] = need
+    e["total_investment"] = sum((e[f"need:{c}"] for c in d.categories), Expr())
+    e["scope_investment"] = sum((e[f"need:{c}"] for c in d.scope), Expr())
+
+    src = d.sources.reindex(d.pairs["source"])
+    draw = f.col("v_draw")
+    in_scope = d.pairs["category"].isin(d.scope).to_numpy()
+    e["coverage"] = Expr.of(draw, (src["external"].to_numpy(dtype=bool) & in_scope).astype(float))
+    e["capital"] = Expr.of(draw, src["capital"].to_numpy(dtype=float)) + Expr.of(f.col("v_own"), 1.0)
+    e["debt"] = Expr.of(draw, src["debt"].to_numpy(dtype=float))
+    sw = d.sources.reindex(d.switched)
+    e["fixed_costs"] = Expr.of(f.col("v_open"), sw["fixed_cost"].astype(float).to_numpy())
+    e["financing_cost"] = Expr.of(draw, src["rate"].astype(float).to_numpy()) + e["fixed_costs"]
+    e["own_funds"] = Expr.of(f.col("v_own"), 1.0)
 
 
-def define_parcel_use(m: pyo.ConcreteModel, d: ModelData) -> None:
+def define_parcel_use(f: Formulation, d: ModelData) -> None:
     """parcel_use_eq[i]: sum_u v_use[i,u] = 1 (each parcel takes exactly one use)."""
-    groups = d.options_by_parcel
-
-    def rule(_, k):
-        return lin([1.0] * len(groups[k]), [m.v_use[o] for o in groups[k].tolist()]) == 1
-
-    m.parcel_use_eq = pyo.Constraint(range(len(groups)), rule=rule)
+    f.add_family("parcel_use_eq", d.parcels, d.parcel_of_option, f.col("v_use"), 1.0, 1.0, 1.0)
 
 
-def define_category_funding(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_category_funding(f: Formulation, d: ModelData) -> None:
     """category_funding_eq[c]: sum_{s:(s,c) eligible} v_draw[s,c] + v_own[c] - N_c = 0
     (every category's need is paid exactly, by eligible sources or own funds)."""
-    draws_of = d.pairs.groupby("category").indices
-
-    def rule(_, c):
-        qs = draws_of.get(c, [])
-        coefs = [1.0] * len(qs) + [1.0] + [-x for x in t.coefs.get(f"need:{c}", [])]
-        variables = [m.v_draw[q] for q in qs] + [m.v_own[c]] + t.vars.get(f"need:{c}", [])
-        return lin(coefs, variables) == 0
-
-    m.category_funding_eq = pyo.Constraint(d.categories, rule=rule)
+    cats = pd.Index(d.categories)
+    rows = [Expr.of(f.col("v_draw", np.flatnonzero(d.pairs["category"].to_numpy() == c)), 1.0)
+            + Expr.of(f.col("v_own", [k]), 1.0) - f.exprs[f"need:{c}"]
+            for k, c in enumerate(cats)]
+    f.add_rows("category_funding_eq", list(cats), rows, 0.0, 0.0)
 
 
-def define_source_limits(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """source_cap_le[s]: d_s - U_s v_open[s] <= 0 (or d_s <= U_s if not switched);
-    source_min_ge[s]: d_s - m_s v_open[s] >= 0 for switched sources with m_s > 0."""
-    draws_of = d.pairs.groupby("source").indices
+def define_source_limits(f: Formulation, d: ModelData) -> None:
+    """source_cap_le[s]: d_s - U_s v_open[s] <= 0 for switched sources, d_s <= U_s
+    otherwise; source_min_ge[s]: d_s - m_s v_open[s] >= 0 for switched sources
+    with m_s > 0 (d_s = sum_c v_draw[s,c])."""
     src = d.sources
-    switched = set(d.switched)
+    pair_src = d.pairs["source"].to_numpy()
+    drawn = {s: Expr.of(f.col("v_draw", np.flatnonzero(pair_src == s)), 1.0) for s in src.index}
+    open_pos = {s: k for k, s in enumerate(d.switched)}
+    labels, rows, upper = [], [], []
+    for s in src.index:
+        if not len(drawn[s].cols):
+            continue
+        cap = float(src.at[s, "cap"])
+        if s in open_pos:
+            rows.append(drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), cap))
+            upper.append(0.0)
+        else:
+            rows.append(drawn[s])
+            upper.append(cap)
+        labels.append(s)
+    f.add_rows("source_cap_le", labels, rows, -INF, np.array(upper))
+    mins = [s for s in d.switched if src.at[s, "min_ticket"] > 0]
+    f.add_rows("source_min_ge", mins,
+               [drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), float(src.at[s, "min_ticket"]))
+                for s in mins], 0.0, INF)
 
-    def drawn(s):
-        qs = draws_of.get(s, [])
-        return [1.0] * len(qs), [m.v_draw[q] for q in qs]
 
-    def cap_rule(_, s):
-        coefs, variables = drawn(s)
-        if not variables:
-            return pyo.Constraint.Skip
-        if s in switched:
-            return lin(coefs + [-src.loc[s, "cap"]], variables + [m.v_open[s]]) <= 0
-        return lin(coefs, variables) <= src.loc[s, "cap"]
-
-    def min_rule(_, s):
-        coefs, variables = drawn(s)
-        return lin(coefs + [-src.loc[s, "min_ticket"]], variables + [m.v_open[s]]) >= 0
-
-    m.source_cap_le = pyo.Constraint(list(src.index), rule=cap_rule)
-    m.source_min_ge = pyo.Constraint(
-        [s for s in d.switched if src.loc[s, "min_ticket"] > 0], rule=min_rule)
-
-
-def define_coverage(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_coverage(f: Formulation, d: ModelData) -> None:
     """coverage_ge: EF - t_cov T_S >= 0 (external financing covers the target share
     of the investment in scope)."""
-    target = d.inst.policy.coverage_target
-    if target > 0:
-        m.coverage_ge = pyo.Constraint(
-            expr=t.combine(("coverage", 1.0), ("scope_investment", -target)) >= 0)
+    t = d.inst.policy.coverage_target
+    if t > 0:
+        f.add_row("coverage_ge", f.exprs["coverage"] - f.exprs["scope_investment"] * t, lower=0.0)
 
 
-def define_own_funds(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_own_funds(f: Formulation, d: ModelData) -> None:
     """own_funds_le: OF + sum_s F_s v_open[s] - lambda LI <= B_own (own funds, topped
-    up by the kept land's sale income, pay the gap and the arrangement costs)."""
+    up by the sale income of the land kept for sale, pay the gap and the
+    arrangement costs)."""
     pol = d.inst.policy
-    m.own_funds_le = pyo.Constraint(expr=t.combine(
-        ("own_funds", 1.0), ("fixed_costs", 1.0),
-        ("land_income", -pol.land_income_to_own_funds)) <= pol.own_funds_budget)
+    e = f.exprs
+    f.add_row("own_funds_le", e["own_funds"] + e["fixed_costs"] - e["land_income"] * pol.land_income_to_own_funds,
+              upper=pol.own_funds_budget)
 
 
-def define_eod_balance(m: pyo.ConcreteModel, d: ModelData) -> None:
-    """eod_balance_le: sum_{c in E} v_own[c] - sigma * (commercial income of route
-    parcels) <= sigma H (ecology costs not met by eligible sources are met by the
-    dedicated share of commercial income)."""
+def define_eod_balance(f: Formulation, d: ModelData) -> None:
+    """eod_balance_le: sum_{c in E} v_own[c] - sigma * (commercial land income of the
+    route parcels) <= sigma H (ecology costs not met by eligible sources are met by
+    the dedicated share of commercial income)."""
     eod = d.inst.eod
     if eod is None or not d.ecology:
         return
-    income = d.options["land_income"].to_numpy()
-    coefs, variables = _nonzero(np.where(d.commercial_on_route, income, 0.0),
-                                [m.v_use[o] for o in range(len(d.options))])
-    own = [m.v_own[c] for c in d.ecology]
-    m.eod_balance_le = pyo.Constraint(expr=lin(
-        [1.0] * len(own) + [-eod.income_share * c for c in coefs], own + variables)
-        <= eod.income_share * eod.park_commercial_income)
+    own = Expr.of(f.col("v_own", [d.categories.index(c) for c in d.ecology]), 1.0)
+    f.add_row("eod_balance_le", own - f.exprs["route_commercial_income"] * eod.income_share,
+              upper=eod.income_share * eod.park_commercial_income)
 
 
-def define_resource_caps(m: pyo.ConcreteModel, d: ModelData) -> None:
+def define_resource_caps(f: Formulation, d: ModelData) -> None:
     """resource_cap_le[k]: sum_o R_ok v_use[o] <= cap_k."""
-    use = [m.v_use[o] for o in range(len(d.options))]
+    ids = list(d.resources.index)
+    if not ids:
+        return
+    use = f.col("v_use")
+    amounts = d.options[ids].to_numpy(dtype=float)  # options x resources
+    opt_pos, res_pos = np.nonzero(amounts)
+    f.add_family("resource_cap_le", ids, res_pos, use[opt_pos], amounts[opt_pos, res_pos],
+                 -INF, d.resources["cap"].astype(float).to_numpy())
 
-    def rule(_, k):
-        coefs, variables = _nonzero(d.options[k].to_numpy(), use)
-        if not variables:
-            return pyo.Constraint.Skip
-        return lin(coefs, variables) <= float(d.resources.loc[k, "cap"])
 
-    m.resource_cap_le = pyo.Constraint(list(d.resources.index), rule=rule)
-
-
-def define_industrial_area(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_industrial_area(f: Formulation, d: ModelData) -> None:
     """industrial_need_ge: IA - sum_p A_p v_build[p] >= 0 (projects get their land);
     industrial_area_ge / _le: IA_min <= IA <= IA_max (policy bounds)."""
-    if t.vars.get("industrial_need"):
-        m.industrial_need_ge = pyo.Constraint(expr=t.combine(
-            ("industrial_area", 1.0), ("industrial_need", -1.0)) >= 0)
+    e = f.exprs
+    if len(e["industrial_need"].cols):
+        f.add_row("industrial_need_ge", e["industrial_area"] - e["industrial_need"], lower=0.0)
     pol = d.inst.policy
     if pol.min_industrial_area is not None:
-        m.industrial_area_ge = pyo.Constraint(expr=t.expr("industrial_area") >= pol.min_industrial_area)
+        f.add_row("industrial_area_ge", e["industrial_area"], lower=pol.min_industrial_area)
     if pol.max_industrial_area is not None:
-        m.industrial_area_le = pyo.Constraint(expr=t.expr("industrial_area") <= pol.max_industrial_area)
+        f.add_row("industrial_area_le", e["industrial_area"], upper=pol.max_industrial_area)
 
 
-def define_forgone_income(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_forgone_income(f: Formulation, d: ModelData) -> None:
     """forgone_income_le: FI <= FI_max."""
     cap = d.inst.policy.max_forgone_income
     if cap is not None:
-        m.forgone_income_le = pyo.Constraint(expr=t.expr("forgone_income") <= cap)
+        f.add_row("forgone_income_le", f.exprs["forgone_income"], upper=cap)
 
 
-def define_capital_rules(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_capital_rules(f: Formulation, d: ModelData) -> None:
     """capital_share_ge: KC - kappa T >= 0; debt_to_capital_le: DB - mu KC <= 0."""
     pol = d.inst.policy
+    e = f.exprs
     if pol.min_capital_share is not None:
-        m.capital_share_ge = pyo.Constraint(expr=t.combine(
-            ("capital", 1.0), ("total_investment", -pol.min_capital_share)) >= 0)
+        f.add_row("capital_share_ge", e["capital"] - e["total_investment"] * pol.min_capital_share, lower=0.0)
     if pol.max_debt_to_capital is not None:
-        m.debt_to_capital_le = pyo.Constraint(expr=t.combine(
-            ("debt", 1.0), ("capital", -pol.max_debt_to_capital)) <= 0)
+        f.add_row("debt_to_capital_le", e["debt"] - e["capital"] * pol.max_debt_to_capital, upper=0.0)
 
 
-TERM_EXPR = {
-    "land_income": "land_income",
-    "industrial_output": "industrial_output",
-    "coverage": "coverage",
-    "financing_cost": "financing_cost",
-}
-
-
-def define_targets(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+def define_targets(f: Formulation, d: ModelData) -> None:
     """target_<term>_ge / _le: term >= min, term <= max; for coverage the bounds are
     ratios of the investment in scope: EF - min T_S >= 0, EF - max T_S <= 0."""
+    e = f.exprs
     for term, (lo, hi) in d.inst.objective.targets.items():
         for bound, sense in ((lo, "ge"), (hi, "le")):
             if bound is None:
                 continue
             if term == "coverage":
-                body, rhs = t.combine(("coverage", 1.0), ("scope_investment", -bound)), 0.0
+                body, rhs = e["coverage"] - e["scope_investment"] * bound, 0.0
             else:
-                body, rhs = t.expr(TERM_EXPR[term]), bound
-            con = pyo.Constraint(expr=(body >= rhs) if sense == "ge" else (body <= rhs))
-            m.add_component(f"target_{term}_{sense}", con)
+                body, rhs = e[term], bound
+            f.add_row(f"target_{term}_{sense}", body,
+                      lower=rhs if sense == "ge" else -INF, upper=rhs if sense == "le" else INF)
 
 
-def define_objective(m: pyo.ConcreteModel, d: ModelData, t: Terms) -> None:
+TERM_SENSE = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0}
+
+
+def objective_expr(f: Formulation, weights: dict[str, float]) -> Expr:
+    """sum_t sense_t w_t term_t for the four objective terms."""
+    return sum((f.exprs[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERM_SENSE), Expr())
+
+
+def define_objective(f: Formulation, d: ModelData) -> None:
     """maximise w_L LI + w_Y IO + w_C EF - w_F FC."""
-    w = d.inst.objective
-    m.objective = pyo.Objective(expr=t.combine(
-        ("land_income", w.weight("land_income")),
-        ("industrial_output", w.weight("industrial_output")),
-        ("coverage", w.weight("coverage")),
-        ("financing_cost", -w.weight("financing_cost")),
-    ), sense=pyo.maximize)
+    w = {t: d.inst.objective.weight(t) for t in TERM_SENSE}
+    f.set_objective(objective_expr(f, w), maximize=True)

@@ -15,13 +15,14 @@ start, and reads back only the values asked for.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import highspy
 import numpy as np
 
-from .solve import SolveOptions, apply_options, make_highs, run_highs, Solution
+from .formulation import Expr
+from .model import TERM_SENSE, objective_expr
+from .solve import Solution, SolveOptions, apply_options, make_highs, run_highs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Model
@@ -35,86 +36,57 @@ class Resolver:
 
     def __init__(self, model: "Model", options: SolveOptions | None = None):
         self.model = model
+        self.formulation = model.formulation
         self.options = options or SolveOptions.merged(model.instance.solver)
         self.highs = make_highs(model.compiled, self.options)
         self.last: Solution | None = None
-        self._rows: dict[tuple[str, Any], list[tuple[int, int]]] | None = None
-        self._terms: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.weights = {t: model.instance.objective.weight(t)
-                        for t in ("land_income", "industrial_output", "coverage", "financing_cost")}
-
-    # ---- maps --------------------------------------------------------------
-    def rows(self, constraint: str, index: Any = None) -> list[tuple[int, int]]:
-        """HiGHS rows (row, sense) of one constraint; sense 0 '==', 1 '<=', -1 '>='."""
-        if self._rows is None:
-            rows: dict[tuple[str, Any], list[tuple[int, int]]] = defaultdict(list)
-            for k, (con, sense) in enumerate(self.model.compiled.rows):
-                rows[(con.parent_component().local_name, con.index())].append((k, sense))
-            self._rows = dict(rows)
-        key = (constraint, index)
-        if key not in self._rows:
-            raise KeyError(f"no constraint {constraint}[{index}] in the model")
-        return self._rows[key]
-
-    def term(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, coefficients) of a named linear expression of the model."""
-        if name not in self._terms:
-            t = self.model.pyomo._terms
-            col_of = self.model.compiled.col_of
-            cols, coefs = [], []
-            for c, v in zip(t.coefs.get(name, []), t.vars.get(name, [])):
-                col = col_of.get(id(v))
-                if col is not None:
-                    cols.append(col)
-                    coefs.append(c)
-            cols_a = np.asarray(cols, dtype=np.int32)
-            coefs_a = np.asarray(coefs, dtype=float)
-            # one coefficient per column (a variable may appear twice in a term)
-            uniq, inv = np.unique(cols_a, return_inverse=True)
-            self._terms[name] = (uniq.astype(np.int32), np.bincount(inv, weights=coefs_a))
-        return self._terms[name]
+        self.weights = {t: model.instance.objective.weight(t) for t in TERM_SENSE}
+        self.row_lower, self.row_upper = self.formulation.row_bounds()  # this copy's bounds
 
     # ---- changes -----------------------------------------------------------
-    def set_rhs(self, constraint: str, index: Any, value: float) -> None:
-        """Set the right-hand side of `constraint[index]` (sense kept)."""
-        for row, sense in self.rows(constraint, index):
-            lo = value if sense <= 0 else -INF
-            hi = value if sense >= 0 else INF
-            self.highs.changeRowBounds(row, lo, hi)
+    def set_rhs(self, family: str, label: Any, value: float) -> None:
+        """Set the bound of row `family[label]` (label None for a one-row family):
+        the upper bound of a `_le` row, the lower of a `_ge` row, both of an `_eq` row."""
+        fam = self.formulation.families[family]
+        if fam.sense == "range":
+            raise ValueError(f"{family} has ranged rows: its bounds are not one right-hand side")
+        for row in self.formulation.rows_of(family, label):
+            if fam.sense in ("le", "eq"):
+                self.row_upper[row] = value
+            if fam.sense in ("ge", "eq"):
+                self.row_lower[row] = value
+            self.highs.changeRowBounds(int(row), _h(self.row_lower[row]), _h(self.row_upper[row]))
 
     def set_weights(self, **weights: float) -> None:
         """Change objective weights (land_income, industrial_output, coverage,
-        financing_cost); only the columns of changed terms are touched."""
-        sense = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0}
-        changed = {t: w for t, w in weights.items() if w != self.weights[t]}
+        financing_cost); only the columns of the changed terms are touched."""
+        unknown = set(weights) - set(TERM_SENSE)
+        if unknown:
+            raise KeyError(f"unknown objective term(s): {', '.join(sorted(unknown))}")
+        changed = [t for t, w in weights.items() if w != self.weights[t]]
         if not changed:
             return
-        self.weights.update(changed)
-        cols = np.unique(np.concatenate([self.term(t)[0] for t in changed]))
-        cost = np.zeros(len(cols))
-        for t, w in self.weights.items():
-            tc, tv = self.term(t)
-            pos = np.searchsorted(cols, tc)
-            hit = (pos < len(cols)) & (cols[np.minimum(pos, len(cols) - 1)] == tc)
-            np.add.at(cost, pos[hit], sense[t] * w * tv[hit])
-        self.highs.changeColsCost(len(cols), cols, cost)
+        self.weights.update(weights)
+        f = self.formulation
+        cols = np.unique(np.concatenate([f.exprs[t].cols for t in changed]))
+        cost = objective_expr(f, self.weights).dense(f.n_cols)[cols]
+        self.highs.changeColsCost(len(cols), cols.astype(np.int32), cost)
 
-    def set_coefficients(self, constraint: str, index: Any, term: str, scale: float,
-                         plus: str | None = None) -> None:
-        """Set the coefficients of `constraint[index]` to `scale * term` (+ `plus` term
-        with coefficient 1): e.g. coverage_ge = coverage - t * scope_investment."""
-        cols, coefs = self.term(term)
-        new = {int(c): scale * v for c, v in zip(cols, coefs)}
-        if plus:
-            for c, v in zip(*self.term(plus)):
-                new[int(c)] = new.get(int(c), 0.0) + v
-        for row, _ in self.rows(constraint, index):  # mixed form keeps signs as written
-            for col, val in new.items():
-                self.highs.changeCoeff(row, col, val)
+    def set_row(self, family: str, label: Any, expr: Expr) -> None:
+        """Replace the coefficients of row `family[label]` by those of `expr`."""
+        f = self.formulation
+        (row,) = f.rows_of(family, label)
+        fam = f.families[family]
+        k = row - fam.start
+        old = fam.col[fam.row == k]
+        new = np.bincount(expr.cols, weights=expr.coefs, minlength=f.n_cols)
+        for col in np.union1d(old, expr.cols):
+            self.highs.changeCoeff(int(row), int(col), float(new[col]))
 
     def set_coverage_target(self, target: float) -> None:
         """Change the coverage target: EF - target * T_S >= 0."""
-        self.set_coefficients("coverage_ge", None, "scope_investment", -target, plus="coverage")
+        e = self.formulation.exprs
+        self.set_row("coverage_ge", None, e["coverage"] - e["scope_investment"] * target)
 
     def set_options(self, **kwargs: Any) -> None:
         for key, value in kwargs.items():
@@ -132,12 +104,11 @@ class Resolver:
         self.last = run_highs(self.highs, self.model.compiled.integer)
         return self.last
 
-    def value(self, term: str) -> float:
+    def value(self, name: str) -> float:
         """Value of a named expression (e.g. `land_income`) in the last solution."""
         if self.last is None or self.last.values is None:
             raise RuntimeError("no solution to read")
-        cols, coefs = self.term(term)
-        return float(coefs @ self.last.values[cols])
+        return self.formulation.exprs[name].value(self.last.values)
 
     def result(self) -> "Result":
         """Full `Result` tables of the last solve."""
@@ -145,4 +116,8 @@ class Resolver:
 
         if self.last is None:
             raise RuntimeError("solve first")
-        return extract(self.model.pyomo, self.model.data, self.model.compiled, self.last)
+        return extract(self.formulation, self.model.data, self.last)
+
+
+def _h(x: float) -> float:
+    return INF if np.isposinf(x) else (-INF if np.isneginf(x) else float(x))

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .formulation import Formulation
 from .model import ModelData
-from .solve import Compiled, Solution
+from .solve import Solution
 
 KPI_UNITS = {
     "land_income": "yuan",
@@ -141,23 +142,9 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def var_values(compiled: Compiled, solution: Solution, variables) -> np.ndarray:
-    """Values of `variables` (Pyomo VarData) in the solution; a variable that the
-    compiler dropped (it appears nowhere) takes its lower bound, or 0."""
-    out = np.empty(len(variables))
-    col_of = compiled.col_of
-    vals = solution.values
-    for k, v in enumerate(variables):
-        col = col_of.get(id(v))
-        if col is not None:
-            out[k] = vals[col]
-        else:
-            out[k] = max(v.lb or 0.0, 0.0)
-    return out
-
-
-def extract(model, data: ModelData, compiled: Compiled, solution: Solution) -> Result:
-    """Turn a solution into the `Result` tables (empty tables if there is no plan)."""
+def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
+    """Turn a solution (values in the formulation's column order) into the
+    `Result` tables; empty tables if there is no plan."""
     res = Result(status=solution.status, termination=solution.termination,
                  objective=solution.objective, bound=solution.bound, gap=solution.gap,
                  solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes)
@@ -165,15 +152,17 @@ def extract(model, data: ModelData, compiled: Compiled, solution: Solution) -> R
         return res
     inst = data.inst
     opts = data.options
-    n_opt = len(opts)
-    use = np.round(var_values(compiled, solution, [model.v_use[o] for o in range(n_opt)]))
-    chosen = np.flatnonzero(use > 0.5)
-    build = np.round(var_values(compiled, solution, [model.v_build[p] for p in data.projects.index]))
-    draw = var_values(compiled, solution, [model.v_draw[q] for q in range(len(data.pairs))])
-    draw = np.where(np.abs(draw) < 1e-6, 0.0, draw)
-    opened = np.round(var_values(compiled, solution, [model.v_open[s] for s in data.switched]))
-    own = var_values(compiled, solution, [model.v_own[c] for c in data.categories])
-    own = np.where(np.abs(own) < 1e-6, 0.0, own)
+    x = solution.values
+
+    def values(group: str, integer: bool = False) -> np.ndarray:
+        v = x[f.col(group)]
+        return np.round(v) if integer else np.where(np.abs(v) < 1e-6, 0.0, v)
+
+    chosen = np.flatnonzero(values("v_use", True) > 0.5)
+    build = values("v_build", True)
+    draw = values("v_draw")
+    opened = values("v_open", True)
+    own = values("v_own")
 
     # parcels
     ch = opts.iloc[chosen]

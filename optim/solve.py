@@ -19,6 +19,8 @@ import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from .formulation import Formulation
+
 DEFAULT_GAP = 1e-4
 
 
@@ -46,52 +48,94 @@ class SolveOptions:
 
 @dataclass
 class Compiled:
-    """The model as HiGHS matrices plus maps back to Pyomo components."""
+    """The model as the arrays HiGHS takes (columns in the formulation's order,
+    matrix column-wise), passed to a `highspy.Highs` in one call."""
 
-    lp: highspy.HighsLp
-    columns: list  # Pyomo VarData per HiGHS column
-    rows: list  # (ConstraintData, sense) per HiGHS row
-    col_of: dict[int, int]  # id(VarData) -> column
+    cost: np.ndarray
     offset: float
-    integer: bool
+    maximize: bool
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    integrality: np.ndarray  # int32: 1 integer, 0 continuous
+
+    @property
+    def integer(self) -> bool:
+        return bool(self.integrality.any())
+
+    @property
+    def size(self) -> dict[str, int]:
+        return {"variables": len(self.cost), "integer_variables": int(self.integrality.sum()),
+                "constraints": len(self.row_lower), "nonzeros": len(self.value)}
+
+    def pass_to(self, h: highspy.Highs) -> None:
+        inf = highspy.kHighsInf
+        status = h.passModel(
+            len(self.cost), len(self.row_lower), len(self.value), 1,  # 1 = column-wise
+            -1 if self.maximize else 1, float(self.offset),
+            self.cost, _inf(self.col_lower, inf), _inf(self.col_upper, inf),
+            _inf(self.row_lower, inf), _inf(self.row_upper, inf),
+            self.start, self.index, self.value, self.integrality)
+        if status == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model")
 
 
-def compile_model(model: pyo.ConcreteModel) -> Compiled:
-    """Compile `model` (one maximise/minimise objective) to a `HighsLp`."""
+def _inf(x: np.ndarray, inf: float) -> np.ndarray:
+    return np.clip(x, -inf, inf)
+
+
+def _compiled(cost, offset, maximize, col_lower, col_upper, integer, row_lower, row_upper,
+              start, index, value) -> Compiled:
+    return Compiled(
+        cost=np.ascontiguousarray(cost, dtype=np.float64), offset=float(offset), maximize=bool(maximize),
+        col_lower=np.ascontiguousarray(col_lower, dtype=np.float64),
+        col_upper=np.ascontiguousarray(col_upper, dtype=np.float64),
+        row_lower=np.ascontiguousarray(row_lower, dtype=np.float64),
+        row_upper=np.ascontiguousarray(row_upper, dtype=np.float64),
+        start=np.ascontiguousarray(start, dtype=np.int32), index=np.ascontiguousarray(index, dtype=np.int32),
+        value=np.ascontiguousarray(value, dtype=np.float64),
+        integrality=np.ascontiguousarray(integer, dtype=np.int32))
+
+
+def compile_model(f: Formulation) -> Compiled:
+    """The formulation's arrays as one `HighsLp` (no Python loop over rows)."""
+    lower, upper, integer = f.bounds()
+    row_lower, row_upper = f.row_bounds()
+    start, index, value = f.csc()
+    return _compiled(f.cost(), 0.0, f.maximize, lower, upper, integer, row_lower, row_upper,
+                     start, index, value)
+
+
+def compile_pyomo(model: pyo.ConcreteModel) -> tuple[Compiled, np.ndarray]:
+    """Compile a Pyomo model with Pyomo's `LinearStandardFormCompiler` (mixed form).
+
+    Returns the compiled model and, for each HiGHS column, its position in
+    `model._optim_columns` (the formulation's column order), or -1.
+    """
     with PauseGC():
         info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
         obj = info.objectives[0]
-        lp = highspy.HighsLp()
         n_col = len(info.columns)
-        n_row = len(info.rows)
-        lp.num_col_ = n_col
-        lp.num_row_ = n_row
-        lp.sense_ = highspy.ObjSense.kMaximize if obj.sense == pyo.maximize else highspy.ObjSense.kMinimize
-        lp.offset_ = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-        lp.col_cost_ = np.asarray(info.c.toarray()[0] if n_col else [], dtype=float)
-        inf = highspy.kHighsInf
-        lb = np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float)
-        ub = np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+        inf = float("inf")
+        lower = np.array([-inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+        upper = np.array([inf if v.ub is None else v.ub for v in info.columns], dtype=float)
         integer = np.array([v.is_integer() for v in info.columns], dtype=bool)
-        lp.col_lower_ = lb
-        lp.col_upper_ = ub
         sense = np.array([s for _, s in info.rows], dtype=int)
         rhs = np.asarray(info.rhs, dtype=float)
-        lp.row_lower_ = np.where(sense >= 0, np.where(sense == 0, rhs, -inf), rhs)
-        lp.row_upper_ = np.where(sense <= 0, np.where(sense == 0, rhs, inf), rhs)
+        row_lower = np.where(sense >= 0, np.where(sense == 0, rhs, -inf), rhs)
+        row_upper = np.where(sense <= 0, np.where(sense == 0, rhs, inf), rhs)
         A = info.A.tocsc()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = n_col
-        lp.a_matrix_.num_row_ = n_row
-        lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = A.indices.astype(np.int32)
-        lp.a_matrix_.value_ = A.data.astype(float)
-        if integer.any():
-            lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                               for i in integer]
-        col_of = {id(v): k for k, v in enumerate(info.columns)}
-    return Compiled(lp=lp, columns=info.columns, rows=list(info.rows), col_of=col_of,
-                    offset=lp.offset_, integer=bool(integer.any()))
+        cost = info.c.toarray()[0] if n_col else np.zeros(0)
+        offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+        compiled = _compiled(cost, offset, obj.sense == pyo.maximize, lower, upper, integer,
+                             row_lower, row_upper, A.indptr, A.indices, A.data)
+        position = {id(v): k for k, v in enumerate(getattr(model, "_optim_columns", []))}
+        cols = np.array([position.get(id(v), -1) for v in info.columns], dtype=np.int64)
+    return compiled, cols
 
 
 @dataclass
@@ -154,9 +198,7 @@ def make_highs(compiled: Compiled, options: SolveOptions) -> highspy.Highs:
         h.setOptionValue("log_to_console", False)
         h.setOptionValue("log_file", "/dev/stderr")
     apply_options(h, options)
-    status = h.passModel(compiled.lp)
-    if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS rejected the compiled model")
+    compiled.pass_to(h)
     return h
 
 
