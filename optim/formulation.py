@@ -94,6 +94,7 @@ class Family:
     upper: np.ndarray
     sense: str
     start: int = 0  # first row in the whole model
+    unit: float = 1.0  # the row is stated in units of `unit` (e.g. 1e6 yuan)
 
     @property
     def size(self) -> int:
@@ -112,6 +113,8 @@ class Formulation:
         self.n_rows = 0
         self.objective = Expr()
         self.maximize = True
+        self.units: dict[str, float] = {}  # unit of each named expression (default 1)
+        self.objective_unit = 1.0
 
     # ---- variables ---------------------------------------------------------------
     def add_vars(self, name: str, labels: Sequence, *, lower: Any = 0.0, upper: Any = INF,
@@ -133,8 +136,9 @@ class Formulation:
 
     # ---- rows -----------------------------------------------------------------------
     def add_family(self, name: str, labels: Sequence, row: Any, col: Any, coef: Any,
-                   lower: Any, upper: Any) -> Family:
-        """Rows `lower <= sum coef x <= upper` given in coordinate form."""
+                   lower: Any, upper: Any, unit: float = 1.0) -> Family:
+        """Rows `lower <= sum coef x <= upper` given in coordinate form, stated in
+        units of `unit` (a right-hand side of v in real units is v / unit)."""
         n = len(labels)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
         upper = np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
@@ -149,21 +153,24 @@ class Formulation:
             sense = "ge"
         else:
             sense = "range"
-        f = Family(name, _labels(labels), row, col, coef, lower, upper, sense, start=self.n_rows)
+        f = Family(name, _labels(labels), row, col, coef, lower, upper, sense,
+                   start=self.n_rows, unit=unit)
         self.families[name] = f
         self.n_rows += n
         return f
 
-    def add_rows(self, name: str, labels: Sequence, exprs: Sequence[Expr], lower: Any, upper: Any) -> Family:
+    def add_rows(self, name: str, labels: Sequence, exprs: Sequence[Expr], lower: Any, upper: Any,
+                 unit: float = 1.0) -> Family:
         """A family from one `Expr` per row (for families of a few rows)."""
         rows = [np.full(len(e.cols), k, dtype=np.int64) for k, e in enumerate(exprs)]
         cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
         return self.add_family(name, labels, cat(rows, np.int64), cat([e.cols for e in exprs], np.int64),
-                               cat([e.coefs for e in exprs], float), lower, upper)
+                               cat([e.coefs for e in exprs], float), lower, upper, unit)
 
-    def add_row(self, name: str, expr: Expr, lower: float = -INF, upper: float = INF) -> Family:
+    def add_row(self, name: str, expr: Expr, lower: float = -INF, upper: float = INF,
+                unit: float = 1.0) -> Family:
         """A family of a single row (label None)."""
-        return self.add_rows(name, [None], [expr], lower, upper)
+        return self.add_rows(name, [None], [expr], lower, upper, unit)
 
     def set_objective(self, expr: Expr, maximize: bool = True) -> None:
         self.objective = expr

@@ -42,6 +42,7 @@ class ModelData:
     scope: list[str]
     ecology: list[str]
     resources: pd.DataFrame
+    money: float = 1.0  # money rows and money variables are in units of `money` yuan
     locked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
@@ -82,8 +83,27 @@ def prepare(inst: Instance) -> ModelData:
         sources=sources, pairs=inst.eligible_pairs(), switched=switched,
         conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
         ecology=[c for c in cats.index if bool(cats.loc[c, "ecology"])],
-        resources=inst.resources, locked=np.asarray(locked, dtype=np.int64),
+        resources=inst.resources, money=money_unit(inst),
+        locked=np.asarray(locked, dtype=np.int64),
     )
+
+
+def money_unit(inst: Instance) -> float:
+    """A power of ten near the typical money figure of the instance.
+
+    Money rows and variables are stated in this unit so that the matrix HiGHS
+    sees has coefficients near 1 (yuan figures of 1e9 next to 0/1 decisions
+    make a badly scaled model)."""
+    figures = [inst.options[c].to_numpy(dtype=float) for c in ("land_income", "output", "conversion_cost")]
+    if inst.option_basis == "per_area":
+        area = inst.parcels["area"].astype(float).reindex(inst.options["parcel"]).to_numpy()
+        figures = [x * area for x in figures]
+    figures += [inst.projects["cost"].to_numpy(dtype=float), inst.sources["cap"].to_numpy(dtype=float)]
+    values = np.abs(np.concatenate(figures)) if figures else np.zeros(0)
+    values = values[values > 0]
+    if not len(values):
+        return 1.0
+    return float(10.0 ** np.round(np.log10(np.median(values))))
 
 
 # ---- the model -----------------------------------------------------------------------
@@ -133,21 +153,23 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
     use = f.col("v_use")
     opts = d.options
     e = f.exprs
-    e["land_income"] = Expr.of(use, opts["land_income"].to_numpy())
-    e["forgone_income"] = Expr.of(use, d.forgone)
+    S = d.money  # money coefficients are in units of S yuan
+    income = opts["land_income"].to_numpy() / S
+    e["land_income"] = Expr.of(use, income)
+    e["forgone_income"] = Expr.of(use, d.forgone / S)
     e["industrial_area"] = Expr.of(use, np.where(d.industrial, d.area, 0.0))
     e["rezoned_area"] = Expr.of(use, np.where(d.rezoning, d.area, 0.0))
-    e["route_commercial_income"] = Expr.of(use, np.where(d.commercial_on_route, opts["land_income"].to_numpy(), 0.0))
+    e["route_commercial_income"] = Expr.of(use, np.where(d.commercial_on_route, income, 0.0))
     proj = d.projects
     build = f.col("v_build")
-    e["industrial_output"] = Expr.of(use, opts["output"].to_numpy()) + \
-        Expr.of(build, proj["output"].astype(float).to_numpy())
+    e["industrial_output"] = Expr.of(use, opts["output"].to_numpy() / S) + \
+        Expr.of(build, proj["output"].astype(float).to_numpy() / S)
     e["industrial_need"] = Expr.of(build, proj["industrial_area"].astype(float).to_numpy())
     cat_of_project = proj["category"].to_numpy()
     for c in d.categories:
-        need = Expr.of(build, np.where(cat_of_project == c, proj["cost"].astype(float).to_numpy(), 0.0))
+        need = Expr.of(build, np.where(cat_of_project == c, proj["cost"].astype(float).to_numpy(), 0.0) / S)
         if c == d.conversion_category:
-            need = need + Expr.of(use, opts["conversion_cost"].to_numpy())
+            need = need + Expr.of(use, opts["conversion_cost"].to_numpy() / S)
         e[f"need:{c}"] = need
     e["total_investment"] = sum((e[f"need:{c}"] for c in d.categories), Expr())
     e["scope_investment"] = sum((e[f"need:{c}"] for c in d.scope), Expr())
@@ -159,9 +181,12 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
     e["capital"] = Expr.of(draw, src["capital"].to_numpy(dtype=float)) + Expr.of(f.col("v_own"), 1.0)
     e["debt"] = Expr.of(draw, src["debt"].to_numpy(dtype=float))
     sw = d.sources.reindex(d.switched)
-    e["fixed_costs"] = Expr.of(f.col("v_open"), sw["fixed_cost"].astype(float).to_numpy())
+    e["fixed_costs"] = Expr.of(f.col("v_open"), sw["fixed_cost"].astype(float).to_numpy() / S)
     e["financing_cost"] = Expr.of(draw, src["rate"].astype(float).to_numpy()) + e["fixed_costs"]
     e["own_funds"] = Expr.of(f.col("v_own"), 1.0)
+    for name in list(e):
+        if name not in ("industrial_area", "rezoned_area", "industrial_need"):
+            f.units[name] = S
 
 
 def define_parcel_use(f: Formulation, d: ModelData) -> None:
@@ -176,7 +201,7 @@ def define_category_funding(f: Formulation, d: ModelData) -> None:
     rows = [Expr.of(f.col("v_draw", np.flatnonzero(d.pairs["category"].to_numpy() == c)), 1.0)
             + Expr.of(f.col("v_own", [k]), 1.0) - f.exprs[f"need:{c}"]
             for k, c in enumerate(cats)]
-    f.add_rows("category_funding_eq", list(cats), rows, 0.0, 0.0)
+    f.add_rows("category_funding_eq", list(cats), rows, 0.0, 0.0, unit=d.money)
 
 
 def define_source_limits(f: Formulation, d: ModelData) -> None:
@@ -191,7 +216,7 @@ def define_source_limits(f: Formulation, d: ModelData) -> None:
     for s in src.index:
         if not len(drawn[s].cols):
             continue
-        cap = float(src.at[s, "cap"])
+        cap = float(src.at[s, "cap"]) / d.money
         if s in open_pos:
             rows.append(drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), cap))
             upper.append(0.0)
@@ -199,11 +224,11 @@ def define_source_limits(f: Formulation, d: ModelData) -> None:
             rows.append(drawn[s])
             upper.append(cap)
         labels.append(s)
-    f.add_rows("source_cap_le", labels, rows, -INF, np.array(upper))
+    f.add_rows("source_cap_le", labels, rows, -INF, np.array(upper), unit=d.money)
     mins = [s for s in d.switched if src.at[s, "min_ticket"] > 0]
     f.add_rows("source_min_ge", mins,
-               [drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), float(src.at[s, "min_ticket"]))
-                for s in mins], 0.0, INF)
+               [drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), float(src.at[s, "min_ticket"]) / d.money)
+                for s in mins], 0.0, INF, unit=d.money)
 
 
 def define_coverage(f: Formulation, d: ModelData) -> None:
@@ -211,7 +236,8 @@ def define_coverage(f: Formulation, d: ModelData) -> None:
     of the investment in scope)."""
     t = d.inst.policy.coverage_target
     if t > 0:
-        f.add_row("coverage_ge", f.exprs["coverage"] - f.exprs["scope_investment"] * t, lower=0.0)
+        f.add_row("coverage_ge", f.exprs["coverage"] - f.exprs["scope_investment"] * t, lower=0.0,
+                  unit=d.money)
 
 
 def define_own_funds(f: Formulation, d: ModelData) -> None:
@@ -221,7 +247,7 @@ def define_own_funds(f: Formulation, d: ModelData) -> None:
     pol = d.inst.policy
     e = f.exprs
     f.add_row("own_funds_le", e["own_funds"] + e["fixed_costs"] - e["land_income"] * pol.land_income_to_own_funds,
-              upper=pol.own_funds_budget)
+              upper=pol.own_funds_budget / d.money, unit=d.money)
 
 
 def define_eod_balance(f: Formulation, d: ModelData) -> None:
@@ -233,7 +259,7 @@ def define_eod_balance(f: Formulation, d: ModelData) -> None:
         return
     own = Expr.of(f.col("v_own", [d.categories.index(c) for c in d.ecology]), 1.0)
     f.add_row("eod_balance_le", own - f.exprs["route_commercial_income"] * eod.income_share,
-              upper=eod.income_share * eod.park_commercial_income)
+              upper=eod.income_share * eod.park_commercial_income / d.money, unit=d.money)
 
 
 def define_resource_caps(f: Formulation, d: ModelData) -> None:
@@ -265,7 +291,7 @@ def define_forgone_income(f: Formulation, d: ModelData) -> None:
     """forgone_income_le: FI <= FI_max."""
     cap = d.inst.policy.max_forgone_income
     if cap is not None:
-        f.add_row("forgone_income_le", f.exprs["forgone_income"], upper=cap)
+        f.add_row("forgone_income_le", f.exprs["forgone_income"], upper=cap / d.money, unit=d.money)
 
 
 def define_capital_rules(f: Formulation, d: ModelData) -> None:
@@ -273,9 +299,11 @@ def define_capital_rules(f: Formulation, d: ModelData) -> None:
     pol = d.inst.policy
     e = f.exprs
     if pol.min_capital_share is not None:
-        f.add_row("capital_share_ge", e["capital"] - e["total_investment"] * pol.min_capital_share, lower=0.0)
+        f.add_row("capital_share_ge", e["capital"] - e["total_investment"] * pol.min_capital_share,
+                  lower=0.0, unit=d.money)
     if pol.max_debt_to_capital is not None:
-        f.add_row("debt_to_capital_le", e["debt"] - e["capital"] * pol.max_debt_to_capital, upper=0.0)
+        f.add_row("debt_to_capital_le", e["debt"] - e["capital"] * pol.max_debt_to_capital, upper=0.0,
+                  unit=d.money)
 
 
 def define_targets(f: Formulation, d: ModelData) -> None:
@@ -289,9 +317,9 @@ def define_targets(f: Formulation, d: ModelData) -> None:
             if term == "coverage":
                 body, rhs = e["coverage"] - e["scope_investment"] * bound, 0.0
             else:
-                body, rhs = e[term], bound
-            f.add_row(f"target_{term}_{sense}", body,
-                      lower=rhs if sense == "ge" else -INF, upper=rhs if sense == "le" else INF)
+                body, rhs = e[term], bound / d.money
+            f.add_row(f"target_{term}_{sense}", body, lower=rhs if sense == "ge" else -INF,
+                      upper=rhs if sense == "le" else INF, unit=d.money)
 
 
 TERM_SENSE = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0}
@@ -306,3 +334,4 @@ def define_objective(f: Formulation, d: ModelData) -> None:
     """maximise w_L LI + w_Y IO + w_C EF - w_F FC."""
     w = {t: d.inst.objective.weight(t) for t in TERM_SENSE}
     f.set_objective(objective_expr(f, w), maximize=True)
+    f.objective_unit = d.money

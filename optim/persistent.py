@@ -15,6 +15,7 @@ start, and reads back only the values asked for.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import highspy
@@ -46,8 +47,10 @@ class Resolver:
     # ---- changes -----------------------------------------------------------
     def set_rhs(self, family: str, label: Any, value: float) -> None:
         """Set the bound of row `family[label]` (label None for a one-row family):
-        the upper bound of a `_le` row, the lower of a `_ge` row, both of an `_eq` row."""
+        the upper bound of a `_le` row, the lower of a `_ge` row, both of an `_eq` row.
+        `value` is in the instance's units (yuan, mu, ...)."""
         fam = self.formulation.families[family]
+        value = value / fam.unit
         if fam.sense == "range":
             raise ValueError(f"{family} has ranged rows: its bounds are not one right-hand side")
         for row in self.formulation.rows_of(family, label):
@@ -101,14 +104,18 @@ class Resolver:
             sol.col_value = self.last.values
             sol.value_valid = True
             self.highs.setSolution(sol)
-        self.last = run_highs(self.highs, self.model.compiled.integer)
-        return self.last
+        sol = run_highs(self.highs, self.model.compiled.integer)
+        self.last = sol
+        unit = self.formulation.objective_unit  # report in yuan, like a Result
+        return replace(sol, objective=None if sol.objective is None else sol.objective * unit,
+                       bound=None if sol.bound is None else sol.bound * unit)
 
     def value(self, name: str) -> float:
         """Value of a named expression (e.g. `land_income`) in the last solution."""
         if self.last is None or self.last.values is None:
             raise RuntimeError("no solution to read")
-        return self.formulation.exprs[name].value(self.last.values)
+        f = self.formulation
+        return f.exprs[name].value(self.last.values) * f.units.get(name, 1.0)
 
     def result(self) -> "Result":
         """Full `Result` tables of the last solve."""

@@ -145,8 +145,10 @@ def _num(x: Any) -> float | None:
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
+    unit = f.objective_unit
     res = Result(status=solution.status, termination=solution.termination,
-                 objective=solution.objective, bound=solution.bound, gap=solution.gap,
+                 objective=None if solution.objective is None else solution.objective * unit,
+                 bound=None if solution.bound is None else solution.bound * unit, gap=solution.gap,
                  solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes)
     if solution.values is None:
         return res
@@ -154,15 +156,18 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     opts = data.options
     x = solution.values
 
-    def values(group: str, integer: bool = False) -> np.ndarray:
+    def values(group: str, integer: bool = False, scale: float = 1.0) -> np.ndarray:
         v = x[f.col(group)]
-        return np.round(v) if integer else np.where(np.abs(v) < 1e-6, 0.0, v)
+        if integer:
+            return np.round(v)
+        v = v * scale  # money variables are in units of `data.money` yuan
+        return np.where(np.abs(v) < 1e-6 * max(scale, 1.0), 0.0, v)
 
     chosen = np.flatnonzero(values("v_use", True) > 0.5)
     build = values("v_build", True)
-    draw = values("v_draw")
+    draw = values("v_draw", scale=data.money)
     opened = values("v_open", True)
-    own = values("v_own")
+    own = values("v_own", scale=data.money)
 
     # parcels
     ch = opts.iloc[chosen]

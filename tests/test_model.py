@@ -19,8 +19,13 @@ def model():
     return optim.build(optim.load(TINY))
 
 
+MONEY_VARS = {"v_draw", "v_own"}  # variables measured in the model's money unit
+
+
 def row(model, family, label=None):
-    """{variable label: coefficient}, lower, upper of one row of the formulation."""
+    """{variable label: coefficient}, lower, upper of one row, read back in yuan:
+    a money row is stated in units of `fam.unit` yuan, so coefficients of decisions
+    and bounds are multiplied by it (money variables are in that unit already)."""
     f = model.formulation
     (r,) = f.rows_of(family, label)
     fam = f.families[family]
@@ -30,8 +35,17 @@ def row(model, family, label=None):
     for col, coef in zip(fam.col[mask], fam.coef[mask]):
         g, pos = f.group_of(int(col))
         key = (g.name, g.labels[pos])
-        coefs[key] = coefs.get(key, 0.0) + coef
-    return {k: v for k, v in coefs.items() if v != 0}, fam.lower[k], fam.upper[k]
+        scale = 1.0 if g.name in MONEY_VARS else fam.unit
+        coefs[key] = coefs.get(key, 0.0) + coef * scale
+    return ({k: pytest.approx(v) for k, v in coefs.items() if v != 0},
+            fam.lower[k] * fam.unit, fam.upper[k] * fam.unit)
+
+
+def test_money_is_stated_in_a_unit_near_the_typical_figure(model):
+    # tiny's money figures run from 5e6 to 5e7 yuan, median 2e7: unit 1e7 yuan
+    assert model.data.money == 1e7
+    assert model.formulation.families["own_funds_le"].unit == 1e7
+    assert model.formulation.families["resource_cap_le"].unit == 1.0
 
 
 def test_index_sets_hold_only_allowed_pairs(model):
@@ -73,16 +87,16 @@ def test_source_rows(model):
     assert lo == 0.0 and np.isposinf(hi)
     coefs, lo, hi = row(model, "source_cap_le", "special")
     assert coefs == {("v_draw", ("special", "ecology")): 1.0}
-    assert hi == 15 * M
+    assert hi == pytest.approx(15 * M)
 
 
 def test_coverage_row(model):
     # external draws into park - 0.8 x (50 M build + conversion costs) >= 0
     coefs, lo, hi = row(model, "coverage_ge")
-    assert coefs == pytest.approx({("v_draw", ("policy", "park")): 1.0, ("v_draw", ("cdb", "park")): 1.0,
-                                   ("v_build", "park_infra"): -40 * M,
-                                   ("v_use", ("P1", "industrial")): -4 * M,
-                                   ("v_use", ("P2", "industrial")): -6.4 * M})
+    assert coefs == {("v_draw", ("policy", "park")): 1.0, ("v_draw", ("cdb", "park")): 1.0,
+                     ("v_build", "park_infra"): -40 * M,
+                     ("v_use", ("P1", "industrial")): -4 * M,
+                     ("v_use", ("P2", "industrial")): -6.4 * M}
     assert lo == 0.0
 
 
@@ -105,12 +119,13 @@ def test_resource_row(model):
 
 def test_objective_coefficients(model):
     f = model.formulation
-    cost = f.cost()
+    cost = f.cost() * f.objective_unit  # objective in yuan
     use = f.col("v_use")
     # land income (weight 1) and output (weight 2) per option
-    assert cost[use].tolist() == [30 * M, 2 * 20 * M, 40 * M, 2 * 30 * M, 2 * 10 * M]
-    assert cost[f.col("v_open")].tolist() == [-1 * M]  # cdb fee, weight 1
-    assert cost[f.col("v_draw")].tolist() == [0.0, -0.05, 0.0]  # 5 % interest on cdb
+    assert cost[use].tolist() == pytest.approx([30 * M, 2 * 20 * M, 40 * M, 2 * 30 * M, 2 * 10 * M])
+    assert cost[f.col("v_open")].tolist() == pytest.approx([-1 * M])  # cdb fee, weight 1
+    # 5 % interest per yuan of cdb: a draw column is in units of 1e7 yuan
+    assert (cost[f.col("v_draw")] / f.objective_unit).tolist() == pytest.approx([0.0, -0.05, 0.0])
 
 
 def _row_signatures(start, index, value, lower, upper, col_map=None):
