@@ -51,7 +51,7 @@ def load(path: str | Path) -> Instance:
     Raises `optim.InstanceError` listing every problem found.
     """
     path = Path(path)
-    doc, problems = read_document(path, with_problems=True)
+    doc, problems = _read_yaml(path)
     return instance_from_document(doc, path, problems)
 
 
@@ -75,12 +75,18 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_document(path: Path, with_problems: bool = False):
-    """The YAML document at `path` as a mapping (safe loader only).
+def read_document(path: Path) -> dict[str, Any]:
+    """The YAML document at `path` as a mapping (safe loader only)."""
+    doc, problems = _read_yaml(path)
+    if problems:
+        raise InstanceError(problems)
+    return doc
 
-    Problems that stop the reading raise `InstanceError`; duplicate keys do
-    not, they are returned with the document when `with_problems` is true
-    (and raised otherwise).
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """The YAML document at `path` and its duplicate keys (as problems).
+
+    Any other problem stops the reading: it raises `InstanceError`.
     """
     where = str(path)
     try:
@@ -120,11 +126,7 @@ def read_document(path: Path, with_problems: bool = False):
         raise InstanceError([Problem(where, f"the document must be a mapping of keys, not {_type_name(doc)}")])
     problems = [Problem(f"{path.name} line {line}", f"duplicate key {key!r}")
                 for line, key in loader.duplicates]
-    if with_problems:
-        return doc, problems
-    if problems:
-        raise InstanceError(problems)
-    return doc
+    return doc, problems
 
 
 def instance_from_document(doc: dict[str, Any], path: Path,
@@ -186,7 +188,7 @@ def read_csv_table(csv_path: Path, name: str,
         return None, [Problem(name, f"not UTF-8 text (bad byte at offset {exc.start})")]
     if "\x00" in text:
         return None, [Problem(name, "not a CSV text file (it contains NUL bytes)")]
-    if not text.strip():
+    if not text or text.isspace():
         return None, [Problem(name, "empty CSV file: a header row is required")]
     try:
         header, cells, counts = _split_csv(data, text, numeric)
@@ -204,12 +206,15 @@ def read_csv_table(csv_path: Path, name: str,
         seen.add(h)
 
     # white space can only surround a cell if the file has some besides its line ends
-    if not text.isascii() or b'"' in data or any(c in data for c in b" \t\x0b\x0c\x1c\x1d\x1e\x1f"):
+    if not text.isascii() or b'"' in data or any(c.encode() in data for c in _ASCII_SPACE[:-2]):
         cells = [col if col.dtype == np.float64 else _strip(col) for col in cells]
     n = len(counts)
-    blank = np.ones(n, dtype=bool)
-    for col in cells:
-        blank &= np.isnan(col) if col.dtype == np.float64 else col == ""
+    blank = _empty(cells[0])  # a blank row: every cell empty
+    for col in cells[1:]:
+        if not blank.any():
+            break
+        at = np.flatnonzero(blank)
+        blank[at] = _empty(col[at])
     rows = np.arange(2, n + 2)
     if blank.any():
         keep = ~blank
@@ -225,6 +230,11 @@ def read_csv_table(csv_path: Path, name: str,
     return _CsvTable(header, columns, rows, broken, broken_rows), problems
 
 
+def _empty(cells: np.ndarray) -> np.ndarray:
+    """Mask of the empty cells of a column: "" in text, NaN in parsed numbers."""
+    return np.isnan(cells) if cells.dtype == np.float64 else cells == ""
+
+
 def _split_csv(data: bytes, text: str,
                numeric: frozenset[str]) -> tuple[list[str], list[np.ndarray], np.ndarray]:
     """The header cells, the cells of the data rows a column at a time (padded
@@ -237,8 +247,15 @@ def _split_csv(data: bytes, text: str,
         if n_rows == 0:
             return header, [np.empty(0, dtype=object) for _ in header], np.empty(0, dtype=np.int64)
         typed = [k for k, h in enumerate(header) if h.strip() in numeric]
+        # Cells are counted only when needed: when no row has more cells than the
+        # header (pandas raises for such a row, except for the first, checked here)
+        # and the commas add up, no row has fewer either.
+        start = data.find(b"\n") + 1
+        end = data.find(b"\n", start)
+        first_row = data[start:] if end < 0 else data[start:end]
         counts = None
-        if data.count(b",") != (len(header) - 1) * (n_rows + 1):
+        if (data.count(b",") != (len(header) - 1) * (n_rows + 1)
+                or first_row.count(b",") >= len(header)):
             counts = _count_cells(data)[1:]
         try:
             frame = _read_frame(data, header, counts, typed)
@@ -250,7 +267,11 @@ def _split_csv(data: bytes, text: str,
         if counts is None:  # no row has more cells, and the total leaves none with fewer
             counts = np.full(n_rows, len(header))
         if len(frame) == n_rows:
-            return header, [frame[c].to_numpy() for c in frame.columns], counts
+            cells = [frame[c].to_numpy() for c in frame.columns]
+            for k, col in enumerate(cells):  # cells missing from short rows: "" as elsewhere
+                if col.dtype == object and (missing := pd.isna(col)).any():
+                    cells[k] = np.where(missing, "", col).astype(object)
+            return header, cells, counts
     # quoted cells (or unusual line ends): the csv module, a record at a time
     records = list(csv.reader(io.StringIO(text, newline="")))
     header, records = (records[0], records[1:]) if records else ([], [])
@@ -275,7 +296,7 @@ def _read_frame(data: bytes, header: list[str], counts: np.ndarray | None,
         try:
             frame = pd.read_csv(io.BytesIO(data), dtype=dtype, na_filter=True, keep_default_na=False,
                                 na_values={k: [""] for k in typed}, **common)
-        except pd.errors.ParserError:
+        except pd.errors.ParserError:  # a row with more cells than `width`: see the caller
             raise
         except (ValueError, OverflowError):
             frame = None  # a cell that is not a plain number: read as text, reported later
@@ -287,11 +308,11 @@ def _read_frame(data: bytes, header: list[str], counts: np.ndarray | None,
 def _count_cells(data: bytes) -> np.ndarray:
     """Cells of each line of a quote-free CSV file: its commas plus one."""
     b = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(b == 10)
-    if len(b) and b[-1] != 10:
-        ends = np.append(ends, len(b))
-    line_of_comma = np.searchsorted(ends, np.flatnonzero(b == 44))
-    return np.bincount(line_of_comma, minlength=len(ends))[: len(ends)] + 1
+    at = np.flatnonzero((b == 44) | (b == 10))  # commas and line ends, in order
+    line_end = b[at] == 10
+    line = np.cumsum(line_end)  # line of each comma
+    n_lines = int(line[-1]) + (0 if b[-1] == 10 else 1) if len(at) else 1
+    return np.bincount(line[~line_end], minlength=n_lines)[:n_lines] + 1
 
 
 def _strip(col: np.ndarray) -> np.ndarray:
@@ -304,7 +325,7 @@ def _strip(col: np.ndarray) -> np.ndarray:
     return np.array([s.strip() for s in col], dtype=object)
 
 
-_ASCII_SPACE = " \t\x0b\x0c\x1c\x1d\x1e\x1f\n\r"  # what str.strip() removes, in ASCII
+_ASCII_SPACE = " \t\x0b\x0c\x1c\x1d\x1e\x1f\n\r"  # what str.strip() removes, in ASCII (line ends last)
 
 
 # ---- reading and coercing ------------------------------------------------------------
@@ -478,7 +499,10 @@ class _Reader:
                     self.bad(name, f"missing required column {fname!r}")
                 columns[fname] = _constant(f, None if f.required else f.default, n)
                 continue
-            values, errors = _coerce_column(f, cells, tbl.broken)
+            # a row with a wrong number of cells is reported as such, its cells are not
+            # read; only its id is, so that what names it is not reported as well
+            skip = tbl.broken if fname != "id" else np.zeros(n, dtype=bool)
+            values, errors = _coerce_column(f, cells, skip)
             columns[fname] = values
             found.extend((pos, k, Problem(f"{origin.row(pos)}, {fname}", msg)) for pos, msg in errors)
         found.sort(key=lambda item: (item[0], item[1]))
@@ -621,20 +645,20 @@ def _check(f: Field, raw: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-def _coerce_column(f: Field, cells: np.ndarray, broken: np.ndarray) -> tuple[Any, list[tuple[int, str]]]:
+def _coerce_column(f: Field, cells: np.ndarray, skip: np.ndarray) -> tuple[Any, list[tuple[int, str]]]:
     """Coerce a CSV column at once: stripped text ("" = empty), or floats
     already parsed (NaN = empty) for a number column.
 
     Returns the values and (row position, message) for each bad cell. Masks
     pick the cells that are empty or fail a fast test; only those go through
-    `_check`, which gives the messages. Rows in `broken` are already reported.
+    `_check`, which gives the messages. Rows in `skip` are left empty, unchecked.
     """
     n = len(cells)
-    empty = np.isnan(cells) if cells.dtype == np.float64 else cells == ""
-    given = ~empty & ~broken
+    empty = _empty(cells)
+    given = ~empty & ~skip
     errors: list[tuple[int, str]] = []
     if f.required:
-        errors.extend((int(pos), "required value is missing") for pos in np.flatnonzero(empty & ~broken))
+        errors.extend((int(pos), "required value is missing") for pos in np.flatnonzero(empty & ~skip))
     idx = np.flatnonzero(given)
     sub = cells[idx]
 
@@ -642,10 +666,9 @@ def _coerce_column(f: Field, cells: np.ndarray, broken: np.ndarray) -> tuple[Any
         out = np.full(n, np.nan if f.default is None or f.default is REQUIRED else float(f.default))
         try:
             parsed = sub.astype(np.float64)
-            suspect = ~np.isfinite(parsed) | _range_mask(f.check, parsed)
-        except (TypeError, ValueError, OverflowError):
-            parsed = np.full(len(idx), np.nan)
-            suspect = np.ones(len(idx), dtype=bool)
+        except (TypeError, ValueError, OverflowError):  # some cell is not a number
+            parsed = _floats(sub)
+        suspect = ~np.isfinite(parsed) | _range_mask(f.check, parsed)
         out[idx] = parsed
         fill = np.nan
     elif f.kind == "str":
@@ -675,6 +698,17 @@ def _coerce_column(f: Field, cells: np.ndarray, broken: np.ndarray) -> tuple[Any
             out[idx[k]] = fill
             errors.append((int(idx[k]), message))
     return out, errors
+
+
+def _floats(cells: np.ndarray) -> np.ndarray:
+    """float() of each cell, NaN where it fails (`_check` then says why)."""
+    out = np.empty(len(cells))
+    for k, text in enumerate(cells):
+        try:
+            out[k] = float(text)
+        except (ValueError, OverflowError):
+            out[k] = np.nan
+    return out
 
 
 def _range_mask(check: str | None, values: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ Checks work on whole columns, so they stay fast on tables of a million rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -47,13 +48,36 @@ def _given(values: pd.Series) -> np.ndarray:
     return values.notna().to_numpy()
 
 
+# Positions of a column's values in another table's ids, shared by the checks of one
+# `run_checks` call (on large tables, finding them costs more than the checks).
+_MEMO: ContextVar[dict | None] = ContextVar("optim_validate_memo", default=None)
+
+
+def _positions(inst: Instance, table: str, column: str, target: str) -> np.ndarray:
+    """Position of each value of `table[column]` among the ids of `target`; -1 if
+    it is not one of them (or is missing)."""
+    memo = _MEMO.get()
+    key = (table, column, target)
+    if memo is not None and key in memo:
+        return memo[key]
+    frame = getattr(inst, table)
+    values = frame[column] if column in frame.columns else frame.index.to_series()
+    ids = getattr(inst, target).index
+    if not ids.is_unique:  # duplicate ids are reported while reading
+        ids = pd.Index(ids.dropna().unique())
+    pos = ids.get_indexer(values)
+    pos[~_given(values)] = -1
+    if memo is not None:
+        memo[key] = pos
+    return pos
+
+
 def _refs(inst: Instance, table: str, column: str, target: str) -> Iterator[Problem]:
     if _unread(inst, target):
         return
     frame = getattr(inst, table)
     values = frame[column] if column in frame.columns else frame.index.to_series()
-    known = getattr(inst, target).index
-    bad = _given(values) & ~values.isin(known).to_numpy()
+    bad = _given(values) & (_positions(inst, table, column, target) < 0)
     origin = _origin(inst, table)
     for pos in np.flatnonzero(bad):
         yield Problem(f"{origin.row(pos)}, {column}", f"unknown {_SINGULAR[target]} {values.iloc[pos]!r}")
@@ -75,8 +99,16 @@ def check_option_duplicates(inst: Instance) -> Iterator[Problem]:
     opts = inst.options
     if not len(opts):
         return
-    dup = (opts.duplicated(subset=["parcel", "use"]).to_numpy()
-           & _given(opts["parcel"]) & _given(opts["use"]))
+    parcel = _positions(inst, "options", "parcel", "parcels")
+    use = _positions(inst, "options", "use", "uses")
+    known = (parcel >= 0) & (use >= 0)
+    dup = np.zeros(len(opts), dtype=bool)
+    # known pairs as integers (fast); the others, if any, by their text
+    dup[known] = pd.Series(parcel[known] * (len(inst.uses) + 1) + use[known]).duplicated().to_numpy()
+    if not known.all():
+        rest = opts.loc[~known, ["parcel", "use"]]
+        dup[~known] = (rest.duplicated().to_numpy()
+                       & _given(rest["parcel"]) & _given(rest["use"]))
     origin = _origin(inst, "options")
     for pos in np.flatnonzero(dup):
         row = opts.iloc[pos]
@@ -88,7 +120,12 @@ def check_parcels_have_options(inst: Instance) -> Iterator[Problem]:
     if _unread(inst, "options"):
         return
     ids = inst.parcels.index.to_series()
-    bad = _given(ids) & ~ids.isin(inst.options["parcel"]).to_numpy()
+    if ids.is_unique:
+        parcel = _positions(inst, "options", "parcel", "parcels")
+        bad = np.bincount(parcel[parcel >= 0], minlength=len(ids)) == 0
+    else:
+        bad = ~ids.isin(inst.options["parcel"]).to_numpy()
+    bad &= _given(ids)
     origin = _origin(inst, "parcels")
     for pos in np.flatnonzero(bad):
         yield Problem(origin.row(pos), f"parcel {ids.iloc[pos]!r} has no allowed use in the options table")
@@ -207,8 +244,12 @@ CHECKS: list[Check] = [
 def run_checks(inst: Instance) -> list[Problem]:
     """Run every named check; all problems, in order."""
     problems: list[Problem] = []
-    for check in CHECKS:
-        problems.extend(check(inst))
+    token = _MEMO.set({})
+    try:
+        for check in CHECKS:
+            problems.extend(check(inst))
+    finally:
+        _MEMO.reset(token)
     return problems
 
 
