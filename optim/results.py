@@ -161,7 +161,8 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         if integer:
             return np.round(v)
         v = v * scale  # money variables are in units of `data.money` yuan
-        return np.where(np.abs(v) < 1e-6 * max(scale, 1.0), 0.0, v)
+        v = np.where(np.abs(v) < 1e-6 * max(scale, 1.0), 0.0, v)
+        return np.round(v, 2) if scale > 1 else v  # yuan to the fen
 
     chosen = np.flatnonzero(values("v_use", True) > 0.5)
     build = values("v_build", True)
