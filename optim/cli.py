@@ -1,19 +1,22 @@
 """Command line: `optim validate PATH`, `optim solve PATH [...]`.
 
 Exit status: 0 a plan was found (or the instance is valid), 1 no plan
-(infeasible, unbounded, or a limit hit before any plan), 2 bad input or usage.
+(infeasible, unbounded, or a limit hit before any plan), 2 bad input or usage,
+3 an internal error of the tool (reported in one line; OPTIM_DEBUG=1 shows the
+traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .errors import InstanceError
 
-EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", help="write every result table as CSV plus summary.json")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     s.add_argument("--verbose", action="store_true", help="show the HiGHS log on stderr")
+    g = sub.add_parser("generate", help="write a synthetic instance (feasible by construction)")
+    g.add_argument("--parcels", type=int, required=True, metavar="N")
+    g.add_argument("--uses", type=int, default=4, metavar="K")
+    g.add_argument("--sources", type=int, default=6, metavar="S")
+    g.add_argument("--periods", type=int, default=1, metavar="T")
+    g.add_argument("--seed", type=int, default=0, metavar="X")
+    g.add_argument("--out", required=True, metavar="DIR")
     return p
 
 
@@ -56,12 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `optim solve ... --json | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:  # a fault of the tool, not of the input: say so, briefly
+        if os.environ.get("OPTIM_DEBUG"):
+            raise
+        print(f"optim: internal error: {type(exc).__name__}: {exc} "
+              "(set OPTIM_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .io import load
+    from .scenarios import check_scenarios
 
     inst = load(args.path)
+    problems = check_scenarios(inst)
+    if problems:
+        raise InstanceError(problems)
     print(f"{args.path}: valid ({len(inst.parcels)} parcels, {len(inst.options)} options, "
           f"{len(inst.projects)} projects, {len(inst.sources)} sources)")
     return EXIT_OK
@@ -104,7 +128,21 @@ def _route_stdout_to_stderr() -> None:
     sys.stdout.flush()
 
 
-_COMMANDS = {"validate": cmd_validate, "solve": cmd_solve}
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate, write
+
+    try:
+        doc = generate(args.parcels, uses=args.uses, sources=args.sources,
+                       periods=args.periods, seed=args.seed)
+    except ValueError as exc:
+        print(f"optim generate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    path = write(doc, args.out)
+    print(f"written {path}")
+    return EXIT_OK
+
+
+_COMMANDS = {"validate": cmd_validate, "solve": cmd_solve, "generate": cmd_generate}
 
 
 if __name__ == "__main__":  # pragma: no cover

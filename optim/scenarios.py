@@ -188,3 +188,14 @@ def _scale(inst: Instance, path: str, factor: Any) -> str | None:
             return f"no row of {table} has {col} = {m['val']!r}"
     frame.loc[mask, column] = frame.loc[mask, column].astype(float) * factor
     return None
+
+
+def check_scenarios(inst: Instance) -> list[Problem]:
+    """Problems of each named scenario, found by applying it to a copy."""
+    problems: list[Problem] = []
+    for name in inst.scenarios:
+        try:
+            apply_scenarios(inst, [name])
+        except InstanceError as exc:
+            problems.extend(exc.problems)
+    return problems

@@ -1,0 +1,83 @@
+"""Named scenarios: overrides of an instance, applied and composed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import optim
+from optim.scenarios import apply_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny" / "instance.yaml"
+M = 1e6
+
+
+@pytest.fixture()
+def tiny_with_scenarios(tmp_path):
+    doc = yaml.safe_load(TINY.read_text())
+    doc["scenarios"] = {
+        "output_cheap": {"description": "output weight 1", "set": {"objective.weights.industrial_output": 1}},
+        "more_special": {"set": {"sources.special.cap": 20 * M}},
+        "cheap_commercial": {"scale": {"options[use=commercial].land_income": 0.5}},
+        "bad": {"set": {"sources.nowhere.cap": 1, "policy.coverage_target": 8}},
+    }
+    path = tmp_path / "instance.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def test_set_and_scale_change_only_what_they_name(tiny_with_scenarios):
+    inst = optim.load(tiny_with_scenarios)
+    out = apply_scenarios(inst, ["more_special", "cheap_commercial"])
+    assert out.sources.at["special", "cap"] == 20 * M
+    incomes = out.options.set_index(["parcel", "use"])["land_income"]
+    assert incomes[("P1", "commercial")] == 15 * M  # 30 M x 0.5
+    assert incomes[("P2", "residential")] == 40 * M  # not commercial: unchanged
+    assert inst.sources.at["special", "cap"] == 15 * M  # the base instance is untouched
+    assert out.applied_scenarios == ["more_special", "cheap_commercial"]
+
+
+def test_scenarios_compose_to_the_hand_worked_plan(tiny_with_scenarios):
+    # test_tiny: output weight 1 and special funds covering ecology -> plan A, 67.3 M
+    inst = optim.load(tiny_with_scenarios)
+    res = optim.solve(apply_scenarios(inst, ["output_cheap", "more_special"]))
+    assert res.objective == pytest.approx(67.3 * M)
+    # either alone keeps plan B (67.18 M with output weight 1; 107.18 M + nothing else)
+    assert optim.solve(apply_scenarios(inst, ["output_cheap"])).objective == pytest.approx(67.18 * M)
+
+
+def test_bad_overrides_name_the_scenario_and_path(tiny_with_scenarios):
+    inst = optim.load(tiny_with_scenarios)
+    with pytest.raises(optim.InstanceError) as err:
+        apply_scenarios(inst, ["bad"])
+    messages = [str(p) for p in err.value.problems]
+    assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in messages
+    assert "scenario bad.set.policy.coverage_target: must be a ratio in [0, 1], not 8" in messages
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "optim.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_scenario_flags_compose(tiny_with_scenarios):
+    proc = cli("solve", tiny_with_scenarios, "--scenario", "output_cheap", "--scenario", "more_special", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["objective"] == pytest.approx(67.3 * M)
+
+
+def test_cli_unknown_scenario_exits_2(tiny_with_scenarios):
+    proc = cli("solve", tiny_with_scenarios, "--scenario", "nope")
+    assert proc.returncode == 2
+    assert "--scenario nope: unknown scenario" in proc.stderr
+
+
+def test_validate_checks_every_scenario(tiny_with_scenarios):
+    proc = cli("validate", tiny_with_scenarios)
+    assert proc.returncode == 2
+    assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in proc.stderr
+    assert "Traceback" not in proc.stderr
