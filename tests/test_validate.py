@@ -10,6 +10,8 @@ message on stderr, no traceback.
 from __future__ import annotations
 
 import copy
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 import yaml
 
 import optim
+import optim.cli
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
@@ -92,6 +95,15 @@ def run_cli(*args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT)
 
 
+def run_main(*args) -> subprocess.CompletedProcess:
+    """`optim.cli.main` in this process (the entry point's code, without the start-up
+    cost of a new interpreter); an exception escaping it fails the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = optim.cli.main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
 def assert_reports(path: Path, *expected: str, only: bool = False) -> list[str]:
     """`expected` are among the problems of `path` (all of them if `only`), and the
     command line reports them on stderr with exit status 2 and no traceback."""
@@ -100,7 +112,7 @@ def assert_reports(path: Path, *expected: str, only: bool = False) -> list[str]:
         assert message in problems, f"{message!r} not in {problems}"
     if only:
         assert sorted(problems) == sorted(expected)
-    proc = run_cli("validate", path)
+    proc = run_main("validate", path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
