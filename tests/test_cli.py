@@ -86,3 +86,19 @@ def test_validate_valid_instance_exits_0():
     proc = optim_cli("validate", TINY)
     assert proc.returncode == 0
     assert "valid" in proc.stdout
+
+
+def test_generate_writes_a_valid_instance_that_solves(tmp_path):
+    proc = optim_cli("generate", "--parcels", 30, "--seed", 2, "--out", tmp_path / "g")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "g" / "instance.yaml").is_file()
+    assert optim_cli("validate", tmp_path / "g" / "instance.yaml").returncode == 0
+    proc = optim_cli("solve", tmp_path / "g" / "instance.yaml", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "optimal"
+
+
+def test_generate_rejects_bad_sizes(tmp_path):
+    proc = optim_cli("generate", "--parcels", 0, "--out", tmp_path / "g")
+    assert proc.returncode == 2
+    assert "parcels must be >= 1, not 0" in proc.stderr
