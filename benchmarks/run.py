@@ -61,7 +61,7 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     s = time.perf_counter()
     res.write(out_dir)
     t["write"] = time.perf_counter() - s
-    return {"stages": t, "objective": sol.objective, "status": sol.status, "gap": sol.gap}
+    return {"stages": t, "objective": res.objective, "status": sol.status, "gap": sol.gap}
 
 
 def run_highspy(path: str, options: dict, out_dir: str) -> dict:

@@ -89,8 +89,9 @@ class Result:
             if len(self.objective_terms) else {},
             "draws": [{"source": r.source, "category": r.category, "amount": _num(r.amount)}
                       for r in self.draws.itertuples()],
-            "parcels": [{"parcel": p, "use": r.use, "rezoned": bool(r.rezoned)}
-                        for p, r in self.parcels.iterrows()] if len(self.parcels) else [],
+            "parcels": [{"parcel": p, "use": u, "rezoned": bool(z)} for p, u, z in zip(
+                self.parcels.index.tolist(), self.parcels["use"].tolist(), self.parcels["rezoned"].tolist())]
+            if len(self.parcels) else [],
         }
         return out
 
@@ -100,7 +101,7 @@ class Result:
         out.mkdir(parents=True, exist_ok=True)
         for name, table in self.tables().items():
             table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
-        (out / "summary.json").write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(self.to_dict()), encoding="utf-8")
         return out
 
     def summary(self) -> str:
