@@ -130,3 +130,19 @@ def test_resolver_matches_rebuilds(tiny):
     # 40 + 30 = 70 M. Plan B would need the cdb (own funds only 35 M): 70 - 2 M.
     assert r.solve().objective == pytest.approx(70 * M)
     assert r.value("financing_cost") == pytest.approx(0.0)
+
+
+def test_instance_built_from_dataframes_solves_the_same(tiny):
+    # the notebook path: tables as DataFrames, settings as mappings
+    frames = optim.Instance.from_frames(
+        "tiny-frames", uses=tiny.uses, categories=tiny.categories, parcels=tiny.parcels,
+        options=tiny.options, resources=tiny.resources, projects=tiny.projects,
+        sources=tiny.sources,
+        policy={"coverage_target": 0.8, "coverage_scope": ["park"], "own_funds_budget": 5 * M},
+        eod={"income_share": 0.5},
+        objective={"weights": {"land_income": 1, "industrial_output": 2, "financing_cost": 1}})
+    assert solve(frames).objective == pytest.approx(107.18 * M)
+    bad = tiny.parcels.assign(area=-1.0)
+    with pytest.raises(optim.InstanceError, match="must be > 0"):
+        optim.Instance.from_frames("bad", uses=tiny.uses, categories=tiny.categories,
+                                   parcels=bad, options=tiny.options)
