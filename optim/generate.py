@@ -1,40 +1,57 @@
 """Synthetic instances: a park of parcels on a grid, with projects and sources.
 
 `generate` draws an instance from a seed with numpy/pandas array operations
-only (no loop over parcels), so that hundreds of thousands of parcels take a
-few seconds; `write` stores it as `instance.yaml` plus `parcels.csv` and
-`options.csv`.
+(no loop over parcels), so that hundreds of thousands of parcels take seconds;
+`write` stores it as `instance.yaml` plus `parcels.csv` and `options.csv`.
 
 The park
     Parcels lie on a square grid (x/y in km). Blocks of the grid are planning
-    zones, each with a location quality (distance to the centre plus noise,
-    which drives land prices) and its own mix of current uses. A 'river'
+    zones, each with a location quality (near the centre is better, plus noise)
+    that drives land prices, and its own mix of current uses. A 'river'
     meanders across the grid; the parcels it touches are on the EOD route
     (route = true) and are more often ecological or commercial.
 
-Options (option_basis: per_area; every figure is per mu)
+Options (option_basis: per_area: every figure of the options table is per mu)
     Each parcel keeps its current use as an option and gets 1-3 alternative
     uses (about 3 options per parcel); industrial is an alternative of most
     non-ecological parcels. Land income depends on the use and the zone
-    (commercial/residential 2-5 M yuan/mu, industrial 0.3-0.6 M, ecological 0),
-    industrial uses have an annual output (industrial 3-8 M yuan/mu/yr), a
-    rezoning costs 0.2-0.8 M yuan/mu to convert and consumes construction-land
-    quota, and every use consumes energy, water and emissions (industrial ones
-    much more, and the more productive the more they consume: strongly
-    correlated value and weight, which makes the knapsack hard).
+    (commercial/residential 2-5 M yuan/mu, industrial 0.3-0.6 M, ecological 0);
+    industrial uses have an annual output (industrial 3-8 M yuan/mu/yr); a
+    rezoning costs 0.2-0.8 M yuan/mu (by current use) and consumes
+    construction-land quota; every use consumes energy, water and emissions,
+    industrial ones much more, and the more productive the more they consume.
+
+Projects and money
+    Mandatory: park phase 1 (its industrial-area need is the reference plan's
+    industrial land), roads and utilities, a service centre, river restoration
+    and a green corridor (ecology). Optional: a logistics hub, and investor
+    applications (category `investment`): each needs a factory site
+    (industrial area) and support money and brings annual output. The
+    land-use plan caps industrial land (`policy.max_industrial_area`) and no
+    external source pays for `investment`, so in a small park the
+    applications compete for the land left under the cap and for the zone's
+    own funds (a two-dimensional knapsack of a few dozen items); in a large
+    park they all fit. Sources are the policy loan, commercial bank loans, a
+    special fund earmarked to ecology, a special-purpose bond, a REIT,
+    industrial-fund equity, ABS, ...; their caps are generous, their minimum
+    tickets and arrangement costs (paid from own funds) make each an on/off
+    choice.
 
 Feasible by construction
     While drawing, the generator fixes a reference plan: every parcel keeps
     its current use except a planted set rezoned to industrial; the mandatory
     projects are built, the optional ones are not; each category is funded by
-    named sources at known amounts. Every cap, ticket, budget and bound is
-    then set from that plan with a margin (caps >= the plan's use, minimum
-    tickets <= the plan's draws, own funds and the EOD balance enough), so
-    the plan is feasible. The caps sit only part of the way from the plan's
-    use to the most any plan could use, so they bind for the plans the
-    objective prefers (industrial output is worth much more than land
-    income), and optional park phases and sources with minimum tickets and
-    arrangement costs make lumpy choices.
+    named sources at known amounts (`_build` returns it). Every cap, ticket,
+    budget and bound is set from that plan: resource caps, the industrial
+    area cap, source caps and the own-funds budget are at least what the plan
+    uses, minimum tickets at most what it draws, the EOD balance and capital
+    share hold with a margin. Resource caps and the industrial-area cap sit
+    only part of the way from the plan's use to the most any plan could use,
+    so they bind for the plans the objective prefers (industrial output is
+    worth much more than land income).
+
+The knobs below (module constants) set these ranges; the defaults were tuned
+so that HiGHS has to branch on most instances of about 1,000 parcels.
 """
 
 from __future__ import annotations
@@ -49,10 +66,11 @@ import yaml
 
 M = 1_000_000.0  # yuan per million yuan
 
-# id, industrial, commercial, description, land income range (M yuan/mu),
-# output range (M yuan/mu/yr), energy (kgce/mu/yr), water (m3/mu/yr), emissions (kg/mu/yr)
-# (the options table states these three in tce, 1000 m3 and t);
-# resource ranges of industrial uses are scaled by the option's intensity.
+# Land uses, in the order they are added (`uses` takes the first ones).
+# income: land income, M yuan/mu; output: annual output, M yuan/mu/yr;
+# energy (kgce), water (m3), emissions (kg) per mu per year, stated in the
+# options table in tce, 1000 m3 and t; the ranges of industrial uses are
+# scaled by the option's productivity. share: weight of the use as current use.
 USE_CATALOGUE: tuple[dict[str, Any], ...] = (
     dict(id="commercial", industrial=False, commercial=True,
          description="retail, offices, hotels", income=(2.0, 5.0), output=(0, 0),
@@ -86,12 +104,15 @@ CONVERSION = {"commercial": (0.4, 0.7), "residential": (0.5, 0.8), "industrial":
               "ecological": (0.2, 0.35), "logistics": (0.25, 0.45), "public": (0.3, 0.5),
               "research": (0.35, 0.6), "mixed": (0.45, 0.75)}
 
+# resource id -> correlation of an industrial option's consumption with its productivity
 RESOURCES = (
     dict(id="construction_land_quota", unit="mu",
-         description="land-use plan quota consumed by rezoning"),
-    dict(id="energy", unit="tce/yr", description="energy use, tonnes of standard coal equivalent"),
-    dict(id="water", unit="1000 m3/yr", description="water withdrawal"),
-    dict(id="emissions", unit="t/yr", description="major pollutant emissions (COD, NH3-N, SO2, NOx)"),
+         description="land-use plan quota consumed by rezoning to a built use"),
+    dict(id="energy", unit="tce/yr", corr=0.9,
+         description="energy use, tonnes of standard coal equivalent"),
+    dict(id="water", unit="1000 m3/yr", corr=0.6, description="water withdrawal"),
+    dict(id="emissions", unit="t/yr", corr=0.8,
+         description="major pollutant emissions (COD, NH3-N, SO2, NOx)"),
 )
 
 CATEGORIES = (
@@ -102,9 +123,11 @@ CATEGORIES = (
     dict(id="investment", ecology=False,
          description="support to investor projects: site preparation, standard factories"),
 )
-SCOPE = ["park", "infrastructure", "services", "investment"]
+COVERAGE_SCOPE = [c["id"] for c in CATEGORIES if not c["ecology"]]
 
-# id, kind, categories, rate range, in the reference plan, plan weight, switched (ticket/fee)
+# Sources, in the order they are added (`sources` takes the first ones, then
+# EXTRA_SOURCE_KINDS in turn). plan: drawn in the reference plan (True) or by a
+# coin flip (None). categories: earmarking (None = all).
 SOURCE_CATALOGUE: tuple[dict[str, Any], ...] = (
     dict(id="policy_loan", kind="policy_finance", categories=["park", "infrastructure", "ecology"],
          rate=(0.028, 0.035), plan=True, description="policy bank EOD loan"),
@@ -131,27 +154,30 @@ EXTRA_SOURCE_KINDS = (
     ("equity", ["park"], (0.07, 0.11), "equity investor"),
 )
 
+# ---- knobs --------------------------------------------------------------------------
+AREA_MEDIAN = 17.0  # mu; parcel areas are lognormal (sigma 0.55), 1.5-300 mu
+PLANTED_SHARE = 0.08  # share of the non-industrial parcels' industrial options planted
+RESOURCE_ALPHA = (0.4, 0.7)  # resource cap: plan's use + alpha x (most possible - plan's use)
+INDUSTRIAL_ALPHA = (0.1, 0.25)  # the same for the industrial-area cap
 COVERAGE_TARGET = 0.8
 PLAN_EXTERNAL_SHARE = {"park": 1.0, "infrastructure": 1.0, "services": 1.0, "ecology": 0.7,
-                       "investment": 0.85}
+                       "investment": 0.0}  # share of each category's need the plan draws
 EOD_INCOME_SHARE = 0.3
-LAND_INCOME_TO_OWN_FUNDS = 0.0
-INVESTOR_MONEY_SHARE = (0.6, 0.9)
-FEE_RANGE = (0.002, 0.008)
-CAP_SLACK = (0.5, 1.2)
-PLAN_TICKET = (0.4, 0.9)
-NEW_CAP = (0.1, 0.25)
-NEW_TICKET = (0.3, 0.7)
-ALPHA_RANGE = (0.15, 0.35)
-PROJECT_OUTPUT_RATIO = (3.0, 10.0)
-OPTIONAL_COST = (0.01, 0.03)
-IA_ALPHA = (0.1, 0.25)
-SHARE_OVERRIDE: dict = {}
-INVESTOR_PER_PARCELS = 50
-INVESTOR_COUNT = (6, 30)
-INVESTOR_AREA_SHARE = (0.05, 0.2)
-INVESTOR_COST_PER_MU = (0.2, 0.6)
-INVESTOR_OUTPUT_PER_MU = (2.0, 6.0)
+LAND_INCOME_TO_OWN_FUNDS = 0.0  # land-sale income goes to the city, not to the zone
+PLAN_CAP_SLACK = (3.0, 6.0)  # cap of a source the plan draws: draw x (1 + slack)
+PLAN_TICKET = (0.4, 0.9)  # its minimum ticket: draw x this
+NEW_CAP = (0.5, 1.0)  # cap of a source the plan does not draw: plan's investment x this
+NEW_TICKET = (0.3, 0.7)  # its minimum ticket: cap x this
+FEE_RANGE = (0.0003, 0.001)  # arrangement cost: cap x this
+HUB_COST = (0.01, 0.03)  # logistics hub cost: M yuan per mu of the park
+HUB_OUTPUT_RATIO = (3.0, 10.0)  # its annual output / its cost
+INVESTOR_PER_PARCELS = 16  # one investor application per this many parcels ...
+INVESTOR_COUNT = (6, 25)  # ... within these bounds
+INVESTOR_SITE_MEDIAN = 400.0  # mu; factory sites are lognormal (sigma 0.3), 30-1000 mu ...
+INVESTOR_SITE_SHARE = (0.05, 0.2)  # ... and at most this share of the room under the cap
+INVESTOR_COST_PER_MU = (0.2, 0.6)  # M yuan/mu
+INVESTOR_OUTPUT_PER_MU = (1.0, 3.0)  # M yuan/mu/yr
+INVESTOR_MONEY_SHARE = (0.6, 0.9)  # own funds for investors: this x land share x their cost
 SECTORS = ("auto parts", "new-energy batteries", "biomedicine", "electronics", "new materials",
            "equipment manufacturing", "food processing", "textiles", "fine chemicals",
            "photovoltaics", "semiconductors", "machinery")
@@ -162,197 +188,185 @@ def generate(parcels: int, *, uses: int = 4, sources: int = 6, periods: int = 1,
              seed: int = 0) -> dict:
     """A synthetic instance, feasible by construction, as a document dict.
 
-    parcels: number of parcels (>= 1); uses: number of land uses (3-8: commercial,
-    residential, industrial, ecological, then logistics, public, research, mixed);
-    sources: number of funding sources (>= 3); periods: number of periods (>= 1;
-    recorded in the description only, the instance is single-period); seed: random
-    seed, the same seed gives the same instance.
+    parcels: number of parcels (>= 1). uses: number of land uses, 3-8:
+    commercial, residential, industrial, then ecological, logistics, public,
+    research, mixed. sources: number of funding sources (>= 3): policy loan,
+    bank loan, ecology special fund, then bond, REIT, equity, a second bank
+    loan, ABS, then more loans, bonds, ABS, REITs and equity in turn.
+    periods: number of planning periods (>= 1), recorded in the description
+    only for now: the instance is single-period. seed: random seed; the same
+    arguments give the same instance.
 
-    Returns the top-level keys of the instance format (docs/instance-format.md);
-    `parcels` and `options` are pandas DataFrames, every other table is a list of
-    rows. `write(doc, out_dir)` stores it; `optim.Instance.from_frames(**doc)`
-    builds an instance directly.
+    Returns the top-level keys of the instance format (docs/instance-format.md):
+    `parcels` and `options` are pandas DataFrames, every other table is a list
+    of rows. `write(doc, out_dir)` stores it as files.
     """
     return _build(parcels, uses=uses, sources=sources, periods=periods, seed=seed)[0]
 
 
 def write(doc: dict, out_dir: str | Path) -> Path:
-    """Write `doc` (from `generate`) to `out_dir`: `instance.yaml` with every table
-    inline except `parcels.csv` and `options.csv`. Returns the YAML path."""
+    """Write `doc` (from `generate`) into directory `out_dir` (created if needed):
+    `parcels.csv` and `options.csv`, and `instance.yaml` holding every other table
+    inline. Returns the path of `instance.yaml`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     top = {}
     for key, value in doc.items():
         if isinstance(value, pd.DataFrame):
             name = f"{key}.csv"
-            _write_csv(value, out / name)
+            (out / name).write_bytes(_csv_bytes(value))
             top[key] = {"file": name}
         else:
             top[key] = _plain(value)
-    path = out / "instance.yaml"
     text = yaml.safe_dump(top, sort_keys=False, allow_unicode=True, width=100,
                           default_flow_style=None)
+    path = out / "instance.yaml"
     path.write_text(f"# Synthetic instance written by optim.generate.\n{text}", encoding="utf-8")
     return path
 
 
-# ---- the generator ------------------------------------------------------------
+# ---- the generator ------------------------------------------------------------------
 def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple[dict, dict]:
-    """The document and its reference plan: {'use': per-parcel use ids,
-    'build': project ids built, 'draws': {(source, category): amount}}."""
+    """The document and its reference plan, a feasible plan as tables:
+    `parcels` (index parcel, column use), `projects` (index project, column built),
+    `draws` (source, category, amount), `categories` (index category, column
+    own_funds) and `sources` (index source, column used)."""
     _check_args(n, uses, sources, periods, seed)
     rng = np.random.default_rng(seed)
     cat = list(USE_CATALOGUE[:uses])
     use_ids = np.array([u["id"] for u in cat], dtype=object)
-    U = len(cat)
+    n_uses = len(cat)
     ind_u = use_ids.tolist().index("industrial")
     eco_u = use_ids.tolist().index("ecological") if "ecological" in use_ids else -1
     is_ind = np.array([u["industrial"] for u in cat])
     is_com = np.array([u["commercial"] for u in cat])
 
-    # ---- grid, zones, river -----------------------------------------------------
+    # ---- grid, zones, river --------------------------------------------------------
     cols = math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     k = np.arange(n)
     r, c = k // cols, k % cols
-    zc_n = int(np.clip(round(cols / 4), 1, 8))
-    zr_n = int(np.clip(round(rows / 4), 1, 8))
-    zw, zh = math.ceil(cols / zc_n), math.ceil(rows / zr_n)
+    zw = math.ceil(cols / int(np.clip(round(cols / 4), 1, 8)))  # zone width and height, cells
+    zh = math.ceil(rows / int(np.clip(round(rows / 4), 1, 8)))
     zc_n, zr_n = math.ceil(cols / zw), math.ceil(rows / zh)
+    n_zones = zr_n * zc_n
     zone = (r // zh) * zc_n + (c // zw)
-    Z = zr_n * zc_n
-    zone_names = np.array([f"{chr(65 + i // zc_n)}{i % zc_n + 1}" for i in range(Z)], dtype=object)
-    zr_c = (np.arange(Z) // zc_n + 0.5) * zh
-    zc_c = (np.arange(Z) % zc_n + 0.5) * zw
-    dist = np.hypot((zr_c - rows / 2) / max(rows, 1), (zc_c - cols / 2) / max(cols, 1))
-    quality = np.clip(1.0 - 1.4 * dist + rng.normal(0.0, 0.15, Z), 0.0, 1.0)
+    zone_names = np.array([f"{chr(65 + i // zc_n)}{i % zc_n + 1}" for i in range(n_zones)],
+                          dtype=object)
+    zr_mid = (np.arange(n_zones) // zc_n + 0.5) * zh
+    zc_mid = (np.arange(n_zones) % zc_n + 0.5) * zw
+    dist = np.hypot((zr_mid - rows / 2) / rows, (zc_mid - cols / 2) / cols)
+    quality = np.clip(1.0 - 1.4 * dist + rng.normal(0.0, 0.15, n_zones), 0.0, 1.0)
 
     phase = rng.uniform(0, 2 * np.pi)
-    river_row = (rows - 1) * (0.5 + 0.3 * np.sin(2 * np.pi * 1.3 * c / max(cols, 1) + phase))
+    river_row = (rows - 1) * (0.5 + 0.3 * np.sin(2 * np.pi * 1.3 * c / cols + phase))
     route = np.abs(r - river_row) < 0.75
 
-    spacing = 0.12  # km between parcel centres (about 20 mu per cell)
+    spacing = 0.12  # km between parcel centres
     x = np.round((c + 0.5 + rng.uniform(-0.2, 0.2, n)) * spacing, 3)
     y = np.round((r + 0.5 + rng.uniform(-0.2, 0.2, n)) * spacing, 3)
-    area = np.round(np.clip(rng.lognormal(np.log(17.0), 0.55, n), 1.5, 300.0), 2)
+    area = np.round(np.clip(rng.lognormal(np.log(AREA_MEDIAN), 0.55, n), 1.5, 300.0), 2)
 
-    # ---- current use: zone mix, ecological and commercial along the river -------
-    base = np.array([SHARE_OVERRIDE.get(u["id"], u["share"]) for u in cat])
-    zone_mix = base[None, :] * rng.lognormal(0.0, 0.7, (Z, U))
-    prob = zone_mix[zone]
+    # ---- current use: each zone its own mix; ecological and commercial by the river --
+    base = np.array([u["share"] for u in cat])
+    prob = (base[None, :] * rng.lognormal(0.0, 0.7, (n_zones, n_uses)))[zone]
     if eco_u >= 0:
         prob[route, eco_u] *= 4.0
     prob[route] *= np.where(is_com, 1.5, 1.0)[None, :]
     cum = np.cumsum(prob, axis=1)
-    draw = rng.random(n) * cum[:, -1]
-    current = np.minimum((draw[:, None] > cum).sum(axis=1), U - 1)
+    pick = rng.random(n) * cum[:, -1]
+    current = np.minimum((pick[:, None] > cum).sum(axis=1), n_uses - 1)
 
-    # ---- options: current use + 1-3 alternatives ---------------------------------
-    key = rng.random((n, U))
+    # ---- options: the current use + 1-3 alternatives (random priorities) -------------
+    key = rng.random((n, n_uses))
     if eco_u >= 0:  # turning land back to green space is rare off the river
         key[:, eco_u] *= np.where(route, 1.0, 0.3)
-    non_eco = current != eco_u
-    force_ind = non_eco & (rng.random(n) < 0.85)
+    force_ind = (current != eco_u) & (rng.random(n) < 0.85)
     key[force_ind, ind_u] = 2.0
     key[k, current] = 3.0
-    n_alt = np.minimum(rng.choice([1, 2, 3], size=n, p=[0.25, 0.5, 0.25]), U - 1)
+    n_alt = np.minimum(rng.choice([1, 2, 3], size=n, p=[0.25, 0.5, 0.25]), n_uses - 1)
     order = np.argsort(-key, axis=1, kind="stable")
-    chosen = np.zeros((n, U), dtype=bool)
-    np.put_along_axis(chosen, order, np.arange(U)[None, :] <= n_alt[:, None], axis=1)
-    op, ou = np.nonzero(chosen)  # sorted by parcel, then use
+    chosen = np.zeros((n, n_uses), dtype=bool)
+    np.put_along_axis(chosen, order, np.arange(n_uses)[None, :] <= n_alt[:, None], axis=1)
+    op, ou = np.nonzero(chosen)  # parcel and use of each option, sorted by parcel then use
     m = len(op)
     rez = ou != current[op]
 
-    # ---- per-mu figures of the options -------------------------------------------
+    # ---- per-mu figures of the options ------------------------------------------------
     q = np.clip(quality[zone[op]] + rng.normal(0.0, 0.12, m), 0.0, 1.0)
-    lo = np.array([u["income"][0] for u in cat])[ou]
-    hi = np.array([u["income"][1] for u in cat])[ou]
+    lo, hi = (np.array([u["income"][j] for u in cat])[ou] for j in (0, 1))
     income = np.round((lo + (hi - lo) * q) * M, -3).astype(np.int64)
 
-    intensity = rng.random(m)  # productivity of an industrial option
-    lo = np.array([u["output"][0] for u in cat])[ou]
-    hi = np.array([u["output"][1] for u in cat])[ou]
-    output = np.round((lo + (hi - lo) * intensity) * M, -4).astype(np.int64)
+    productivity = rng.random(m)
+    lo, hi = (np.array([u["output"][j] for u in cat])[ou] for j in (0, 1))
+    output = np.round((lo + (hi - lo) * productivity) * M, -4).astype(np.int64)
 
-    conv_lo = np.array([CONVERSION[u][0] for u in use_ids])[current[op]]
-    conv_hi = np.array([CONVERSION[u][1] for u in use_ids])[current[op]]
-    conversion = np.where(rez, np.round((conv_lo + (conv_hi - conv_lo) * rng.random(m)) * M, -3),
+    lo, hi = (np.array([CONVERSION[u][j] for u in use_ids])[current[op]] for j in (0, 1))
+    conversion = np.where(rez, np.round((lo + (hi - lo) * rng.random(m)) * M, -3),
                           0).astype(np.int64)
 
-    res_cols: dict[str, np.ndarray] = {}
-    res_cols["construction_land_quota"] = (rez & (ou != eco_u)).astype(np.int64)
+    per_mu: dict[str, np.ndarray] = {"construction_land_quota": (rez & (ou != eco_u)).astype(np.int64)}
     ind_opt = is_ind[ou]
-    for name, corr in (("energy", 0.9), ("water", 0.6), ("emissions", 0.8)):
-        lo = np.array([u[name][0] for u in cat])[ou]
-        hi = np.array([u[name][1] for u in cat])[ou]
-        t = np.where(ind_opt, corr * intensity + (1 - corr) * rng.random(m), rng.random(m))
-        t = t * rng.uniform(0.9, 1.1, m)
-        # drawn in kg (or m3) per mu, stated in t (or 1000 m3) per mu with 3 decimals
-        res_cols[name] = np.round(lo + (hi - lo) * np.clip(t, 0.0, 1.1)) / 1000.0
+    for spec in RESOURCES[1:]:
+        name, corr = spec["id"], spec["corr"]
+        lo, hi = (np.array([u[name][j] for u in cat])[ou] for j in (0, 1))
+        t = np.where(ind_opt, corr * productivity + (1 - corr) * rng.random(m), rng.random(m))
+        t = np.clip(t * rng.uniform(0.9, 1.1, m), 0.0, 1.1)
+        per_mu[name] = np.round(lo + (hi - lo) * t) / 1000.0  # kg -> t, m3 -> 1000 m3
 
-    # ---- reference plan: current uses + a planted set rezoned to industrial -------
-    opt_ind = ou == ind_u
-    cand = rez & opt_ind & ~is_ind[current[op]]  # industrial option, parcel not industrial now
-    plant_opt = cand & (rng.random(m) < 0.08)
-    plan_opt = (~rez) | plant_opt
-    # a parcel with a planted option takes it instead of its current use
+    # ---- reference plan: current uses, and a planted set rezoned to industrial --------
+    planted = rez & (ou == ind_u) & ~is_ind[current[op]] & (rng.random(m) < PLANTED_SHARE)
     planted_parcel = np.zeros(n, dtype=bool)
-    planted_parcel[op[plant_opt]] = True
-    plan_opt &= ~((~rez) & planted_parcel[op])
+    planted_parcel[op[planted]] = True
+    plan_opt = planted | (~rez & ~planted_parcel[op])
     plan_use = use_ids[current].copy()
-    plan_use[op[plant_opt]] = "industrial"
+    plan_use[op[planted]] = "industrial"
 
-    a = area[op]
-    totals = lambda per_mu: per_mu * a  # noqa: E731  (what option_basis per_area means)
-    li_opt = totals(income)
-    conv_opt = totals(conversion)
+    a = area[op]  # whole-parcel figure = per-mu figure x area (option_basis: per_area)
     total_area = float(area.sum())
-    planted_area = float(a[plant_opt].sum())
-    ia_plan = float(a[plan_opt & is_ind[ou]].sum())
-    li_plan = float(li_opt[plan_opt].sum())
-    rci_plan = float(li_opt[plan_opt & is_com[ou] & route[op]].sum())
-    conv_plan = float(conv_opt[plan_opt].sum())
+    planted_area = float(a[planted].sum())
+    ia_plan = float(a[plan_opt & ind_opt].sum())
+    rci_plan = float((income * a)[plan_opt & is_com[ou] & route[op]].sum())
+    conv_plan = float((conversion * a)[plan_opt].sum())
 
-    # ---- resources: caps part of the way from the plan's use to the most possible --
+    # ---- caps part of the way from the plan's use to the most any plan can use --------
+    def most(per_option: np.ndarray) -> float:
+        return float(pd.Series(per_option).groupby(op).max().sum()) if m else 0.0
+
     resources = []
     for spec in RESOURCES:
-        per = totals(res_cols[spec["id"]])
-        used = float(per[plan_opt].sum())
-        most = float(pd.Series(per).groupby(op).max().sum()) if m else 0.0
-        alpha = rng.uniform(*ALPHA_RANGE)
-        cap = math.ceil(used + alpha * max(most - used, 0.0) + 1e-6 * used + 1.0)
+        total = per_mu[spec["id"]] * a
+        used = float(total[plan_opt].sum())
+        alpha = rng.uniform(*RESOURCE_ALPHA)
+        cap = math.ceil(used + alpha * max(most(total) - used, 0.0) + 1e-6 * used + 1.0)
         resources.append({"id": spec["id"], "cap": cap, "unit": spec["unit"],
                           "description": spec["description"]})
+    need1 = math.floor(max(ia_plan - 0.1 * planted_area, 0.0))  # park phase 1's need
+    ia_most = most(np.where(ind_opt, a, 0.0))
+    ia_max = math.ceil(ia_plan + rng.uniform(*INDUSTRIAL_ALPHA) * max(ia_most - ia_plan, 0.0) + 1.0)
+    room = ia_max - need1  # industrial land the optional projects may have
 
-    # ---- projects ---------------------------------------------------------------------
-    def cost(lo_, hi_):  # investment in yuan scaled by the park's area
+    # ---- projects --------------------------------------------------------------------
+    def cost(lo_: float, hi_: float) -> int:  # yuan, lo_-hi_ M yuan per mu of the park
         return _round_up(total_area * rng.uniform(lo_, hi_) * M, 10_000)
 
-    # Industrial land: the plan's industrial area is the mandatory need (less a margin);
-    # the land-use plan caps it part of the way to the most possible, and the optional
-    # park projects need more of it than the cap leaves: a knapsack of a few big items.
-    need1 = math.floor(max(ia_plan - 0.1 * planted_area, 0.0))
-    ia_most = float(pd.Series(np.where(is_ind[ou], a, 0.0)).groupby(op).max().sum()) if m else 0.0
-    ia_max = math.ceil(ia_plan + rng.uniform(*IA_ALPHA) * max(ia_most - ia_plan, 0.0) + 1.0)
-    room = ia_max - need1
-    projects = [
-        dict(id="park_phase1", category="park", cost=cost(0.03, 0.06), mandatory=True,
-             industrial_area=need1, description="first phase of the industrial park"),
-    ]
-    # investors applying for industrial land: more applications than the room left
+    projects = [dict(id="park_phase1", category="park", cost=cost(0.03, 0.06), mandatory=True,
+                     industrial_area=need1, description="first phase of the industrial park")]
     n_inv = int(np.clip(n // INVESTOR_PER_PARCELS, *INVESTOR_COUNT))
-    inv_area = np.maximum(np.round(room * rng.uniform(*INVESTOR_AREA_SHARE, n_inv)), 1)
-    inv_cost = np.ceil(inv_area * rng.uniform(*INVESTOR_COST_PER_MU, n_inv) * M / 1e4) * 1e4
-    inv_out = np.ceil(inv_area * rng.uniform(*INVESTOR_OUTPUT_PER_MU, n_inv) * M / 1e4) * 1e4
+    site = np.clip(rng.lognormal(np.log(INVESTOR_SITE_MEDIAN), 0.3, n_inv), 30.0, 1000.0)
+    site = np.minimum(site, room * rng.uniform(*INVESTOR_SITE_SHARE, n_inv))
+    inv_area = np.maximum(np.round(site), 1).astype(np.int64)
+    inv_cost = (np.ceil(inv_area * rng.uniform(*INVESTOR_COST_PER_MU, n_inv) * M / 1e4) * 1e4).astype(np.int64)
+    inv_out = (np.ceil(inv_area * rng.uniform(*INVESTOR_OUTPUT_PER_MU, n_inv) * M / 1e4) * 1e4).astype(np.int64)
     sectors = rng.choice(len(SECTORS), n_inv)
-    for j in range(n_inv):
+    for j in range(n_inv):  # a few dozen rows at most
         projects.append(dict(
-            id=f"investor_{j + 1:02d}", category="investment", cost=int(inv_cost[j]), mandatory=False,
-            industrial_area=int(inv_area[j]), output=int(inv_out[j]),
+            id=f"investor_{j + 1:02d}", category="investment", cost=int(inv_cost[j]),
+            mandatory=False, industrial_area=int(inv_area[j]), output=int(inv_out[j]),
             description=f"investment application: {SECTORS[sectors[j]]}"))
-    c_ = cost(*OPTIONAL_COST)
-    projects.append(dict(id="logistics_hub", category="infrastructure", cost=c_, mandatory=False,
-                         output=_round_up(c_ * rng.uniform(*PROJECT_OUTPUT_RATIO), 10_000),
+    hub = cost(*HUB_COST)
+    projects.append(dict(id="logistics_hub", category="infrastructure", cost=hub, mandatory=False,
+                         output=_round_up(hub * rng.uniform(*HUB_OUTPUT_RATIO), 10_000),
                          description="optional rail-road logistics hub"))
     projects += [
         dict(id="roads_utilities", category="infrastructure", cost=cost(0.10, 0.18), mandatory=True,
@@ -364,99 +378,89 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         dict(id="green_corridor", category="ecology", cost=cost(0.01, 0.02), mandatory=True,
              description="green corridor and wetland park"),
     ]
-    need = {cid["id"]: 0.0 for cid in CATEGORIES}
+    need = {cdef["id"]: 0.0 for cdef in CATEGORIES}  # the plan's need per category
     for p in projects:
         if p["mandatory"]:
             need[p["category"]] += p["cost"]
     need["park"] += conv_plan
     total_plan = sum(need.values())
 
-    # ---- sources: plan draws, then caps, tickets and fees around them -----------------
+    # ---- sources: the plan's draws, then caps, tickets and fees around them ----------
     specs = _source_specs(sources)
     in_plan = [s["plan"] if s["plan"] is not None else bool(rng.random() < 0.5) for s in specs]
     weight = [rng.uniform(0.5, 1.5) if p else 0.0 for p in in_plan]
-    draws: dict[tuple[str, str], float] = {}
+    draws: dict[tuple[str, str], int] = {}
     for cdef in CATEGORIES:
         cid = cdef["id"]
-        elig = [j for j, s in enumerate(specs) if in_plan[j]
-                and (s["categories"] is None or cid in s["categories"])]
-        ext = need[cid] * PLAN_EXTERNAL_SHARE[cid]
+        elig = [j for j, s in enumerate(specs)
+                if in_plan[j] and (s["categories"] is None or cid in s["categories"])]
         wsum = sum(weight[j] for j in elig)
         for j in elig:
-            draws[(specs[j]["id"], cid)] = math.floor(ext * weight[j] / wsum)
+            amount = math.floor(need[cid] * PLAN_EXTERNAL_SHARE[cid] * weight[j] / wsum)
+            if amount > 0:
+                draws[(specs[j]["id"], cid)] = amount
     drawn = {s["id"]: sum(v for (sid, _), v in draws.items() if sid == s["id"]) for s in specs}
-    src_rows = []
-    fees_plan = 0.0
-    for j, s in enumerate(specs):
+    src_rows, used = [], {}
+    fees_plan = 0
+    for s in specs:
         d = drawn[s["id"]]
         if d > 0:
-            cap = math.ceil(d * (1.0 + rng.uniform(*CAP_SLACK)))
-            ticket = math.floor(d * rng.uniform(*PLAN_TICKET)) if s["kind"] != "special_fund" else 0
+            cap = d * (1.0 + rng.uniform(*PLAN_CAP_SLACK))
+            ticket = d * rng.uniform(*PLAN_TICKET) if s["kind"] != "special_fund" else 0.0
         else:
-            cap = math.ceil(total_plan * rng.uniform(*NEW_CAP))
-            ticket = math.floor(cap * rng.uniform(*NEW_TICKET))
+            cap = total_plan * rng.uniform(*NEW_CAP)
+            ticket = cap * rng.uniform(*NEW_TICKET)
         fee = 0 if s["kind"] == "special_fund" else _round_up(cap * rng.uniform(*FEE_RANGE), 1_000)
-        if d > 0 and (ticket > 0 or fee > 0):
-            fees_plan += fee
         row = dict(id=s["id"], kind=s["kind"], cap=_round_up(cap, 10_000),
                    min_ticket=_round_down(ticket, 10_000), fixed_cost=fee,
-                   rate=round(float(rng.uniform(*s["rate"])), 4))
-        row["categories"] = "all" if s["categories"] is None else list(s["categories"])
-        row["description"] = s["description"]
+                   rate=round(float(rng.uniform(*s["rate"])), 4),
+                   categories="all" if s["categories"] is None else list(s["categories"]),
+                   description=s["description"])
+        if row["min_ticket"] > 0 or fee > 0:  # switched: used if the plan draws it
+            used[s["id"]] = d > 0
+            fees_plan += fee if d > 0 else 0
         src_rows.append(row)
 
-    own_plan = sum(need[cid] - sum(v for (_, c2), v in draws.items() if c2 == cid) for cid in need)
-    # own funds: the plan's needs and fees, or more: a share of what the investor
-    # applications would cost (no other source pays for most of them)
-    inv_total = float(inv_cost.sum())
-    area_share = min(1.0, room / max(float(inv_area.sum()), 1.0))
-    money = rng.uniform(*INVESTOR_MONEY_SHARE) * area_share * inv_total
-    budget = _round_up(max(0.0, max(own_plan, money)
-                           + fees_plan - LAND_INCOME_TO_OWN_FUNDS * li_plan), 10_000)
+    # ---- policy and EOD from the plan --------------------------------------------------
+    own = {cid: need[cid] - sum(v for (_, c2), v in draws.items() if c2 == cid) for cid in need}
+    own_plan = sum(own.values())
+    # own funds: the plan's (and its arrangement costs), or, if more, a share of what
+    # the investors ask for: as short as land is when land is short, enough otherwise
+    land_share = min(1.0, room / max(float(inv_area.sum()), 1.0))
+    money = (rng.uniform(*INVESTOR_MONEY_SHARE) * land_share if land_share < 1.0 else 1.05) \
+        * float(inv_cost.sum())
+    budget = _round_up(max(own_plan, money) + fees_plan, 10_000)
     capital_plan = own_plan + sum(drawn[s["id"]] for s in specs
                                   if s["kind"] in ("policy_finance", "equity"))
     kappa = math.floor(min(0.2, 0.95 * capital_plan / total_plan) * 100) / 100
-    own_eco = need["ecology"] - sum(v for (_, c2), v in draws.items() if c2 == "ecology")
-    park_income = _round_up(max(own_eco / EOD_INCOME_SHARE - rci_plan, 0.0) * 1.05
+    park_income = _round_up(max(own["ecology"] / EOD_INCOME_SHARE - rci_plan, 0.0) * 1.05
                             + total_plan * 0.002, 10_000)
 
-    # ---- the document ---------------------------------------------------------------
+    # ---- the document -----------------------------------------------------------------
     parcel_ids = _ids("P", n)
+    uses_cat = pd.CategoricalDtype(list(use_ids))
     parcels_df = pd.DataFrame({
-        "id": parcel_ids, "area": area, "current_use": use_ids[current],
-        "zone": zone_names[zone], "x": x, "y": y,
-        "route": np.where(route, "true", "false"),
+        "id": parcel_ids, "area": area,
+        "current_use": pd.Categorical.from_codes(current, dtype=uses_cat),
+        "zone": pd.Categorical.from_codes(zone, categories=list(zone_names)),
+        "x": x, "y": y, "route": route,
     })
     options_df = pd.DataFrame({
-        "parcel": parcel_ids[op], "use": use_ids[ou], "land_income": income,
+        "parcel": pd.Categorical.from_codes(op, categories=parcel_ids),
+        "use": pd.Categorical.from_codes(ou, dtype=uses_cat), "land_income": income,
         "output": output, "conversion_cost": conversion,
-        **{spec["id"]: res_cols[spec["id"]] for spec in RESOURCES},
+        **{spec["id"]: per_mu[spec["id"]] for spec in RESOURCES},
     })
-    description = (
-        f"Synthetic industrial park: {n} parcels in {Z} zones, {U} uses, {len(specs)} sources, "
-        f"{periods} period{'s' if periods != 1 else ''} (single-period model), seed {seed}. "
-        "Generated by optim.generate; feasible by construction (reference plan: current uses "
-        "plus a planted set rezoned to industrial).")
-    assumptions = [
-        dict(id="generator_seed", text="random seed of the generator", value=seed),
-        dict(id="periods", text="planning periods requested; the instance is single-period",
-             value=periods),
-        dict(id="planted_industrial_area",
-             text="area of the reference plan's parcels rezoned to industrial", value=round(planted_area, 2),
-             unit="mu"),
-        dict(id="land_price_ranges",
-             text="land income per mu: commercial/residential 2-5 M, industrial 0.3-0.6 M, "
-                  "ecological 0, scaled by zone quality", unit="yuan/mu"),
-        dict(id="industrial_output_range", text="annual output of industrial land per mu, 3-8 M; "
-             "energy, water and emissions grow with it", unit="yuan/mu/yr"),
-        dict(id="conversion_cost_range", text="conversion cost of a rezoning per mu, 0.2-0.8 M "
-             "by current use", unit="yuan/mu"),
-    ]
+    plural = "s" if periods != 1 else ""
     doc = {
-        "name": f"synthetic-n{n}-u{U}-s{len(specs)}-seed{seed}",
-        "description": description,
+        "name": f"synthetic-n{n}-u{n_uses}-s{len(specs)}-seed{seed}",
+        "description": (
+            f"Synthetic industrial park: {n} parcels in {n_zones} zones, {n_uses} land uses, "
+            f"{len(specs)} funding sources, {n_inv} investor applications; {periods} "
+            f"planning period{plural} requested (the instance is single-period); seed {seed}. "
+            "Written by optim.generate; feasible by construction."),
         "units": {"money": "yuan", "area": "mu"},
-        "assumptions": assumptions,
+        "assumptions": _assumptions(seed, periods, planted_area),
         "uses": [dict(id=u["id"], industrial=u["industrial"], commercial=u["commercial"],
                       description=u["description"]) for u in cat],
         "categories": [dict(cdef) for cdef in CATEGORIES],
@@ -468,7 +472,7 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "sources": src_rows,
         "policy": {
             "coverage_target": COVERAGE_TARGET,
-            "coverage_scope": list(SCOPE),
+            "coverage_scope": list(COVERAGE_SCOPE),
             "own_funds_budget": budget,
             "land_income_to_own_funds": LAND_INCOME_TO_OWN_FUNDS,
             "conversion_category": "park",
@@ -478,10 +482,38 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "eod": {"income_share": EOD_INCOME_SHARE, "park_commercial_income": park_income},
         "objective": {"weights": dict(WEIGHTS)},
     }
-    plan = {"use": pd.Series(plan_use, index=parcel_ids, name="use"),
-            "build": [p["id"] for p in projects if p["mandatory"]],
-            "draws": draws}
+    plan = {
+        "parcels": pd.DataFrame({"use": plan_use}, index=pd.Index(parcel_ids, name="parcel")),
+        "projects": pd.DataFrame({"built": [bool(p["mandatory"]) for p in projects]},
+                                 index=pd.Index([p["id"] for p in projects], name="project")),
+        "draws": pd.DataFrame([(s, cid, float(v)) for (s, cid), v in draws.items()],
+                              columns=["source", "category", "amount"]),
+        "categories": pd.DataFrame({"own_funds": [float(own[cid]) for cid in need]},
+                                   index=pd.Index(list(need), name="category")),
+        "sources": pd.DataFrame({"used": list(used.values())},
+                                index=pd.Index(list(used), name="source")),
+    }
     return doc, plan
+
+
+def _assumptions(seed: int, periods: int, planted_area: float) -> list[dict[str, Any]]:
+    return [
+        dict(id="synthetic", text="every figure is drawn by optim.generate, none is a fact",
+             value=seed, unit="seed"),
+        dict(id="periods", text="planning periods requested; the instance is single-period",
+             value=periods),
+        dict(id="reference_plan", text="a feasible plan: current uses, a planted set rezoned to "
+             "industrial, the mandatory projects; caps, tickets and budgets are set from it",
+             value=round(planted_area, 2), unit="mu rezoned"),
+        dict(id="land_prices", text="land income per mu by use, scaled by zone quality: "
+             "commercial/residential 2-5 M, industrial 0.3-0.6 M, ecological 0", unit="yuan/mu"),
+        dict(id="industrial_output", text="annual output of industrial land, 3-8 M per mu; energy, "
+             "water and emissions grow with it", unit="yuan/mu/yr"),
+        dict(id="conversion_costs", text="cost of a rezoning, 0.2-0.8 M per mu by current use",
+             unit="yuan/mu"),
+        dict(id="land_income_to_city", text="land-sale income goes to the city budget, "
+             "not to the zone's own funds", value=LAND_INCOME_TO_OWN_FUNDS),
+    ]
 
 
 def _check_args(n: int, uses: int, sources: int, periods: int, seed: int) -> None:
@@ -523,8 +555,90 @@ def _round_down(value: float, step: int) -> int:
     return int(math.floor(value / step)) * step
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, lineterminator="\n")
+# ---- fast CSV ---------------------------------------------------------------------
+# pandas' to_csv formats cell by cell (about 8 s for 300,000 parcels); here each
+# column becomes a matrix of ASCII bytes by array arithmetic, NUL-padded, and the
+# NULs are dropped at the end. Columns it cannot encode exactly (text needing
+# quotes, negative or non-decimal numbers) fall back to pandas for the table.
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """`frame` as CSV text (header, no index, LF line ends), UTF-8 bytes."""
+    n = len(frame)
+    fields = []
+    for col in frame.columns:
+        cells = _encode_column(frame[col])
+        if cells is None:
+            return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        fields.append(cells)
+    header = (",".join(map(str, frame.columns)) + "\n").encode("utf-8")
+    if n == 0:
+        return header
+    parts = []
+    for k, cells in enumerate(fields):
+        parts.append(cells)
+        parts.append(np.full((n, 1), ord(",") if k < len(fields) - 1 else ord("\n"), np.uint8))
+    flat = np.hstack(parts).ravel()
+    return header + flat[flat != 0].tobytes()
+
+
+def _encode_column(s: pd.Series) -> np.ndarray | None:
+    """The cells of `s` as an (n, width) uint8 matrix, NUL-padded; None if unsupported."""
+    v = s.to_numpy()
+    if v.dtype == bool:
+        return _lookup(np.array(["false", "true"]), v.astype(np.int64))
+    if np.issubdtype(v.dtype, np.integer):
+        return _decimal(v.astype(np.int64), 0)
+    if np.issubdtype(v.dtype, np.floating):
+        for decimals in range(7):
+            scaled = np.round(v * 10.0 ** decimals)
+            if np.all(np.isfinite(v)) and np.all(np.abs(scaled) < 2.0 ** 52) \
+                    and np.array_equal(scaled / 10.0 ** decimals, v):
+                return _decimal(scaled.astype(np.int64), decimals)
+        return None
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes, uniques = s.cat.codes.to_numpy(), s.cat.categories
+    else:
+        codes, uniques = pd.factorize(v, sort=False)
+    if len(codes) and codes.min() < 0:  # missing values
+        return None
+    table = _lookup_table(np.asarray(uniques).astype(str))
+    if np.isin(table, np.frombuffer(b',"\n\r', np.uint8)).any():  # would need quotes
+        return None
+    return table[codes]
+
+
+def _lookup(labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    return _lookup_table(labels)[codes]
+
+
+def _lookup_table(labels: np.ndarray) -> np.ndarray:
+    """Labels as a (k, width) uint8 matrix of their UTF-8 bytes, NUL-padded."""
+    if not len(labels):
+        return np.zeros((0, 1), np.uint8)
+    try:
+        raw = labels.astype("S")  # ASCII: converted in C
+    except UnicodeEncodeError:
+        raw = np.char.encode(labels, "utf-8")
+    return raw.view(np.uint8).reshape(len(labels), raw.dtype.itemsize)
+
+
+def _decimal(v: np.ndarray, decimals: int) -> np.ndarray | None:
+    """Non-negative integers `v` written as v / 10**decimals with `decimals` digits."""
+    if len(v) and v.min() < 0:
+        return None
+    top = int(v.max()) if len(v) else 0
+    n_digits = max(len(str(top)), decimals + 1)
+    digits = np.zeros((len(v), n_digits), np.uint8)
+    rest = v.copy()
+    for i in range(n_digits - 1, -1, -1):
+        digits[:, i] = ord("0") + rest % 10
+        rest //= 10
+    # blank the leading zeros, keeping one digit before the decimal point
+    length = np.maximum(np.floor(np.log10(np.maximum(v, 1))).astype(np.int64) + 1, decimals + 1)
+    digits[np.arange(n_digits)[None, :] < (n_digits - length)[:, None]] = 0
+    if not decimals:
+        return digits
+    point = np.full((len(v), 1), ord("."), np.uint8)
+    return np.hstack([digits[:, :n_digits - decimals], point, digits[:, n_digits - decimals:]])
 
 
 def _plain(value: Any) -> Any:
