@@ -77,7 +77,12 @@ def run_highspy(path: str, options: dict, out_dir: str) -> dict:
     base = hm.build(inst)
     t["build"] = time.perf_counter() - s
     s = time.perf_counter()
-    h = hm.transfer(base, _highs_options(options))
+    # the same HiGHS options as optim's path, including the ones optim sets by model size
+    from optim.solve import size_defaults
+
+    opts = _highs_options(options)
+    opts.update({k: v for k, v in size_defaults(base.num_col).items() if k not in opts})
+    h = hm.transfer(base, opts)
     t["transfer"] = time.perf_counter() - s
     s = time.perf_counter()
     out = hm.solve(h)
