@@ -27,6 +27,8 @@ Column layout: ``[v_use (options) | v_build (projects) | v_draw (eligible pairs)
 ``parcel_use_eq`` rows first (row i = parcel i), then the other families in the
 order of docs/model.md. ``Baseline.rows[family]`` gives the row indices of a
 family and ``Baseline.row_keys[family]`` their keys.
+With an adjacency table, the v_conflict and v_edge columns come after all the
+others and the adjacency rows below all the others (`_with_adjacency`).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class Lin:
 
     def dot(self, x: np.ndarray, n_opt: int) -> float:
         """Value at the column vector `x`."""
-        v = float(self.s @ x[n_opt:])
+        v = float(self.s @ x[n_opt:n_opt + len(self.s)])
         return v if self.o is None else v + float(self.o @ x[:n_opt])
 
     def full(self, n_opt: int) -> np.ndarray:
@@ -142,9 +144,16 @@ class Baseline:
     weights: dict[str, float]
     # parameters of the families whose bound is a matrix coefficient
     ratio_rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    # adjacency (docs/model.md): v_conflict and v_edge columns from col_adj on, and the fixed
+    # part of the objective: penalty name -> (columns, money per unit of the column)
+    col_adj: int = -1
+    penalties: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     solver: dict[str, Any] = field(default_factory=dict)  # the instance's solver defaults
     eod_share: float = 0.0  # sigma, to turn a new H into the eod_balance_le bound
     money: float = 1.0  # money rows and columns are in units of `money` yuan
+    # enterprise relocation (instances with enterprises): v_reloc columns from col_reloc on
+    col_reloc: int = -1
+    reloc: pd.DataFrame | None = None  # enterprise, parcel, area, cost (yuan) per v_reloc column
 
     @property
     def num_col(self) -> int:
@@ -238,14 +247,20 @@ def build(inst: Instance) -> Baseline:
     sw = np.flatnonzero(is_sw)
     n_sw = len(sw)
 
-    # columns: [use | build | draw | open | own]; the small block starts at c_build
+    # enterprise relocation: eligible (enterprise, option) pairs, one v_reloc column each
+    rel = _relocation_pairs(inst, opts, area, cats, inst.conversion_category())
+    n_rel = 0 if rel is None else len(rel)
+
+    # columns: [use | build | draw | open | own | reloc]; the small block starts at c_build
     c_build = n_opt
     c_draw = c_build + n_proj
     c_open = c_draw + n_pair
     c_own = c_open + n_sw
-    n_col = c_own + n_cat
+    c_rel = c_own + n_cat
+    n_col = c_rel + n_rel
     n_small = n_col - n_opt
     b0, d0, o0, w0 = 0, n_proj, n_proj + n_pair, n_proj + n_pair + n_sw  # small-block offsets
+    r0 = w0 + n_cat
     open_of_source = np.full(n_src, -1, dtype=np.int64)
     open_of_source[sw] = c_open + np.arange(n_sw)
 
@@ -263,6 +278,12 @@ def build(inst: Instance) -> Baseline:
     LI = Lin(L, np.zeros(n_small))
     FI = Lin(G, np.zeros(n_small))
     IO = Lin(Y, small(slice(b0, b0 + n_proj), Yp))
+    # relocation: cost (in its category's need) and output of each eligible pair
+    rel_cost = np.zeros(0) if rel is None else rel["cost"].to_numpy(dtype=float) / MU
+    rel_cat = np.zeros(0, dtype=int) if rel is None else rel["cat"].to_numpy(dtype=int)
+    RCOST = Lin(None, small(slice(r0, r0 + n_rel), rel_cost))
+    if n_rel:
+        IO = IO + Lin(None, small(slice(r0, r0 + n_rel), rel["output"].to_numpy(dtype=float) / MU))
     EF = Lin(None, small(d0 + np.flatnonzero(external[q_src] & in_scope[q_cat]), 1.0))
     fin = np.zeros(n_small)
     fin[d0:d0 + n_pair] = r[q_src]
@@ -281,6 +302,11 @@ def build(inst: Instance) -> Baseline:
     scope_proj = in_scope[p_cat] if n_proj else np.zeros(0, dtype=bool)
     TS = Lin(K if (conv is not None and in_scope[conv_idx]) else None,
              small(slice(b0, b0 + n_proj), np.where(scope_proj, Q, 0.0)))
+    if n_rel:
+        has_cat = rel_cat >= 0
+        T = T + Lin(None, small(slice(r0, r0 + n_rel), np.where(has_cat, rel_cost, 0.0)))
+        rel_scope = has_cat & in_scope[np.maximum(rel_cat, 0)]
+        TS = TS + Lin(None, small(slice(r0, r0 + n_rel), np.where(rel_scope, rel_cost, 0.0)))
 
     # ---- rows other than parcel_use_eq: (family, key, lower, upper, Lin)
     spec: list[tuple[str, Any, float, float, Lin]] = []
@@ -294,6 +320,9 @@ def build(inst: Instance) -> Baseline:
     fund[np.arange(n_cat), w0 + np.arange(n_cat)] = 1.0
     if n_proj:
         fund[p_cat, b0 + np.arange(n_proj)] = -Q
+    if n_rel:
+        k = np.flatnonzero(rel_cat >= 0)
+        fund[rel_cat[k], r0 + k] = -rel_cost[k]
     for c in range(n_cat):
         add("category_funding_eq", cats[c], 0.0, 0.0,
             Lin(-K if c == conv_idx else None, fund[c]))
@@ -311,6 +340,15 @@ def build(inst: Instance) -> Baseline:
         row = draw_of[s].copy()
         row[open_of_source[s] - n_opt] = -m[s]
         add("source_min_ge", src.index[s], 0.0, INF, Lin(None, row))
+    # source_min_draw_ge[s]: d_s >= min_draw; source_max_draw_le[s]: d_s <= max_draw
+    lo_draw = (src["min_draw"].astype(float).fillna(0.0).to_numpy() if "min_draw" in src
+               else np.zeros(n_src)) / MU
+    hi_draw = (src["max_draw"].astype(float).to_numpy() if "max_draw" in src
+               else np.full(n_src, np.nan)) / MU
+    for s in np.flatnonzero(lo_draw > 0):
+        add("source_min_draw_ge", src.index[s], lo_draw[s], INF, Lin(None, draw_of[s]))
+    for s in np.flatnonzero(~np.isnan(hi_draw) & draw_of.any(axis=1)):
+        add("source_max_draw_le", src.index[s], -INF, hi_draw[s], Lin(None, draw_of[s]))
     pol = inst.policy
     ratio_forms: dict[str, tuple[Lin, Lin]] = {}  # family -> (fixed part, part times ratio)
     if pol.coverage_target > 0:
@@ -401,6 +439,55 @@ def build(inst: Instance) -> Baseline:
     a_index = np.concatenate([ind_o, ind_s])
     a_value = np.concatenate([val_o, val_s])
 
+    # ---- relocation rows, appended below the others (sparse):
+    # relocation_assign_eq[e] (required) / _le[e] (optional, with pairs): sum_p v_reloc[e,p] = / <= 1;
+    # relocation_capacity_le[p,u]: sum_e area_e v_reloc[e,p] - a_p v_use[p,u] <= 0
+    if rel is not None:
+        ent = inst.enterprises
+        required = ent["required"].to_numpy(dtype=object) != False  # noqa: E712
+        e_of = rel["e"].to_numpy(dtype=int)
+        xr, xc, xv, xlo, xhi = [], [], [], [], []
+        fam_keys: list[tuple[str, Any]] = []
+        n_x = 0
+        for e in range(len(ent)):
+            mine = np.flatnonzero(e_of == e)
+            if not required[e] and not len(mine):
+                continue
+            xr.append(np.full(len(mine), n_x)), xc.append(c_rel + mine), xv.append(np.ones(len(mine)))
+            xlo.append(1.0 if required[e] else -INF), xhi.append(1.0)
+            fam_keys.append(("relocation_assign_eq" if required[e] else "relocation_assign_le", ent.index[e]))
+            n_x += 1
+        opt_of = rel["option"].to_numpy(dtype=int)
+        groups, inv = np.unique(opt_of, return_inverse=True)  # one capacity row per option
+        n_g = len(groups)
+        xr += [n_x + inv, n_x + np.arange(n_g)]
+        xc += [c_rel + np.arange(n_rel), groups]
+        xv += [rel["area"].to_numpy(dtype=float), -area[groups]]
+        xlo += [-INF] * n_g
+        xhi += [0.0] * n_g
+        fam_keys += [("relocation_capacity_le", key)
+                     for key in zip(opts["parcel"].to_numpy()[groups], use_ids[groups])]
+        n_x += n_g
+        from scipy import sparse
+
+        cat0 = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt))
+        top = sparse.csc_array((a_value, a_index, start), shape=(n_row, n_col))
+        extra = sparse.coo_array((cat0(xv, float), (cat0(xr, np.int64), cat0(xc, np.int64))),
+                                 shape=(n_x, n_col))
+        A_all = sparse.vstack([top, extra], format="csc")
+        A_all.sort_indices()
+        start = A_all.indptr.astype(np.int32)
+        a_index = A_all.indices.astype(np.int32)
+        a_value = A_all.data.astype(float)
+        row_lower = np.concatenate([row_lower, xlo])
+        row_upper = np.concatenate([row_upper, xhi])
+        fam_of = np.array([fam for fam, _ in fam_keys], dtype=object)
+        for fam in dict.fromkeys(fam_of):
+            at = np.flatnonzero(fam_of == fam)
+            rows[fam] = n_row + at
+            keys[fam] = [fam_keys[j][1] for j in at]
+        n_row += n_x
+
     # ---- columns
     col_lower = np.zeros(n_col)
     col_upper = np.full(n_col, INF)
@@ -413,9 +500,23 @@ def build(inst: Instance) -> Baseline:
         if (locked < 0).any():
             raise ValueError("a locked use is not an option of its parcel")
         col_lower[locked] = 1.0
+    # parcel locks: `out` keeps the current use (that option 1, the others 0), `in`
+    # must be rezoned (the current-use option 0)
+    if "lock" in inst.parcels:
+        plock = inst.parcels["lock"].fillna("").to_numpy(dtype=object)[p_of_o]
+        col_lower[np.flatnonzero((plock == "out") & ~rezoned)] = 1.0
+        col_upper[np.flatnonzero(((plock == "out") & rezoned) | ((plock == "in") & ~rezoned))] = 0.0
+    # source locks: `out` draws nothing (and is not opened); a switched source `in` is opened
+    if "lock" in src:
+        slock = src["lock"].fillna("").to_numpy(dtype=object)
+        col_upper[c_draw + np.flatnonzero(slock[q_src] == "out")] = 0.0
+        col_upper[open_of_source[(slock == "out") & is_sw]] = 0.0
+        col_lower[open_of_source[(slock == "in") & is_sw]] = 1.0
     integrality = np.zeros(n_col, dtype=np.uint8)
     integrality[:c_draw] = 1
     integrality[c_open:c_own] = 1
+    col_upper[c_rel:] = 1.0  # v_reloc
+    integrality[c_rel:] = 1
 
     w = {t: inst.objective.weight(t) for t in TERMS}
     obj = (w["land_income"] * LI + w["industrial_output"] * IO + w["coverage"] * EF
@@ -424,7 +525,8 @@ def build(inst: Instance) -> Baseline:
 
     terms = {"land_income": LI, "industrial_output": IO, "coverage": EF, "financing_cost": FC,
              "forgone_income": FI, "total_investment": T, "scope_investment": TS,
-             "own_funds": OF, "industrial_area": IA, "rezoned_area": RA}
+             "own_funds": OF, "industrial_area": IA, "rezoned_area": RA,
+             "relocation_cost": RCOST}
     ratio_rows = {}
     for fam, (fixed, varying) in ratio_forms.items():
         co = np.zeros(0, dtype=np.int64) if varying.o is None else np.flatnonzero(varying.o)
@@ -435,7 +537,7 @@ def build(inst: Instance) -> Baseline:
                            np.concatenate([varying.o[co] if len(co) else np.zeros(0),
                                            varying.s[cs]]))
 
-    return Baseline(
+    return _with_adjacency(Baseline(
         name=inst.name, col_cost=col_cost, col_lower=col_lower, col_upper=col_upper,
         integrality=integrality, a_start=start, a_index=a_index, a_value=a_value,
         row_lower=row_lower, row_upper=row_upper,
@@ -445,7 +547,165 @@ def build(inst: Instance) -> Baseline:
         projects=proj.index, pairs=pairs.reset_index(drop=True), pair_source=q_src,
         sources=src.index, switched=src.index[sw], open_of_source=open_of_source,
         categories=cats, rows=rows, row_keys=keys, terms=terms, weights=w,
-        ratio_rows=ratio_rows, solver=dict(inst.solver), eod_share=sigma, money=MU)
+        ratio_rows=ratio_rows, solver=dict(inst.solver), eod_share=sigma, money=MU,
+        col_reloc=c_rel if rel is not None else -1,
+        reloc=None if rel is None else rel[["enterprise", "parcel", "area", "cost"]].reset_index(drop=True)), inst)
+
+
+def _relocation_pairs(inst: Instance, opts: pd.DataFrame, area: np.ndarray, cats: pd.Index,
+                      conv: str | None) -> pd.DataFrame | None:
+    """Eligible relocation pairs, one row per v_reloc column: for each enterprise e
+    (in table order) the options of its use on parcels at least as large (in option
+    order). Columns e (position), enterprise, option (position), parcel, area (the
+    enterprise's), cost (yuan: relocation_costs of the pair, else the enterprise's
+    cost), cat (category position: its category, else the conversion category;
+    -1 if none), output (yuan/year). None if the instance has no enterprises."""
+    ent = getattr(inst, "enterprises", None)
+    if ent is None or not len(ent):
+        return None
+    override = {}
+    rc = inst.relocation_costs
+    for e, p, c in zip(rc["enterprise"], rc["parcel"], rc["cost"]):
+        override.setdefault((e, p), float(c))
+    use_ids = opts["use"].to_numpy()
+    parcel_ids = opts["parcel"].to_numpy()
+    parts = []
+    for k, (eid, row) in enumerate(ent.iterrows()):  # few enterprises; vectorised over options
+        fit = np.flatnonzero((use_ids == row["use"]) & (area >= float(row["area"])))
+        cat = row["category"] if isinstance(row["category"], str) else conv
+        cost = 0.0 if pd.isna(row["cost"]) else float(row["cost"])
+        parts.append(pd.DataFrame({
+            "e": k, "enterprise": eid, "option": fit, "parcel": parcel_ids[fit],
+            "area": float(row["area"]),
+            "cost": [override.get((eid, p), cost) for p in parcel_ids[fit]],
+            "cat": cats.get_loc(cat) if cat is not None else -1,
+            "output": 0.0 if pd.isna(row["output"]) else float(row["output"])}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _with_adjacency(b: Baseline, inst: Instance) -> Baseline:
+    """Append the adjacency part of docs/model.md ("Adjacency") to `b`, in place:
+    columns v_conflict (one per adjacent pair and penalised directed use pair
+    whose two options exist) and v_edge (one per adjacent pair with an industrial
+    option on either side) after all the others, and the rows
+    compat_forbid_le (x_au + x_bw <= 1), compat_penalty_ge (c - x_au - x_bw >= -1)
+    and boundary_ge (e - I_a + I_b >= 0, e - I_b + I_a >= 0) below all the others.
+    Their costs (-pi l c and -beta l e) are a fixed part of the objective,
+    kept in `b.penalties`. Options are found through a dense (parcel x use) table
+    of option positions. Nothing changes without an adjacency table."""
+    adj = inst.adjacency
+    if not len(adj):
+        return b
+    n_opt, n_par = b.col_build, len(b.parcels)
+    a = b.parcels.get_indexer(adj["parcel_a"])
+    c = b.parcels.get_indexer(adj["parcel_b"])
+    length = adj["length"].to_numpy(dtype=float)
+    uses = inst.uses.index
+    opt_at = np.full((n_par, len(uses)), -1, dtype=np.int64)  # option of (parcel, use), -1 if none
+    opt_at[b.parcel_of_option, uses.get_indexer(b.option_use)] = np.arange(n_opt)
+    par_ids = b.parcels.to_numpy()
+
+    n0 = b.num_col
+    new_cost: list[np.ndarray] = []  # cost of each new column, in money units
+    n_new = 0
+    rr, rc, rv, lo, hi = [], [], [], [], []  # new rows: entries and bounds
+    fam_rows: dict[str, list[int]] = {}
+    fam_keys: dict[str, list[np.ndarray]] = {}
+    n_x = 0
+
+    def rows_block(family, count, keys, lower, upper):
+        nonlocal n_x
+        first = n_x
+        lo.append(np.full(count, lower)), hi.append(np.full(count, upper))
+        fam_rows.setdefault(family, []).append(b.num_row + first + np.arange(count))
+        fam_keys.setdefault(family, []).append(keys)
+        n_x += count
+        return first
+
+    penalty_cols, penalty_coef = [], []
+    comp = inst.compatibility
+    for u, w, rule, pen in zip(comp["use_a"], comp["use_b"], comp["rule"], comp["penalty"]):
+        pen = float(pen)
+        if rule == "penalty" and pen <= 0:
+            continue
+        ui, wi = uses.get_loc(u), uses.get_loc(w)
+        for x, y in ([(ui, wi)] if ui == wi else [(ui, wi), (wi, ui)]):
+            oa, ob = opt_at[a, x], opt_at[c, y]
+            e = np.flatnonzero((oa >= 0) & (ob >= 0))
+            k = len(e)
+            keys = np.column_stack([par_ids[a[e]], par_ids[c[e]],
+                                    np.full(k, uses[x], dtype=object), np.full(k, uses[y], dtype=object)])
+            if rule == "forbid":
+                first = rows_block("compat_forbid_le", k, keys, -INF, 1.0)
+                rr += [first + np.arange(k)] * 2
+                rc += [oa[e], ob[e]]
+                rv += [np.ones(k), np.ones(k)]
+            else:
+                first = rows_block("compat_penalty_ge", k, keys, -1.0, INF)
+                cols = n0 + n_new + np.arange(k)
+                n_new += k
+                rr += [first + np.arange(k)] * 3
+                rc += [cols, oa[e], ob[e]]
+                rv += [np.ones(k), -np.ones(k), -np.ones(k)]
+                coef = pen * length[e] / b.money
+                new_cost.append(-coef)
+                penalty_cols.append(cols), penalty_coef.append(coef)
+    if penalty_cols:
+        b.penalties["compatibility_penalty"] = (np.concatenate(penalty_cols), np.concatenate(penalty_coef))
+
+    beta = float(inst.objective.boundary_penalty)
+    ind_uses = np.flatnonzero(inst.uses["industrial"].to_numpy(dtype=bool))
+    ind_at = opt_at[:, ind_uses]  # industrial options of each parcel (-1: none)
+    has_ind = (ind_at >= 0).any(axis=1)
+    e = np.flatnonzero(has_ind[a] | has_ind[c]) if beta > 0 else np.zeros(0, dtype=np.int64)
+    if len(e):
+        k = len(e)
+        cols = n0 + n_new + np.arange(k)
+        n_new += k
+        keys = np.column_stack([np.repeat(par_ids[a[e]], 2), np.repeat(par_ids[c[e]], 2),
+                                np.column_stack([par_ids[a[e]], par_ids[c[e]]]).ravel()])
+        first = rows_block("boundary_ge", 2 * k, keys, 0.0, INF)
+        up, down = first + 2 * np.arange(k), first + 2 * np.arange(k) + 1  # e - I_a + I_b, e - I_b + I_a
+        rr += [up, down]
+        rc += [cols, cols]
+        rv += [np.ones(k), np.ones(k)]
+        for j in range(len(ind_uses)):
+            for side, sign in ((a, -1.0), (c, 1.0)):
+                o = ind_at[side[e], j]
+                m = o >= 0
+                rr += [up[m], down[m]]
+                rc += [o[m], o[m]]
+                rv += [np.full(m.sum(), sign), np.full(m.sum(), -sign)]
+        coef = beta * length[e] / b.money
+        new_cost.append(-coef)
+        b.penalties["boundary_penalty"] = (cols, coef)
+    if not n_x:
+        return b
+
+    from scipy import sparse
+
+    n_col = n0 + n_new
+    top = sparse.csc_array((b.a_value, b.a_index, b.a_start), shape=(b.num_row, n0))
+    top = sparse.hstack([top, sparse.csc_array((b.num_row, n_new))], format="csc")
+    extra = sparse.coo_array((np.concatenate(rv), (np.concatenate(rr), np.concatenate(rc))),
+                             shape=(n_x, n_col))
+    A = sparse.vstack([top, extra], format="csc")
+    A.sort_indices()
+    b.a_start = A.indptr.astype(np.int32)
+    b.a_index = A.indices.astype(np.int32)
+    b.a_value = A.data.astype(float)
+    b.row_lower = np.concatenate([b.row_lower, *lo])
+    b.row_upper = np.concatenate([b.row_upper, *hi])
+    for fam, parts in fam_rows.items():
+        b.rows[fam] = np.concatenate(parts).astype(np.int64)
+        k = np.concatenate(fam_keys[fam])
+        b.row_keys[fam] = pd.MultiIndex.from_arrays([k[:, j] for j in range(k.shape[1])])
+    b.col_adj = n0
+    b.col_cost = np.concatenate([b.col_cost, *new_cost])
+    b.col_lower = np.concatenate([b.col_lower, np.zeros(n_new)])
+    b.col_upper = np.concatenate([b.col_upper, np.full(n_new, INF)])
+    b.integrality = np.concatenate([b.integrality, np.zeros(n_new, dtype=b.integrality.dtype)])
+    return b
 
 
 def _money_unit(inst: Instance, opts: pd.DataFrame) -> float:
@@ -606,6 +866,8 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
     n_opt = b.col_build
     x[:b.col_draw] = np.round(x[:b.col_draw])  # binaries
     x[b.col_open:b.col_own] = np.round(x[b.col_open:b.col_own])
+    n_cat = len(b.categories)
+    x[b.col_own + n_cat:] = np.round(x[b.col_own + n_cat:])  # v_reloc, if any
     chosen = np.flatnonzero(x[:n_opt] > 0.5)
     parcels = pd.DataFrame({"parcel": b.option_parcel[chosen], "use": b.option_use[chosen],
                             "current_use": b.option_current[chosen],
@@ -614,7 +876,7 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
     draw = np.where(np.abs(draw) < 1e-6 * b.money, 0.0, draw)
     nz = draw > 0
     draws = b.pairs[nz].assign(amount=draw[nz]).reset_index(drop=True)
-    own = x[b.col_own:] * b.money
+    own = x[b.col_own:b.col_own + n_cat] * b.money
     own = np.where(np.abs(own) < 1e-6 * b.money, 0.0, own)
     t = b.terms
     kpis = {name: t[name].dot(x, n_opt) for name in (
@@ -627,6 +889,12 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
     kpis["coverage"] = (kpis["external_financing"] / kpis["scope_investment"]
                         if kpis["scope_investment"] > 0 else float("nan"))
     kpis["objective"] = float(h._optim_cost @ x) * b.money
+    for name, (cols, coef) in b.penalties.items():  # adjacency penalties, yuan
+        kpis[name] = float(coef @ x[cols]) * b.money
+    relocations = None
+    if b.reloc is not None:
+        relocations = b.reloc[x[b.col_reloc:b.col_reloc + len(b.reloc)] > 0.5].reset_index(drop=True)
+        kpis["relocation_cost"] = float(relocations["cost"].sum())
     return {
         "status": "plan",
         "use": x[:n_opt] > 0.5,  # per option
@@ -636,6 +904,7 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
         "opened": pd.Series(x[b.col_open:b.col_own] > 0.5, index=b.switched, name="opened"),
         "own_funds": pd.Series(own, index=b.categories, name="own_funds"),
         "kpis": kpis,
+        **({"relocations": relocations} if relocations is not None else {}),
     }
 
 
@@ -747,13 +1016,15 @@ def change_cost(h: highspy.Highs, baseline: Baseline, term_weights: dict[str, fl
     weights = {**h._optim_weights, **{k: float(v) for k, v in term_weights.items()}}
     n_opt = b.col_build
     cost = np.zeros(b.num_col)
+    for cols, coef in b.penalties.values():  # adjacency penalties: fixed, no weight
+        cost[cols] -= coef
     for t in TERMS:
         if weights[t]:
             form = b.terms[t]
             k = TERM_SIGN[t] * weights[t]
             if form.o is not None:
                 cost[:n_opt] += k * form.o
-            cost[n_opt:] += k * form.s
+            cost[n_opt:n_opt + len(form.s)] += k * form.s
     changed = np.flatnonzero(cost != h._optim_cost).astype(np.int32)
     if len(changed):
         h.changeColsCost(len(changed), changed, cost[changed])

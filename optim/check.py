@@ -47,6 +47,25 @@ appear only when the setting is present; the others always appear:
 - ``debt_to_capital_le``: debt sources' draws <= multiple x project capital.
 - ``target_<term>_ge`` / ``target_<term>_le``: objective targets (coverage bounds
   are ratios of the need in scope).
+- ``compat_forbid_le``: no two adjacent parcels take a forbidden use pair
+  (instances with an adjacency table and a `forbid` rule); compatibility
+  penalties and the industrial boundary term, recomputed from the uses, enter
+  the objective and the KPIs `compatibility_penalty`, `industrial_boundary`.
+- ``parcel_locks``: a parcel locked ``out`` keeps its current use, one locked
+  ``in`` does not (parcels table, column ``lock``).
+- ``source_locks``: a source locked ``out`` draws nothing and is not used; a
+  switched source locked ``in`` is used.
+- ``source_min_draw_ge`` / ``source_max_draw_le``: min_draw <= drawn <= max_draw.
+- ``relocation_assign_eq`` / ``relocation_assign_le``: each required enterprise
+  is relocated exactly once, an optional one at most once (plan table
+  ``relocations``: enterprise, parcel; an unknown enterprise is a violation of 1).
+- ``relocation_eligibility``: each relocation is on a known parcel with an option
+  of the enterprise's use and at least its area (a violation of 1 per row).
+- ``relocation_capacity_le``: per parcel and use, the area of the enterprises
+  relocated there <= the parcel's area if the plan gives it that use, else 0.
+  Relocation costs (the `relocation_costs` row of the pair, else the
+  enterprise's cost) count in their category's need, the output of relocated
+  enterprises in the industrial output; KPI ``relocation_cost``.
 - ``nonnegativity``: draws and own funds are >= 0.
 - ``objective``: the reported objective equals the one recomputed from the plan.
 - ``kpis``: every reported KPI that the checker knows equals its recomputed value.
@@ -62,6 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .check_periods import check_periods
 from .instance import Instance
 
 COLUMNS = ["max_violation", "relative", "ok", "worst"]
@@ -84,6 +104,8 @@ class PlanDecisions:
     and optionally ``drawn`` (informative only: drawn totals are recomputed).
     objective, kpis: reported values to compare with the recomputed ones; None
     skips the comparison. kpis has index ``kpi`` and column ``value``.
+    relocations: columns ``enterprise``, ``parcel`` (instances with enterprises;
+    None = no relocation).
     """
 
     parcels: pd.DataFrame
@@ -93,6 +115,8 @@ class PlanDecisions:
     sources: pd.DataFrame
     objective: float | None = None
     kpis: pd.DataFrame | None = None
+    relocations: pd.DataFrame | None = None
+    period_draws: pd.DataFrame | None = None  # source, category, period, amount (with periods)
 
     @classmethod
     def from_result(cls, result: Any) -> "PlanDecisions":
@@ -100,20 +124,25 @@ class PlanDecisions:
         if not result.has_plan:
             raise ValueError(f"the result has no plan (status {result.status!r})")
         return cls(
-            parcels=result.parcels[["use"]].copy(),
+            parcels=result.parcels[[c for c in ("use", "period") if c in result.parcels]].copy(),
             draws=result.draws[["source", "category", "amount"]].copy(),
-            projects=result.projects[["built"]].copy(),
+            projects=result.projects[[c for c in ("built", "period", "recycled_in")
+                                      if c in result.projects]].copy(),
             categories=result.categories[["own_funds"]].copy(),
             sources=result.sources[[c for c in ("used", "drawn") if c in result.sources]].copy(),
             objective=None if result.objective is None else float(result.objective),
             kpis=result.kpis[["value"]].copy(),
+            relocations=(None if getattr(result, "relocations", None) is None
+                         else result.relocations[["enterprise", "parcel"]].copy()),
+            period_draws=(None if getattr(result, "period_draws", None) is None
+                          else result.period_draws.copy()),
         )
 
     @classmethod
     def from_dir(cls, path: str | Path) -> "PlanDecisions":
         """Read a directory written by `Result.write`: parcels.csv, draws.csv,
         projects.csv, categories.csv, sources.csv, and summary.json if present
-        (reported objective and KPIs)."""
+        (reported objective and KPIs), relocations.csv if present."""
         d = Path(path)
         parcels = _read_csv(d / "parcels.csv", "parcel", ["use"], {"use": str})
         draws = _read_csv(d / "draws.csv", None, ["source", "category", "amount"],
@@ -132,13 +161,19 @@ class PlanDecisions:
                 kpis = pd.DataFrame({"value": pd.Series(values, dtype=float)})
                 kpis.index.name = "kpi"
         return cls(
-            parcels=parcels[["use"]],
+            parcels=parcels[[c for c in ("use", "period") if c in parcels]],
             draws=draws[["source", "category", "amount"]],
-            projects=projects[["built"]],
+            projects=projects[[c for c in ("built", "period", "recycled_in") if c in projects]],
             categories=categories[["own_funds"]],
             sources=sources[[c for c in ("used", "drawn") if c in sources]],
             objective=objective,
             kpis=kpis,
+            relocations=(_read_csv(d / "relocations.csv", None, ["enterprise", "parcel"],
+                                   {"enterprise": str, "parcel": str})[["enterprise", "parcel"]]
+                         if (d / "relocations.csv").exists() else None),
+            period_draws=(_read_csv(d / "period_draws.csv", None, ["source", "category", "period", "amount"],
+                                    {"source": str, "category": str, "period": str})
+                          if (d / "period_draws.csv").exists() else None),
         )
 
 
@@ -184,6 +219,7 @@ class _Plan:
     draws: pd.DataFrame  # source, category, amount (summed per pair)
     own: pd.Series  # own funds per category (instance categories first, then unknown ones)
     used: pd.Series  # bool per switched source
+    relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
 
 
 def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
@@ -233,7 +269,8 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
         else:
             used[s] = bool(drawn.get(s, 0.0) != 0.0)
     return _Plan(chosen=chosen, plan_parcels=pp, built=built, draws=draws, own=own,
-                 used=pd.Series(used, index=list(used), dtype=bool))
+                 used=pd.Series(used, index=list(used), dtype=bool),
+                 relocations=_plan_relocations(plan))
 
 
 def _switched(inst: Instance) -> list[str]:
@@ -264,6 +301,9 @@ class _Figures:
     total_investment: float  # T
     scope_investment: float  # T_S
     industrial_need: float  # sum_p A_p built
+    adjacency: "_Adjacency | None" = None  # adjacent pairs' uses, when the instance has adjacency
+    relocation: "_Relocation | None" = None  # relocations, when the instance has enterprises
+    periods: Any = None  # optim.check_periods.PeriodFigures, when the instance has periods
 
 
 def _figures(inst: Instance, plan: _Plan) -> _Figures:
@@ -295,6 +335,9 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
     conv = inst.conversion_category()
     if conv is not None:
         need[conv] += float(ch["conversion_cost"].sum())
+    reloc = _relocation(inst, plan)  # None without enterprises
+    if reloc is not None:  # relocation costs are part of their categories' need
+        need = need + reloc.need.reindex(cats, fill_value=0.0)
     scope = inst.coverage_scope()
 
     flags = inst.source_flags()
@@ -316,7 +359,8 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         need=need,
         land_income=float(income.sum()),
         forgone_income=float(forgone.sum()),
-        industrial_output=float(ch["output"].sum()) + float(Y[built].sum()),
+        industrial_output=float(ch["output"].sum()) + float(Y[built].sum())
+        + (reloc.output if reloc is not None else 0.0),
         industrial_area=float(area[industrial].sum()),
         rezoned_area=float(area[rezoned].sum()),
         route_commercial_income=float(income[commercial & route].sum()),
@@ -330,6 +374,8 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         total_investment=float(need.sum()),
         scope_investment=float(need[[c for c in cats if c in scope]].sum()),
         industrial_need=float(A[built].sum()),
+        adjacency=_adjacency(inst, ch),
+        relocation=reloc,
     )
 
 
@@ -356,15 +402,28 @@ def _kpis(inst: Instance, f: _Figures) -> pd.Series:
         "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income,
         "industrial_area": f.industrial_area,
         "rezoned_area": f.rezoned_area,
-    }, dtype=float)
+    }, dtype=float).pipe(_with_adjacency_kpis, f).pipe(_with_relocation_kpis, f).pipe(_with_period_kpis, f)
+
+
+def _with_period_kpis(kpis: pd.Series, f: "_Figures") -> pd.Series:
+    if f.periods is None:
+        return kpis
+    out = kpis.copy()
+    for name, value in f.periods.kpis.items():
+        out[name] = value
+    return out
 
 
 def _objective(inst: Instance, f: _Figures) -> float:
     w = inst.objective
-    return (w.weight("land_income") * f.land_income
-            + w.weight("industrial_output") * f.industrial_output
+    li, io = f.land_income, f.industrial_output
+    if f.periods is not None and w.values == "present":
+        li, io = f.periods.li_pv, f.periods.io_pv
+    return (w.weight("land_income") * li
+            + w.weight("industrial_output") * io
             + w.weight("coverage") * f.external_in_scope
-            - w.weight("financing_cost") * f.financing_cost)
+            - w.weight("financing_cost") * f.financing_cost
+            - (f.adjacency.cost if f.adjacency is not None else 0.0))
 
 
 # ---- the report ------------------------------------------------------------------
@@ -486,8 +545,9 @@ def _check_balances(r: _Report, inst: Instance, plan: _Plan, f: _Figures) -> Non
     if pol.coverage_target > 0:
         r.add("coverage_ge", "coverage", f.external_in_scope,
               pol.coverage_target * f.scope_investment, "ge")
-    r.add("own_funds_le", "own_funds", f.own_funds + f.fixed_costs,
-          pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income, "le")
+    if not len(inst.periods):  # with periods: cash_balance_ge per period (check_periods)
+        r.add("own_funds_le", "own_funds", f.own_funds + f.fixed_costs,
+              pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income, "le")
     ecology = [c for c in inst.categories.index if bool(inst.categories.loc[c, "ecology"])]
     if inst.eod is not None and ecology:
         eod = inst.eod
@@ -571,6 +631,254 @@ def _check_reported(r: _Report, inst: Instance, decisions: PlanDecisions, f: _Fi
             r.add("kpis", names, lhs, rhs, "eq")
 
 
+# ---- adjacency: compatibility rules and industrial boundary (optional) -----------
+@dataclass
+class _Adjacency:
+    """The plan's uses on each adjacent pair of an instance with an adjacency table."""
+
+    pairs: pd.DataFrame  # parcel_a, parcel_b, use_a, use_b, length, rule (None if no rule), penalty
+    penalty: float  # sum of penalty x length over the pairs under a `penalty` rule, yuan
+    boundary: float  # boundary length between industrial and non-industrial parcels
+    cost: float  # penalty + objective.boundary_penalty x boundary: subtracted in the objective
+
+
+def _adjacency(inst: Instance, chosen: pd.DataFrame) -> _Adjacency | None:
+    """Recompute, from the plan's parcel uses alone (`chosen`: parcel, use), the use
+    pair of every adjacent pair with the compatibility rule of that unordered pair,
+    the penalty, and the industrial boundary length."""
+    adj = inst.adjacency
+    if not len(adj):
+        return None
+    edges = pd.DataFrame({"parcel_a": adj["parcel_a"].astype(str).to_numpy(dtype=object),
+                          "parcel_b": adj["parcel_b"].astype(str).to_numpy(dtype=object),
+                          "length": adj["length"].to_numpy(dtype=float)})
+    uses = pd.DataFrame({"parcel": chosen["parcel"].to_numpy(dtype=object),
+                         "use": chosen["use"].to_numpy(dtype=object)})
+    pairs = (edges.merge(uses.rename(columns={"parcel": "parcel_a", "use": "use_a"}), on="parcel_a")
+             .merge(uses.rename(columns={"parcel": "parcel_b", "use": "use_b"}), on="parcel_b"))
+
+    def unordered(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.where(x <= y, x, y), np.where(x <= y, y, x)
+
+    comp = inst.compatibility
+    lo, hi = unordered(comp["use_a"].astype(str).to_numpy(dtype=object),
+                       comp["use_b"].astype(str).to_numpy(dtype=object))
+    rules = pd.DataFrame({"lo": lo, "hi": hi, "rule": comp["rule"].to_numpy(dtype=object),
+                          "rate": comp["penalty"].to_numpy(dtype=float)})
+    pairs["lo"], pairs["hi"] = unordered(pairs["use_a"].to_numpy(dtype=object),
+                                         pairs["use_b"].to_numpy(dtype=object))
+    pairs = pairs.merge(rules, on=["lo", "hi"], how="left")
+    penalised = (pairs["rule"] == "penalty").to_numpy(dtype=bool)
+    pairs["penalty"] = np.where(penalised, pairs["rate"].to_numpy(dtype=float) * pairs["length"], 0.0)
+    pairs = pairs.drop(columns=["lo", "hi", "rate"])
+
+    flag = inst.uses["industrial"].astype(bool)
+    industrial = pd.Series(flag.reindex(uses["use"]).fillna(False).to_numpy(dtype=bool),
+                           index=uses["parcel"]).groupby(level=0).max()
+    ind_a = industrial.reindex(edges["parcel_a"]).fillna(False).to_numpy(dtype=bool)
+    ind_b = industrial.reindex(edges["parcel_b"]).fillna(False).to_numpy(dtype=bool)
+    boundary = float(edges["length"].to_numpy()[ind_a != ind_b].sum())
+    penalty = float(pairs["penalty"].sum())
+    return _Adjacency(pairs=pairs, penalty=penalty, boundary=boundary,
+                      cost=penalty + float(inst.objective.boundary_penalty) * boundary)
+
+
+def _with_adjacency_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
+    """`kpis` plus compatibility_penalty and industrial_boundary, with adjacency."""
+    if f.adjacency is None:
+        return kpis
+    return pd.concat([kpis, pd.Series({"compatibility_penalty": f.adjacency.penalty,
+                                       "industrial_boundary": f.adjacency.boundary}, dtype=float)])
+
+
+def _check_adjacency(r: _Report, inst: Instance, f: _Figures) -> None:
+    """compat_forbid_le: no adjacent pair of parcels takes a forbidden use pair
+    (v_use[a,u] + v_use[b,w] <= 1; each such pair is a violation of 1). The
+    penalties and the boundary term enter the objective (`_objective`) and the
+    KPIs compatibility_penalty and industrial_boundary (`_kpis`)."""
+    if f.adjacency is None:
+        return
+    if (inst.compatibility["rule"] == "forbid").any():
+        r.family("compat_forbid_le")
+    pairs = f.adjacency.pairs
+    hit = pairs[(pairs["rule"] == "forbid").to_numpy(dtype=bool)]
+    if len(hit):
+        members = [f"{a}-{b} ({u}/{w})" for a, b, u, w in
+                   zip(hit["parcel_a"], hit["parcel_b"], hit["use_a"], hit["use_b"])]
+        r.add("compat_forbid_le", members, 2.0, 1.0, "le")
+
+
+# ---- locks and bounds (optional; optim/locks.py) -----------------------------------
+def _column(frame: pd.DataFrame, column: str, default: Any) -> pd.Series:
+    """A column of an instance table, `default` where missing or if absent."""
+    if column not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype=object)
+    values = frame[column].to_numpy(dtype=object)
+    return pd.Series(np.where(pd.isna(values), default, values), index=frame.index, dtype=object)
+
+
+def _check_locks(r: _Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """parcel_locks: a parcel locked `out` takes its current use (>= 1), one locked
+    `in` does not (<= 0); source_locks: a source locked `out` draws 0 and is not
+    used, a switched source locked `in` is used; source_min_draw_ge: drawn >=
+    min_draw; source_max_draw_le: drawn <= max_draw."""
+    par = inst.parcels
+    lock = _column(par, "lock", "")
+    locked = lock[lock != ""]
+    if len(locked):
+        r.family("parcel_locks")
+        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
+        use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
+        ids = [str(i) for i in locked.index]
+        current = par["current_use"].reindex(locked.index).astype(str).to_numpy(dtype=object)
+        keeps = (use.reindex(ids).to_numpy(dtype=object) == current).astype(float)
+        how = locked.to_numpy(dtype=object)
+        for kind, sense, rhs in (("out", "ge", 1.0), ("in", "le", 0.0)):
+            at = how == kind
+            if at.any():
+                r.add("parcel_locks", [f"{i} ({kind})" for i in np.asarray(ids, dtype=object)[at]],
+                      keeps[at], rhs, sense)
+    src = inst.sources
+    slock = _column(src, "lock", "")
+    if (slock != "").any():
+        r.family("source_locks")
+        out = list(src.index[(slock == "out").to_numpy()])
+        if out:
+            r.add("source_locks", [f"{s} (out) drawn" for s in out], f.drawn.reindex(out).to_numpy(), 0.0, "le")
+        for s in src.index[(slock != "").to_numpy()]:
+            if s in plan.used.index:  # switched: its on/off decision
+                want = slock[s] == "in"
+                r.add("source_locks", f"{s} ({slock[s]}) used", float(plan.used[s]), 1.0 if want else 0.0,
+                      "ge" if want else "le")
+    lo = pd.to_numeric(_column(src, "min_draw", 0.0), errors="coerce").fillna(0.0)
+    hi = pd.to_numeric(_column(src, "max_draw", np.nan), errors="coerce")
+    mins = list(src.index[(lo > 0).to_numpy()])
+    if mins:
+        r.add("source_min_draw_ge", mins, f.drawn.reindex(mins).to_numpy(), lo[mins].to_numpy(), "ge")
+    maxs = list(src.index[hi.notna().to_numpy()])
+    if maxs:
+        r.add("source_max_draw_le", maxs, f.drawn.reindex(maxs).to_numpy(), hi[maxs].to_numpy(), "le")
+
+
+# ---- enterprise relocation (optional; optim/relocation.py) -------------------------
+@dataclass
+class _Relocation:
+    """The plan's relocations with the instance's figures of each."""
+
+    rows: pd.DataFrame  # enterprise, parcel, known, use, area, cost, category, output, parcel_area, eligible
+    need: pd.Series  # relocation cost per category
+    cost: float  # total relocation cost, yuan
+    output: float  # annual output of the relocated enterprises
+
+
+def _plan_relocations(plan: PlanDecisions) -> pd.DataFrame | None:
+    rel = plan.relocations
+    if rel is None:
+        return None
+    if not len(rel):
+        return pd.DataFrame({"enterprise": pd.Series(dtype=object), "parcel": pd.Series(dtype=object)})
+    return pd.DataFrame({"enterprise": [str(e) for e in rel["enterprise"]],
+                         "parcel": [None if pd.isna(p) else str(p) for p in rel["parcel"]]})
+
+
+def _relocation(inst: Instance, plan: _Plan) -> _Relocation | None:
+    """Recompute, from the plan's (enterprise, parcel) rows and the instance alone,
+    each relocation's cost (relocation_costs row of the pair, else the enterprise's
+    cost), category (the enterprise's, else the conversion category), output, and
+    whether the pair is eligible (an option of the enterprise's use on a parcel at
+    least as large)."""
+    ent = inst.enterprises
+    if not len(ent):
+        return None
+    rel = plan.relocations
+    if rel is None:
+        rel = pd.DataFrame({"enterprise": pd.Series(dtype=object), "parcel": pd.Series(dtype=object)})
+    ids = pd.Index([str(e) for e in ent.index])
+    at = ids.get_indexer(rel["enterprise"])
+    known = at >= 0
+    pick = np.where(known, at, 0)
+
+    def attr(column: str, default: Any) -> np.ndarray:
+        values = _column(ent, column, default).to_numpy(dtype=object)
+        return np.where(known, values[pick] if len(values) else default, default)
+
+    rows = rel.copy()
+    rows["known"] = known
+    rows["use"] = attr("use", None)
+    rows["area"] = attr("area", np.nan).astype(float)
+    cost = attr("cost", 0.0).astype(float)
+    rc = inst.relocation_costs
+    if len(rc) and len(rows):
+        over = pd.Series(pd.to_numeric(rc["cost"]).to_numpy(dtype=float),
+                         index=pd.MultiIndex.from_arrays([rc["enterprise"].astype(str), rc["parcel"].astype(str)]))
+        over = over[~over.index.duplicated()]
+        hit = over.reindex(pd.MultiIndex.from_arrays([rows["enterprise"], rows["parcel"].astype(str)]))
+        cost = np.where(hit.notna().to_numpy(), hit.to_numpy(dtype=float), cost)
+    rows["cost"] = np.where(known, cost, 0.0)
+    category = attr("category", None)
+    rows["category"] = np.where(pd.isna(category), inst.conversion_category(), category)
+    rows["output"] = np.where(known, attr("output", 0.0).astype(float), 0.0)
+    area = inst.parcels["area"].astype(float)
+    area.index = [str(p) for p in area.index]
+    rows["parcel_area"] = area.reindex(rows["parcel"]).to_numpy(dtype=float)
+    opts = inst.options
+    allowed = pd.MultiIndex.from_arrays([opts["parcel"].astype(str), opts["use"].astype(str)])
+    has_option = pd.MultiIndex.from_arrays([rows["parcel"].astype(str), rows["use"].astype(str)]).isin(allowed)
+    with np.errstate(invalid="ignore"):
+        rows["eligible"] = known & has_option & (rows["parcel_area"].to_numpy() >= rows["area"].to_numpy())
+    need = rows.groupby("category")["cost"].sum() if len(rows) else pd.Series(dtype=float)
+    return _Relocation(rows=rows, need=need, cost=float(rows["cost"].sum()),
+                       output=float(rows["output"].sum()))
+
+
+def _with_relocation_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
+    """`kpis` plus relocation_cost, with enterprises."""
+    if f.relocation is None:
+        return kpis
+    return pd.concat([kpis, pd.Series({"relocation_cost": f.relocation.cost}, dtype=float)])
+
+
+def _check_relocations(r: _Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """relocation_assign_eq / _le: relocations per required enterprise = 1, per
+    optional one <= 1 (an unknown enterprise: 1 = 0); relocation_eligibility: each
+    relocation is on an eligible pair; relocation_capacity_le[p,u]: sum of the areas
+    of the enterprises of use u relocated onto p <= a_p x [plan use of p = u]."""
+    reloc = f.relocation
+    if reloc is None:
+        return
+    rows = reloc.rows
+    ent = inst.enterprises
+    ids = pd.Index([str(e) for e in ent.index])
+    required = (_column(ent, "required", True).to_numpy(dtype=object) != False)  # noqa: E712
+    counts = rows[rows["known"]].groupby("enterprise").size().reindex(ids, fill_value=0).to_numpy(dtype=float)
+    r.family("relocation_assign_eq")
+    if required.any():
+        r.add("relocation_assign_eq", list(ids[required]), counts[required], 1.0, "eq")
+    if (~required).any():
+        r.add("relocation_assign_le", list(ids[~required]), counts[~required], 1.0, "le")
+    unknown = rows.loc[~rows["known"], "enterprise"]
+    if len(unknown):
+        r.add("relocation_assign_eq", [f"{e} (not in the instance)" for e in unknown], 1.0, 0.0, "eq")
+    r.family("relocation_eligibility")
+    bad = rows[rows["known"] & ~rows["eligible"]]
+    if len(bad):
+        r.add("relocation_eligibility", [f"{e}->{p}" for e, p in zip(bad["enterprise"], bad["parcel"])],
+              1.0, 0.0, "eq")
+    r.family("relocation_capacity_le")
+    placed = rows[rows["known"] & rows["parcel"].notna()]
+    if len(placed):
+        load = placed.groupby(["parcel", "use"], sort=False)["area"].sum()
+        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
+        plan_use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
+        parcels = load.index.get_level_values(0)
+        uses = load.index.get_level_values(1)
+        takes = plan_use.reindex(parcels).to_numpy(dtype=object) == uses.to_numpy(dtype=object)
+        area = reloc.rows.drop_duplicates("parcel").set_index("parcel")["parcel_area"].reindex(parcels)
+        rhs = np.where(takes, np.nan_to_num(area.to_numpy(dtype=float)), 0.0)
+        r.add("relocation_capacity_le", [f"{p}/{u}" for p, u in load.index], load.to_numpy(dtype=float),
+              rhs, "le")
+
+
 # ---- entry points ----------------------------------------------------------------
 def check_plan(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6) -> pd.DataFrame:
     """Recompute every constraint family of `inst` from the plan's decisions.
@@ -596,7 +904,11 @@ def check_plan(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6) -> 
     _check_capital(r, inst, f)
     _check_targets(r, inst, f)
     _check_signs(r, p)
+    f.periods = check_periods(r, inst, decisions, p, f)  # None without periods
     _check_reported(r, inst, decisions, f)
+    _check_adjacency(r, inst, f)
+    _check_locks(r, inst, p, f)
+    _check_relocations(r, inst, p, f)
     return r.frame(tol)
 
 

@@ -21,6 +21,12 @@ Options (option_basis: per_area: every figure of the options table is per mu)
     construction-land quota; every use consumes energy, water and emissions,
     industrial ones much more, and the more productive the more they consume.
 
+Adjacency
+    Grid neighbours (4-neighbourhood) share a boundary of one cell side
+    (`adjacency.csv`, length in km); one compatibility rule charges a modest
+    penalty (COMPAT_PENALTY yuan per km) for industrial land beside
+    residential land. It does not constrain the reference plan.
+
 Projects and money
     Mandatory: park phase 1 (its industrial-area need is the reference plan's
     industrial land), roads and utilities, a service centre, river restoration
@@ -65,6 +71,8 @@ import pandas as pd
 import yaml
 
 M = 1_000_000.0  # yuan per million yuan
+DEBT_KINDS = ("bank_loan", "bond")
+LOAN_TENOR, LOAN_GRACE = 10, 2  # periods, with more than one period
 
 # Land uses, in the order they are added (`uses` takes the first ones).
 # income: land income, M yuan/mu; output: annual output, M yuan/mu/yr;
@@ -182,6 +190,9 @@ SECTORS = ("auto parts", "new-energy batteries", "biomedicine", "electronics", "
            "equipment manufacturing", "food processing", "textiles", "fine chemicals",
            "photovoltaics", "semiconductors", "machinery")
 WEIGHTS = {"land_income": 1, "industrial_output": 3, "financing_cost": 1}
+# industrial beside residential land: yuan per km of shared boundary (a cell side is
+# 0.12 km: 1.2 M yuan per shared side, a few % of a parcel's land income)
+COMPAT_PENALTY = 10 * M
 
 
 def generate(parcels: int, *, uses: int = 4, sources: int = 6, periods: int = 1,
@@ -193,8 +204,8 @@ def generate(parcels: int, *, uses: int = 4, sources: int = 6, periods: int = 1,
     research, mixed. sources: number of funding sources (>= 3): policy loan,
     bank loan, ecology special fund, then bond, REIT, equity, a second bank
     loan, ABS, then more loans, bonds, ABS, REITs and equity in turn.
-    periods: number of planning periods (>= 1), recorded in the description
-    only for now: the instance is single-period. seed: random seed; the same
+    periods: number of planning periods (>= 1); with more than one, the
+    instance has a `periods` table and loan terms (see `_phasing`). seed: random seed; the same
     arguments give the same instance.
 
     Returns the top-level keys of the instance format (docs/instance-format.md):
@@ -451,13 +462,23 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "output": output, "conversion_cost": conversion,
         **{spec["id"]: per_mu[spec["id"]] for spec in RESOURCES},
     })
+    # grid neighbours: right (same row) and below, each pair once, by parcel
+    right, below = np.flatnonzero((c < cols - 1) & (k + 1 < n)), np.flatnonzero(k + cols < n)
+    adj_a = np.concatenate([right, below])
+    adj_b = np.concatenate([right + 1, below + cols])
+    order = np.lexsort((adj_b, adj_a))
+    adjacency_df = pd.DataFrame({
+        "parcel_a": pd.Categorical.from_codes(adj_a[order], categories=parcel_ids),
+        "parcel_b": pd.Categorical.from_codes(adj_b[order], categories=parcel_ids),
+        "length": np.full(len(order), spacing),
+    })
     plural = "s" if periods != 1 else ""
     doc = {
         "name": f"synthetic-n{n}-u{n_uses}-s{len(specs)}-seed{seed}",
         "description": (
             f"Synthetic industrial park: {n} parcels in {n_zones} zones, {n_uses} land uses, "
             f"{len(specs)} funding sources, {n_inv} investor applications; {periods} "
-            f"planning period{plural} requested (the instance is single-period); seed {seed}. "
+            f"planning period{plural}; seed {seed}. "
             "Written by optim.generate; feasible by construction."),
         "units": {"money": "yuan", "area": "mu"},
         "assumptions": _assumptions(seed, periods, planted_area),
@@ -468,6 +489,9 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "option_basis": "per_area",
         "parcels": parcels_df,
         "options": options_df,
+        "adjacency": adjacency_df,
+        "compatibility": [dict(use_a="industrial", use_b="residential", rule="penalty",
+                               penalty=int(COMPAT_PENALTY))],
         "projects": projects,
         "sources": src_rows,
         "policy": {
@@ -481,6 +505,7 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         },
         "eod": {"income_share": EOD_INCOME_SHARE, "park_commercial_income": park_income},
         "objective": {"weights": dict(WEIGHTS)},
+        **_phasing(periods, src_rows, drawn),
     }
     plan = {
         "parcels": pd.DataFrame({"use": plan_use}, index=pd.Index(parcel_ids, name="parcel")),
@@ -500,8 +525,9 @@ def _assumptions(seed: int, periods: int, planted_area: float) -> list[dict[str,
     return [
         dict(id="synthetic", text="every figure is drawn by optim.generate, none is a fact",
              value=seed, unit="seed"),
-        dict(id="periods", text="planning periods requested; the instance is single-period",
-             value=periods),
+        dict(id="periods", text="planning periods; with more than one, the reference plan rezones, "
+             "builds and draws in the first, loans (10 periods, 2 of grace) are serviced from the "
+             "later periods' own funds, set to 1.05 x that debt service", value=periods),
         dict(id="reference_plan", text="a feasible plan: current uses, a planted set rezoned to "
              "industrial, the mandatory projects; caps, tickets and budgets are set from it",
              value=round(planted_area, 2), unit="mu rezoned"),
@@ -513,7 +539,29 @@ def _assumptions(seed: int, periods: int, planted_area: float) -> list[dict[str,
              unit="yuan/mu"),
         dict(id="land_income_to_city", text="land-sale income goes to the city budget, "
              "not to the zone's own funds", value=LAND_INCOME_TO_OWN_FUNDS),
+        dict(id="compatibility_penalty", text="industrial land beside residential land costs "
+             "this per km of shared boundary (nuisance, buffer works)", value=int(COMPAT_PENALTY),
+             unit="yuan/km"),
     ]
+
+
+def _phasing(periods: int, src_rows: list[dict], drawn: dict[str, int]) -> dict[str, Any]:
+    """The `periods` table and loan terms of a multi-period instance (none for one
+    period): every debt source gets a tenor of 10 periods with 2 of grace, and each
+    later period's own funds pay 1.05 x the reference plan's debt service (its draws
+    all fall in the first period), so that the plan stays feasible."""
+    if periods <= 1:
+        return {}
+    from .phasing import service_schedule
+
+    due = np.zeros(periods)
+    for row in src_rows:
+        if row["kind"] in DEBT_KINDS:
+            row["tenor"], row["grace"] = LOAN_TENOR, LOAN_GRACE
+            due += drawn[row["id"]] * service_schedule(row["rate"], LOAN_TENOR, LOAN_GRACE, 0.0,
+                                                        row["kind"], periods - 1)
+    return {"periods": [{"id": f"y{k + 1}", "own_funds": _round_up(1.05 * due[k], 10_000) if k else 0}
+                        for k in range(periods)]}
 
 
 def _check_args(n: int, uses: int, sources: int, periods: int, seed: int) -> None:

@@ -48,6 +48,10 @@ class Policy:
     min_capital_share: float | None = None
     max_debt_to_capital: float | None = None
     locked_uses: dict[str, str] = field(default_factory=dict)
+    discount_rate: float = 0.0
+    tax_share: float = 0.0
+    carry_over: bool = True
+    min_dscr: float | None = None
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Objective:
 
     weights: dict[str, float] = field(default_factory=lambda: {"land_income": 1.0})
     targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    values: str = "annual"  # with periods: "annual" or "present" (discounted) values
+    boundary_penalty: float = 0.0  # yuan per unit of industrial/non-industrial boundary length
 
     def weight(self, term: str) -> float:
         return float(self.weights.get(term, 0.0))
@@ -119,6 +125,24 @@ class Instance:
     assumptions: pd.DataFrame = field(
         default_factory=lambda: _empty(["id", "text", "value", "unit", "source"])
     )
+    periods: pd.DataFrame = field(default_factory=lambda: _empty(["id", "own_funds", "description"]))
+    project_costs: pd.DataFrame = field(
+        default_factory=lambda: _empty(["project", "offset", "cost"], index=None))
+    period_caps: pd.DataFrame = field(
+        default_factory=lambda: _empty(["resource", "period", "cap"], index=None))
+    draw_limits: pd.DataFrame = field(
+        default_factory=lambda: _empty(["source", "period", "min", "max"], index=None))
+    # optional: parcel adjacency and use compatibility rules (optim/adjacency.py)
+    adjacency: pd.DataFrame = field(
+        default_factory=lambda: _empty(["parcel_a", "parcel_b", "length"], index=None))
+    compatibility: pd.DataFrame = field(
+        default_factory=lambda: _empty(["use_a", "use_b", "rule", "penalty"], index=None))
+    # optional: enterprises to relocate into the park (optim/relocation.py)
+    enterprises: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "area", "use", "cost", "required", "output",
+                                        "category", "by_period", "description"]))
+    relocation_costs: pd.DataFrame = field(
+        default_factory=lambda: _empty(["enterprise", "parcel", "cost"], index=None))
     scenarios: dict[str, Any] = field(default_factory=dict)
     applied_scenarios: list[str] = field(default_factory=list)
     path: Path | None = None

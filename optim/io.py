@@ -29,6 +29,9 @@ from .instance import Eod, Instance, Objective, Origin, Policy
 from .schema import (
     ID_TABLES,
     MAPPINGS,
+    PERIOD_TABLES,
+    ADJACENCY_TABLES,
+    RELOCATION_TABLES,
     OPTION_BASES,
     REQUIRED,
     REQUIRED_TOP,
@@ -39,7 +42,8 @@ from .schema import (
 )
 
 TABLE_ORDER = ("assumptions", "uses", "categories", "resources", "parcels",
-               "options", "projects", "sources")
+               "options", "projects", "sources", *PERIOD_TABLES, *ADJACENCY_TABLES,
+               *RELOCATION_TABLES)
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 _BOOL_WORDS = {**{w: True for w in _TRUE}, **{w: False for w in _FALSE}}
@@ -404,6 +408,13 @@ class _Reader:
             origins=origins,
             scenarios=self.scenarios(doc.get("scenarios")),
         )
+        for table in PERIOD_TABLES:
+            setattr(inst, table, frames[table])
+        for table in ADJACENCY_TABLES:
+            setattr(inst, table, frames[table])
+        for table in RELOCATION_TABLES:
+            setattr(inst, table, frames[table])
+        inst.objective.boundary_penalty = self.boundary_penalty(doc.get("objective"))
         return inst
 
     # ---- tables ------------------------------------------------------------
@@ -576,6 +587,15 @@ class _Reader:
             out[str(name)] = spec
         return out
 
+    def boundary_penalty(self, raw: Any) -> float:
+        """objective.boundary_penalty: yuan per unit of boundary length between an
+        industrial parcel and a non-industrial neighbour (optim/adjacency.py)."""
+        if not isinstance(raw, dict):
+            return 0.0  # a bad objective is reported by `objective`
+        value = self.value(Field("boundary_penalty", "num", 0.0, check="nonneg"),
+                           raw.get("boundary_penalty"), f"{self.file}: objective.boundary_penalty")
+        return 0.0 if value is None else float(value)
+
     def objective(self, raw: Any) -> Objective:
         where = f"{self.file}: objective"
         if raw is None:
@@ -584,8 +604,12 @@ class _Reader:
             self.bad(where, "must be a mapping with 'weights' and/or 'targets'")
             return Objective()
         for k in raw:
-            if k not in ("weights", "targets"):
-                self.bad(f"{where}.{k}", "unknown key (known: weights, targets)")
+            if k not in ("weights", "targets", "values", "boundary_penalty"):
+                self.bad(f"{where}.{k}", "unknown key (known: weights, targets, values, boundary_penalty)")
+        values = raw.get("values", "annual")
+        if values not in ("annual", "present"):
+            self.bad(f"{where}.values", f"must be 'annual' or 'present', not {values!r}")
+            values = "annual"
         weights = {}
         raw_w = raw.get("weights")
         if raw_w is not None and not isinstance(raw_w, dict):
@@ -618,7 +642,7 @@ class _Reader:
         if raw_w is None:
             weights = {"land_income": 1.0}
         return Objective(weights={k: v for k, v in weights.items() if v is not None},
-                         targets=targets)
+                         targets=targets, values=values)
 
 
 # ---- one value -------------------------------------------------------------------------
@@ -637,6 +661,8 @@ def _check(f: Field, raw: Any) -> tuple[Any, str | None]:
     except (TypeError, ValueError, OverflowError) as exc:
         return None, str(exc)
     if f.choices is not None and value not in f.choices:
+        if value == "" and f.default == "":  # empty text = not given (as an empty CSV cell)
+            return "", None
         return None, f"{value!r} is not one of {', '.join(f.choices)}"
     if f.check and value is not None:
         msg = _range_problem(f.check, value)

@@ -12,12 +12,17 @@ model. Nothing is solved here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .formulation import INF, Expr, Formulation
+from .adjacency import define_adjacency
+from .locks import apply_locks, define_draw_bounds
+from .relocation import define_relocation, define_relocation_rows
 from .instance import Instance
+from .phasing import define_phasing, has_periods
 
 
 @dataclass
@@ -44,6 +49,8 @@ class ModelData:
     resources: pd.DataFrame
     money: float = 1.0  # money rows and money variables are in units of `money` yuan
     locked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    phasing: Any = None  # optim.phasing.PhaseData when the instance has periods
+    relocation: Any = None  # optim.relocation.RelocationData, for instances with enterprises
 
 
 def prepare(inst: Instance) -> ModelData:
@@ -112,10 +119,13 @@ def create_model(inst: Instance) -> tuple[Formulation, ModelData]:
     d = prepare(inst)
     f = Formulation(inst.name or "optim")
     define_variables(f, d)
+    apply_locks(f, d)  # optional: parcel and source locks fix column bounds (optim/locks.py)
     define_expressions(f, d)
+    define_relocation(f, d)  # optional: v_reloc, relocation costs in need:<c> (optim/relocation.py)
     define_parcel_use(f, d)
     define_category_funding(f, d)
     define_source_limits(f, d)
+    define_draw_bounds(f, d)  # optional: min_draw / max_draw per source (optim/locks.py)
     define_coverage(f, d)
     define_own_funds(f, d)
     define_eod_balance(f, d)
@@ -124,7 +134,10 @@ def create_model(inst: Instance) -> tuple[Formulation, ModelData]:
     define_forgone_income(f, d)
     define_capital_rules(f, d)
     define_targets(f, d)
+    define_relocation_rows(f, d)  # optional: assignment and capacity rows (optim/relocation.py)
+    define_phasing(f, d)  # optional: periods, cash balance, debt service (optim/phasing.py)
     define_objective(f, d)
+    define_adjacency(f, d)  # optional: optim/adjacency.py (after the objective)
     return f, d
 
 
@@ -243,7 +256,9 @@ def define_coverage(f: Formulation, d: ModelData) -> None:
 def define_own_funds(f: Formulation, d: ModelData) -> None:
     """own_funds_le: OF + sum_s F_s v_open[s] - lambda LI <= B_own (own funds, topped
     up by the sale income of the land kept for sale, pay the gap and the
-    arrangement costs)."""
+    arrangement costs). With periods, the cash balance per period replaces it."""
+    if has_periods(d.inst):
+        return
     pol = d.inst.policy
     e = f.exprs
     f.add_row("own_funds_le", e["own_funds"] + e["fixed_costs"] - e["land_income"] * pol.land_income_to_own_funds,
@@ -327,7 +342,8 @@ TERM_SENSE = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "fi
 
 def objective_expr(f: Formulation, weights: dict[str, float]) -> Expr:
     """sum_t sense_t w_t term_t for the four objective terms."""
-    return sum((f.exprs[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERM_SENSE), Expr())
+    terms = {t: f.exprs.get(f"objective:{t}", f.exprs[t]) for t in TERM_SENSE}  # present values
+    return sum((terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERM_SENSE), Expr())
 
 
 def define_objective(f: Formulation, d: ModelData) -> None:

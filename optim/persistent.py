@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import highspy
 import numpy as np
 
+from .adjacency import objective_penalties
 from .formulation import Expr
 from .model import TERM_SENSE, objective_expr
 from .solve import Solution, SolveOptions, apply_options, make_highs, run_highs
@@ -72,7 +73,8 @@ class Resolver:
         self.weights.update(weights)
         f = self.formulation
         cols = np.unique(np.concatenate([f.exprs[t].cols for t in changed]))
-        cost = objective_expr(f, self.weights).dense(f.n_cols)[cols]
+        # the adjacency penalties are a fixed part of the objective: no weight scales them
+        cost = (objective_expr(f, self.weights) - objective_penalties(f)).dense(f.n_cols)[cols]
         self.highs.changeColsCost(len(cols), cols.astype(np.int32), cost)
 
     def set_row(self, family: str, label: Any, expr: Expr) -> None:

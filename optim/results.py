@@ -15,8 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .adjacency import extract_adjacency, has_adjacency
 from .formulation import Formulation
 from .model import ModelData
+from .phasing import KPI_UNITS as PERIOD_KPI_UNITS
+from .phasing import extract_periods
+from .relocation import extract_relocations
 from .solve import Solution
 
 KPI_UNITS = {
@@ -60,6 +64,11 @@ class Result:
     kpis: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["value", "unit"]))
     objective_terms: pd.DataFrame = field(default_factory=pd.DataFrame)
     nodes: int = 0
+    conflicts: pd.DataFrame | None = None  # penalised adjacent use pairs (instances with adjacency)
+    relocations: pd.DataFrame | None = None  # enterprise, parcel, ... (instances with enterprises)
+    periods: pd.DataFrame | None = None  # the plan per period (instances with periods)
+    period_draws: pd.DataFrame | None = None  # source, category, period, amount
+    debt_service: pd.DataFrame | None = None  # source, period (or 'after'), amount
 
     @property
     def has_plan(self) -> bool:
@@ -69,10 +78,19 @@ class Result:
         return float(self.kpis.loc[name, "value"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"parcels": self.parcels, "draws": self.draws, "sources": self.sources,
-                "categories": self.categories, "projects": self.projects,
-                "resources": self.resources, "kpis": self.kpis,
-                "objective_terms": self.objective_terms}
+        out = {"parcels": self.parcels, "draws": self.draws, "sources": self.sources,
+               "categories": self.categories, "projects": self.projects,
+               "resources": self.resources, "kpis": self.kpis,
+               "objective_terms": self.objective_terms}
+        if self.conflicts is not None:  # only for instances with adjacency
+            out["conflicts"] = self.conflicts
+        if self.relocations is not None:  # only for instances with enterprises
+            out["relocations"] = self.relocations
+        if self.periods is not None:  # only for instances with periods
+            out["periods"] = self.periods
+            out["period_draws"] = self.period_draws
+            out["debt_service"] = self.debt_service
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: status, objective, gap, KPIs, draws, parcels."""
@@ -93,6 +111,16 @@ class Result:
                 self.parcels.index.tolist(), self.parcels["use"].tolist(), self.parcels["rezoned"].tolist())]
             if len(self.parcels) else [],
         }
+        if self.conflicts is not None:  # only for instances with adjacency
+            out["conflicts"] = [{k: (_num(v) if k in ("length", "penalty") else v) for k, v in row.items()}
+                                for row in self.conflicts.to_dict("records")]
+        if self.relocations is not None:  # only for instances with enterprises
+            out["relocations"] = [{"enterprise": e, "parcel": p, "area": _num(a), "cost": _num(c)}
+                                  for e, p, a, c in zip(self.relocations["enterprise"], self.relocations["parcel"],
+                                                        self.relocations["area"], self.relocations["cost"])]
+        if self.periods is not None:  # only for instances with periods
+            out["periods"] = [{k: (v if k == "period" else _num(v)) for k, v in row.items()}
+                              for row in self.periods.to_dict("records")]
         return out
 
     def write(self, out_dir: str | Path) -> Path:
@@ -128,12 +156,49 @@ class Result:
                 lines.append(f"  {r.source:<20} {r.category:<20} {r.amount:>20,.2f}")
         rez = self.parcels[self.parcels["rezoned"]] if len(self.parcels) else self.parcels
         lines.append("")
+        if self.conflicts is not None:
+            lines.append(f"penalised adjacent use pairs: {len(self.conflicts)}")
+            lines.append("")
+        if self.relocations is not None:
+            lines.append(f"relocated enterprises: {len(self.relocations)}")
+            for r in self.relocations.head(20).itertuples():
+                lines.append(f"  {r.enterprise:<12} -> {r.parcel:<12} {r.area:,.1f} mu  {r.cost:,.2f}")
+            lines.append("")
+        if self.periods is not None:
+            lines.append("by period")
+            cols = ["draws", "own_funds", "debt_service", "cash_balance", "rezoned_area"]
+            lines.append(f"  {'period':<10}" + "".join(f"{c:>18}" for c in cols))
+            for r in self.periods.itertuples():
+                lines.append(f"  {r.period:<10}" + "".join(f"{getattr(r, c):>18,.2f}" for c in cols))
+            lines.append("")
         lines.append(f"rezoned parcels: {len(rez)} of {len(self.parcels)}")
         for p, r in rez.head(20).iterrows():
             lines.append(f"  {p:<12} {r['current_use']} -> {r['use']}  {r['area']:,.1f} mu")
         if len(rez) > 20:
             lines.append(f"  ... and {len(rez) - 20} more")
         return "\n".join(lines)
+
+
+def _add_periods(res: Result, data: ModelData, phased: dict) -> None:
+    """Per-period tables, rezoning and building periods, and phasing KPIs."""
+    inst = data.inst
+    res.periods, res.period_draws = phased["periods"], phased["period_draws"]
+    res.debt_service = phased["debt_service"]
+    res.parcels["period"] = phased["parcel_period"].reindex(res.parcels.index)
+    res.projects["period"] = phased["project_period"].reindex(res.projects.index)
+    res.projects["recycled_in"] = phased["recycled"].reindex(res.projects.index)
+    for name, value in phased["kpis"].items():
+        res.kpis.loc[name] = [value, PERIOD_KPI_UNITS[name]]
+    pol, per = inst.policy, res.periods
+    budget = float(inst.periods["own_funds"].astype(float).sum()) + pol.own_funds_budget
+    inflow = (pol.land_income_to_own_funds * per["land_income"].sum() + pol.tax_share * per["industrial_output"].sum()
+              + per["asset_income"].sum() + per["recycling_proceeds"].sum())
+    res.kpis.loc["own_funds_available"] = [budget + float(inflow), "yuan"]  # budgets and income, all years
+    if inst.objective.values == "present":  # the objective counts present values
+        for term, kpi in (("land_income", "land_income_pv"), ("industrial_output", "industrial_output_pv")):
+            value = phased["kpis"][kpi]
+            res.objective_terms.loc[term, "value"] = value
+            res.objective_terms.loc[term, "contribution"] = value * inst.objective.weight(term)
 
 
 def _num(x: Any) -> float | None:
@@ -170,6 +235,7 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     draw = values("v_draw", scale=data.money)
     opened = values("v_open", True)
     own = values("v_own", scale=data.money)
+    reloc = extract_relocations(f, data, x)  # None without enterprises (optim/relocation.py)
 
     # parcels
     ch = opts.iloc[chosen]
@@ -222,6 +288,8 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     conv_total = float(ch["conversion_cost"].sum())
     if data.conversion_category is not None:
         need[data.conversion_category] += conv_total
+    if reloc is not None:  # relocation costs are part of their categories' need
+        need = need + reloc.need.reindex(need.index, fill_value=0.0)
     ext = pairs.merge(src[["external"]], left_on="source", right_index=True)
     by_cat_ext = ext[ext["external"].astype(bool)].groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
     by_cat_all = pairs.groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
@@ -244,6 +312,8 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     covered = float(need[data.scope].sum())
     external = float(by_cat_ext[data.scope].sum())
     output = float(ch["output"].sum()) + float((res.projects["output"] * res.projects["built"]).sum())
+    if reloc is not None:  # output of the relocated enterprises
+        output += reloc.output
     fin_cost = float(res.sources["fixed_cost"].sum() + res.sources["interest"].sum())
     pol = inst.policy
     kpis = {
@@ -262,6 +332,9 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     }
     res.kpis = pd.DataFrame({"value": kpis, "unit": KPI_UNITS})
     res.kpis.index.name = "kpi"
+    if reloc is not None:
+        res.kpis.loc["relocation_cost"] = [reloc.cost, "yuan"]
+        res.relocations = reloc.table
     term_values = {"land_income": land_income, "industrial_output": output,
                    "coverage": external, "financing_cost": fin_cost}
     sense = {"land_income": 1, "industrial_output": 1, "coverage": 1, "financing_cost": -1}
@@ -271,4 +344,9 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         "value": list(term_values.values()),
         "contribution": [sense[t] * inst.objective.weight(t) * v for t, v in term_values.items()],
     }, index=pd.Index(list(term_values), name="term"))
+    phased = extract_periods(f, data, x)  # None without periods (optim/phasing.py)
+    if phased is not None:
+        _add_periods(res, data, phased)
+    if has_adjacency(inst):  # optional: KPIs, conflicts table and penalty terms (optim/adjacency.py)
+        extract_adjacency(res, data, values("v_use", True) > 0.5)
     return res

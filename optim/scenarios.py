@@ -84,7 +84,7 @@ def _coerce(f: Field, value: Any) -> tuple[Any, str | None]:
         value = _COERCE[f.kind](value)
     except (TypeError, ValueError) as exc:
         return None, str(exc)
-    if f.choices is not None and value not in f.choices:
+    if f.choices is not None and value not in f.choices and not (value == "" and f.default == ""):
         return None, f"{value!r} is not one of {', '.join(f.choices)}"
     if f.check:
         msg = _range_problem(f.check, value)

@@ -23,6 +23,8 @@ SOURCE_KINDS = (
     "own_funds",
     "other",
 )
+COMPATIBILITY_RULES = ("forbid", "penalty")  # rule of a compatibility row
+LOCKS = ("in", "out")  # `lock` of a parcel or a source ("" = not locked); see optim/locks.py
 CAPITAL_KINDS = {"policy_finance", "equity", "own_funds"}
 DEBT_KINDS = {"bank_loan", "bond"}
 
@@ -87,6 +89,8 @@ TABLES: dict[str, dict[str, Field]] = {
         Field("x", "num", None),
         Field("y", "num", None),
         Field("route", "bool", False),
+        Field("period", "str", None),  # with periods: rezoned in this period, if at all
+        Field("lock", "str", "", choices=LOCKS),  # in: must be rezoned; out: keeps its current use
     ),
     # resource columns are added per instance (one per resource id)
     "options": _fields(
@@ -104,6 +108,13 @@ TABLES: dict[str, dict[str, Field]] = {
         Field("industrial_area", "num", 0.0, check="nonneg"),
         Field("output", "num", 0.0, check="nonneg"),
         Field("description", "str", ""),
+        # with periods (see `periods`): when it may be built, what it earns, recycling
+        Field("period", "str", None),
+        Field("earliest", "str", None),
+        Field("income", "num", 0.0, check="nonneg"),
+        Field("recyclable", "bool", False),
+        Field("recycle_share", "num", 0.0, check="ratio"),
+        Field("recycle_from", "str", None),
     ),
     "sources": _fields(
         Field("id", "str"),
@@ -117,6 +128,67 @@ TABLES: dict[str, dict[str, Field]] = {
         Field("capital", "bool", None),
         Field("debt", "bool", None),
         Field("description", "str", ""),
+        # with periods: availability window, repayment terms
+        Field("available_from", "str", None),
+        Field("available_until", "str", None),
+        Field("tenor", "int", 0, check="nonneg"),
+        Field("grace", "int", 0, check="nonneg"),
+        Field("exit_share", "num", 0.0, check="nonneg"),
+        # locks and bounds on the total drawn (optim/locks.py)
+        Field("lock", "str", "", choices=LOCKS),  # in: must be used; out: draws nothing
+        Field("min_draw", "num", 0.0, check="nonneg"),
+        Field("max_draw", "num", None, check="nonneg"),
+    ),
+    # ---- enterprise relocation (optional; optim/relocation.py) ----
+    "enterprises": _fields(
+        Field("id", "str"),
+        Field("area", "num", check="pos"),
+        Field("use", "str", ref="uses"),
+        Field("cost", "num", 0.0, check="nonneg"),
+        Field("required", "bool", True),
+        Field("output", "num", 0.0, check="nonneg"),
+        Field("category", "str", None, ref="categories"),  # None = policy's conversion category
+        Field("by_period", "str", ""),
+        Field("description", "str", ""),
+    ),
+    "relocation_costs": _fields(
+        Field("enterprise", "str", ref="enterprises"),
+        Field("parcel", "str", ref="parcels"),
+        Field("cost", "num", check="nonneg"),
+    ),
+    # ---- phasing over periods (optional; see docs/model.md, "Periods") ----
+    "periods": _fields(
+        Field("id", "str"),
+        Field("own_funds", "num", 0.0, check="nonneg"),
+        Field("description", "str", ""),
+    ),
+    "project_costs": _fields(
+        Field("project", "str"),
+        Field("offset", "int", check="nonneg"),
+        Field("cost", "num", check="nonneg"),
+    ),
+    "period_caps": _fields(
+        Field("resource", "str"),
+        Field("period", "str"),
+        Field("cap", "num", check="nonneg"),
+    ),
+    "draw_limits": _fields(
+        Field("source", "str"),
+        Field("period", "str"),
+        Field("min", "num", 0.0, check="nonneg"),
+        Field("max", "num", None, check="nonneg"),
+    ),
+    # ---- land-use compatibility and compact clusters (optional; optim/adjacency.py) ----
+    "adjacency": _fields(
+        Field("parcel_a", "str", ref="parcels"),
+        Field("parcel_b", "str", ref="parcels"),
+        Field("length", "num", 1.0, check="pos"),
+    ),
+    "compatibility": _fields(
+        Field("use_a", "str", ref="uses"),
+        Field("use_b", "str", ref="uses"),
+        Field("rule", "str", choices=COMPATIBILITY_RULES),
+        Field("penalty", "num", 0.0, check="nonneg"),
     ),
     "assumptions": _fields(
         Field("id", "str"),
@@ -128,7 +200,11 @@ TABLES: dict[str, dict[str, Field]] = {
 }
 
 # Tables keyed by an `id` column (options are keyed by (parcel, use)).
-ID_TABLES = ("uses", "categories", "resources", "parcels", "projects", "sources")
+ID_TABLES = ("uses", "categories", "resources", "parcels", "projects", "sources", "periods",
+             "enterprises")
+PERIOD_TABLES = ("periods", "project_costs", "period_caps", "draw_limits")
+ADJACENCY_TABLES = ("adjacency", "compatibility")  # optional, see optim/adjacency.py
+RELOCATION_TABLES = ("enterprises", "relocation_costs")  # optional, see optim/relocation.py
 
 MAPPINGS: dict[str, dict[str, Field]] = {
     "policy": _fields(
@@ -143,6 +219,11 @@ MAPPINGS: dict[str, dict[str, Field]] = {
         Field("min_capital_share", "num", None, check="ratio"),
         Field("max_debt_to_capital", "num", None, check="nonneg"),
         Field("locked_uses", "any", None),
+        # with periods
+        Field("discount_rate", "num", 0.0, check="ratio"),
+        Field("tax_share", "num", 0.0, check="ratio"),
+        Field("carry_over", "bool", True),
+        Field("min_dscr", "num", None, check="nonneg"),
     ),
     "eod": _fields(
         Field("income_share", "num", check="ratio"),
@@ -179,6 +260,9 @@ TOP_LEVEL = {
     "objective",
     "solver",
     "scenarios",
+    *PERIOD_TABLES,
+    *ADJACENCY_TABLES,
+    *RELOCATION_TABLES,
 }
 REQUIRED_TOP = ("name", "uses", "categories", "parcels", "options")
 OPTION_BASES = ("total", "per_area")

@@ -50,7 +50,8 @@ def _both(inst, pyomo: bool = False):
         score = (w.weight("land_income") * kpis["land_income"]
                  + w.weight("industrial_output") * kpis["industrial_output"]
                  + w.weight("coverage") * kpis["external_financing"]
-                 - w.weight("financing_cost") * kpis["financing_cost"])
+                 - w.weight("financing_cost") * kpis["financing_cost"]
+                 - kpis.get("compatibility_penalty", 0.0) - kpis.get("boundary_penalty", 0.0))
         assert score == pytest.approx(alt["objective"], rel=REL, abs=1e-6)
     return ref, alt
 

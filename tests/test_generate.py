@@ -125,3 +125,18 @@ def test_large_instances_are_drawn_by_array_operations():
     assert time.perf_counter() - t < 20
     assert len(doc["parcels"]) == 50_000
     assert np.isfinite(doc["options"]["land_income"].to_numpy(float)).all()
+
+
+@pytest.mark.parametrize("parcels,periods,seed", [(40, 3, 0), (150, 2, 5)])
+def test_multi_period_instances_are_feasible_and_checked(tmp_path, parcels, periods, seed):
+    """With periods, the generated instance is phased (a periods table, loan terms)
+    and still feasible: its optimum passes the checker's per-period families."""
+    doc = gen.generate(parcels, periods=periods, seed=seed)
+    assert [p["id"] for p in doc["periods"]] == [f"y{k + 1}" for k in range(periods)]
+    inst = optim.load(gen.write(doc, tmp_path))
+    assert optim.validate(inst) == []
+    result = optim.solve(inst)
+    assert result.status == "optimal"
+    report = assert_plan_ok(inst, result)
+    assert "cash_balance_ge" in report.index
+    assert len(result.periods) == periods

@@ -29,8 +29,18 @@ TINY_DOC = yaml.safe_load(TINY.read_text())
 
 PARCEL_COLUMNS = ["id", "area", "current_use", "zone", "x", "y", "route"]
 OPTION_COLUMNS = ["parcel", "use", "land_income", "output", "conversion_cost", "energy"]
-KNOWN_TOP = ("assumptions, categories, description, eod, name, objective, option_basis, options, "
-             "parcels, policy, projects, resources, scenarios, solver, sources, units, uses")
+from optim.schema import TOP_LEVEL  # noqa: E402
+
+from optim.schema import MAPPINGS, TABLES  # noqa: E402
+
+KNOWN_TOP = ", ".join(sorted(TOP_LEVEL))
+# the messages list the known columns/keys in schema order; the format grows, so the
+# lists come from the schema (and must start with the columns every instance has)
+KNOWN_PARCEL_COLUMNS = ", ".join(TABLES["parcels"])
+KNOWN_POLICY_KEYS = ", ".join(MAPPINGS["policy"])
+assert KNOWN_PARCEL_COLUMNS.startswith("id, area, current_use, zone, x, y, route")
+assert KNOWN_POLICY_KEYS.startswith("coverage_target, coverage_scope, own_funds_budget")  # the message lists every known key, sorted
+assert {"name", "uses", "categories", "parcels", "options", "policy", "scenarios"} <= TOP_LEVEL
 
 
 # ---- helpers -------------------------------------------------------------------------
@@ -175,17 +185,15 @@ def test_unknown_key_in_a_row(tmp_path):
     doc["parcels"][1]["aera"] = 20
     assert_reports(write(tmp_path, doc),
                    "instance.yaml: parcels[1]: unknown key 'aera' "
-                   "(known: id, area, current_use, zone, x, y, route)", only=True)
+                   f"(known: {KNOWN_PARCEL_COLUMNS})", only=True)
 
 
 def test_unknown_key_in_a_mapping(tmp_path):
     doc = tiny()
     doc["policy"]["coverage_goal"] = 0.5
     assert_reports(write(tmp_path, doc),
-                   "instance.yaml: policy.coverage_goal: unknown key (known: coverage_target, "
-                   "coverage_scope, own_funds_budget, land_income_to_own_funds, conversion_category, "
-                   "min_industrial_area, max_industrial_area, max_forgone_income, min_capital_share, "
-                   "max_debt_to_capital, locked_uses)", only=True)
+                   f"instance.yaml: policy.coverage_goal: unknown key (known: {KNOWN_POLICY_KEYS})",
+                   only=True)
 
 
 def test_unknown_csv_column_is_reported_once_per_file(tmp_path):
@@ -193,7 +201,7 @@ def test_unknown_csv_column_is_reported_once_per_file(tmp_path):
     files["parcels.csv"] = csv_text([dict(r, owner="city") for r in TINY_DOC["parcels"]],
                                     [*PARCEL_COLUMNS, "owner"])
     assert_reports(write(tmp_path, doc, files),
-                   "parcels.csv: unknown column 'owner' (known: id, area, current_use, zone, x, y, route)",
+                   f"parcels.csv: unknown column 'owner' (known: {KNOWN_PARCEL_COLUMNS})",
                    only=True)
 
 
@@ -685,7 +693,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
     expected = [
         f"instance.yaml: colour: unknown key (known keys: {KNOWN_TOP})",
         "instance.yaml: uses[1], industrial: must be true or false, not 'maybe'",
-        "parcels.csv: unknown column 'owner' (known: id, area, current_use, zone, x, y, route)",
+        f"parcels.csv: unknown column 'owner' (known: {KNOWN_PARCEL_COLUMNS})",
         "parcels.csv row 3, area: must be a number, not 'twenty'",
         "parcels.csv row 4: has 9 cells, the header has 8",
         "instance.yaml: projects[0], cost: must be >= 0, not -1",
