@@ -16,7 +16,13 @@ from .io import load
 from .results import Result
 from .solve import SolveOptions
 from .validate import validate
+from .shadow import shadow_prices  # optim/shadow.py
+from .alternatives import alternatives  # the function; its module is optim/alternatives.py
 
 __all__ = ["Instance", "Policy", "Eod", "Objective", "Model", "Result", "SolveOptions",
            "InstanceError", "Problem", "load", "validate", "build", "solve"]
+from .sweep import sweep  # the function; its module is optim/sweep.py
+from .pareto import pareto  # the function; its module is optim/pareto.py
+
+__all__ += ["shadow_prices", "alternatives", "sweep", "pareto"]
 __version__ = "0.1.0"

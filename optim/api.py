@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .instance import Instance
+from .limits import check_model
 from .io import load
 from .model import create_model
 from .results import Result, extract
@@ -33,6 +34,7 @@ class Model:
         self.formulation, self.data = create_model(instance)
         t1 = time.perf_counter()
         self.compiled: Compiled = compile_model(self.formulation)
+        check_model(self.formulation, self.compiled)  # what HiGHS accepts (optim/limits.py)
         t2 = time.perf_counter()
         self.timings = {"build": t1 - t0, "transfer": t2 - t1}
         self._pyomo = None

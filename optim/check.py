@@ -144,10 +144,10 @@ class PlanDecisions:
         projects.csv, categories.csv, sources.csv, and summary.json if present
         (reported objective and KPIs), relocations.csv if present."""
         d = Path(path)
-        parcels = _read_csv(d / "parcels.csv", "parcel", ["use"], {"use": str})
+        parcels = _read_csv(d / "parcels.csv", "parcel", ["use"], {"use": str, "period": str})
         draws = _read_csv(d / "draws.csv", None, ["source", "category", "amount"],
                           {"source": str, "category": str})
-        projects = _read_csv(d / "projects.csv", "project", ["built"], {})
+        projects = _read_csv(d / "projects.csv", "project", ["built"], {"period": str, "recycled_in": str})
         categories = _read_csv(d / "categories.csv", "category", ["own_funds"], {})
         sources = _read_csv(d / "sources.csv", "source", [], {})
         objective, kpis = None, None

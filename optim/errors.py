@@ -12,8 +12,14 @@ class Problem:
     where: str
     message: str
 
+    # a message quotes the input; a very long value (a 100,000-character key) is cut
+    MAX_CHARS = 1000
+
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        text = f"{self.where}: {self.message}"
+        if len(text) > self.MAX_CHARS:
+            text = f"{text[:700]} ... [{len(text) - 900:,} characters cut] ... {text[-200:]}"
+        return text
 
 
 class InstanceError(ValueError):

@@ -26,6 +26,8 @@ import yaml
 
 from .errors import InstanceError, Problem
 from .instance import Eod, Instance, Objective, Origin, Policy
+from .limits import (MAX_NUMBER, csv_path_problem, csv_size_problem, node_problem, number_problem, show,
+                     yaml_size_problem)
 from .schema import (
     ID_TABLES,
     MAPPINGS,
@@ -98,6 +100,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
             raise InstanceError([Problem(where, "is a directory, not an instance file")])
         if not path.is_file():
             raise InstanceError([Problem(where, "file not found")])
+        if too_big := yaml_size_problem(path.stat().st_size):  # limits: optim/limits.py
+            raise InstanceError([Problem(where, too_big)])
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InstanceError([Problem(where, f"cannot read the file: {exc.strerror or exc}")]) from None
@@ -106,7 +110,10 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     loader = None
     try:
         loader = _Loader(text)
-        doc = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None and (too_big := node_problem(node)):  # aliases, depth: optim/limits.py
+            raise InstanceError([Problem(where, f"not accepted: {too_big}")])
+        doc = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"{where} line {mark.line + 1}" if mark else where
@@ -362,7 +369,7 @@ class _Reader:
         if basis is None:
             basis = "total"
         elif not isinstance(basis, str) or basis not in OPTION_BASES:
-            self.bad(f"{self.file}: option_basis", f"must be one of {', '.join(OPTION_BASES)}, not {basis!r}")
+            self.bad(f"{self.file}: option_basis", f"must be one of {', '.join(OPTION_BASES)}, not {show(basis)}")
             basis = "total"
 
         origins: dict[str, Origin] = {}
@@ -452,9 +459,12 @@ class _Reader:
                  numeric: frozenset[str] = frozenset()) -> tuple[_CsvTable | None, Origin]:
         where = f"{self.file}: {table}.file"
         if not isinstance(name, str) or not name.strip():
-            self.bad(where, f"must be a file name, not {name!r}")
+            self.bad(where, f"must be a file name, not {show(name)}")
             return None, Origin(self.file, table)
         origin = CsvOrigin(name, table, csv=True)
+        if outside := csv_path_problem(self.path.parent, name):  # limits: optim/limits.py
+            self.bad(where, outside)
+            return None, origin
         csv_path = self.path.parent / name
         try:
             if csv_path.is_dir():
@@ -462,6 +472,9 @@ class _Reader:
                 return None, origin
             if not csv_path.is_file():
                 self.bad(where, f"CSV file not found: {csv_path}")
+                return None, origin
+            if too_big := csv_size_problem(csv_path.stat().st_size):
+                self.bad(name, too_big)
                 return None, origin
         except OSError as exc:
             self.bad(where, f"cannot read {name}: {exc.strerror or exc}")
@@ -608,7 +621,7 @@ class _Reader:
                 self.bad(f"{where}.{k}", "unknown key (known: weights, targets, values, boundary_penalty)")
         values = raw.get("values", "annual")
         if values not in ("annual", "present"):
-            self.bad(f"{where}.values", f"must be 'annual' or 'present', not {values!r}")
+            self.bad(f"{where}.values", f"must be 'annual' or 'present', not {show(values)}")
             values = "annual"
         weights = {}
         raw_w = raw.get("weights")
@@ -663,7 +676,7 @@ def _check(f: Field, raw: Any) -> tuple[Any, str | None]:
     if f.choices is not None and value not in f.choices:
         if value == "" and f.default == "":  # empty text = not given (as an empty CSV cell)
             return "", None
-        return None, f"{value!r} is not one of {', '.join(f.choices)}"
+        return None, f"{show(value)} is not one of {', '.join(f.choices)}"
     if f.check and value is not None:
         msg = _range_problem(f.check, value)
         if msg:
@@ -694,7 +707,8 @@ def _coerce_column(f: Field, cells: np.ndarray, skip: np.ndarray) -> tuple[Any, 
             parsed = sub.astype(np.float64)
         except (TypeError, ValueError, OverflowError):  # some cell is not a number
             parsed = _floats(sub)
-        suspect = ~np.isfinite(parsed) | _range_mask(f.check, parsed)
+        with np.errstate(invalid="ignore"):
+            suspect = ~np.isfinite(parsed) | _range_mask(f.check, parsed) | (np.abs(parsed) > MAX_NUMBER)
         out[idx] = parsed
         fill = np.nan
     elif f.kind == "str":
@@ -791,23 +805,25 @@ def _to_num(raw: Any) -> float:
         try:
             value = float(raw)
         except OverflowError:
-            raise ValueError(f"must be a finite number, not {raw!r}") from None
+            raise ValueError(f"must be a finite number, not {show(raw)}") from None
     elif isinstance(raw, str):
         try:
             value = float(raw.replace("_", ""))
         except ValueError:
-            raise ValueError(f"must be a number, not {raw!r}") from None
+            raise ValueError(f"must be a number, not {show(raw)}") from None
     else:
         raise TypeError(f"must be a number, not {_type_name(raw)}")
     if not math.isfinite(value):
-        raise ValueError(f"must be a finite number, not {raw!r}")
+        raise ValueError(f"must be a finite number, not {show(raw)}")
+    if too_big := number_problem(value):  # the input limit: optim/limits.py
+        raise ValueError(too_big)
     return value
 
 
 def _to_int(raw: Any) -> int:
     value = _to_num(raw)
     if value != int(value):
-        raise ValueError(f"must be a whole number, not {raw!r}")
+        raise ValueError(f"must be a whole number, not {show(raw)}")
     return int(value)
 
 
@@ -818,7 +834,7 @@ def _to_bool(raw: Any) -> bool:
         return _BOOL_WORDS[raw.strip().lower()]
     if isinstance(raw, int) and raw in (0, 1):
         return bool(raw)
-    raise TypeError(f"must be true or false, not {raw!r}")
+    raise TypeError(f"must be true or false, not {show(raw)}")
 
 
 def _to_list(raw: Any) -> list[str] | None:

@@ -53,7 +53,7 @@ class ModelData:
     relocation: Any = None  # optim.relocation.RelocationData, for instances with enterprises
 
 
-def prepare(inst: Instance) -> ModelData:
+def prepare(inst: Instance, money: float | None = None) -> ModelData:
     """Compute the model's index sets and coefficient arrays from `inst`."""
     opts = inst.option_totals().reset_index(drop=True)
     for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
@@ -90,7 +90,7 @@ def prepare(inst: Instance) -> ModelData:
         sources=sources, pairs=inst.eligible_pairs(), switched=switched,
         conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
         ecology=[c for c in cats.index if bool(cats.loc[c, "ecology"])],
-        resources=inst.resources, money=money_unit(inst),
+        resources=inst.resources, money=money if money is not None else money_unit(inst),
         locked=np.asarray(locked, dtype=np.int64),
     )
 
@@ -114,9 +114,11 @@ def money_unit(inst: Instance) -> float:
 
 
 # ---- the model -----------------------------------------------------------------------
-def create_model(inst: Instance) -> tuple[Formulation, ModelData]:
-    """State the model of `inst` (no solve). Returns the formulation and its data."""
-    d = prepare(inst)
+def create_model(inst: Instance, money: float | None = None) -> tuple[Formulation, ModelData]:
+    """State the model of `inst` (no solve). Returns the formulation and its data.
+    `money` fixes the money unit (default: `money_unit(inst)`), e.g. so that the
+    runs of a study share one scaling."""
+    d = prepare(inst, money)
     f = Formulation(inst.name or "optim")
     define_variables(f, d)
     apply_locks(f, d)  # optional: parcel and source locks fix column bounds (optim/locks.py)

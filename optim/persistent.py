@@ -23,11 +23,12 @@ import numpy as np
 
 from .adjacency import objective_penalties
 from .formulation import Expr
-from .model import TERM_SENSE, objective_expr
-from .solve import Solution, SolveOptions, apply_options, make_highs, run_highs
+from .model import TERM_SENSE, create_model, objective_expr
+from .solve import Solution, SolveOptions, apply_options, compile_model, make_highs, run_highs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import Model
+    from .instance import Instance
     from .results import Result
 
 INF = highspy.kHighsInf
@@ -98,6 +99,48 @@ class Resolver:
             setattr(self.options, key, value)
         apply_options(self.highs, self.options)
 
+    def update(self, instance: "Instance") -> str:
+        """Re-state the model for `instance` (the same instance with other data, e.g.
+        a sweep's run) and change the live HiGHS model in place: only the costs,
+        bounds, right-hand sides and coefficients that differ are passed. If the
+        structure differs (other rows or columns), the model is passed whole.
+        Returns ``patched`` or ``replaced``."""
+        from .api import Model
+
+        model = Model.__new__(Model)
+        model.instance = instance
+        model.formulation, model.data = create_model(instance, money=self.model.data.money)
+        model.compiled = compile_model(model.formulation)
+        model.timings, model._pyomo = {}, None
+        old, new = self.model.compiled, model.compiled
+        same = (len(old.cost) == len(new.cost) and len(old.row_lower) == len(new.row_lower)
+                and np.array_equal(old.start, new.start) and np.array_equal(old.index, new.index)
+                and np.array_equal(old.integrality, new.integrality))
+        if same:
+            h = self.highs
+            k = np.flatnonzero(old.cost != new.cost)
+            if len(k):
+                h.changeColsCost(len(k), k.astype(np.int32), new.cost[k])
+            k = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+            if len(k):
+                h.changeColsBounds(len(k), k.astype(np.int32), _hs(new.col_lower[k]), _hs(new.col_upper[k]))
+            k = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+            if len(k):
+                h.changeRowsBounds(len(k), k.astype(np.int32), _hs(new.row_lower[k]), _hs(new.row_upper[k]))
+            k = np.flatnonzero(old.value != new.value)
+            if len(k):
+                cols = np.searchsorted(new.start, k, side="right") - 1
+                for pos, col in zip(k, cols):
+                    h.changeCoeff(int(new.index[pos]), int(col), float(new.value[pos]))
+        else:
+            new.pass_to(self.highs)
+            self.last = None  # the previous plan does not fit the new columns
+        self.model = model
+        self.formulation = model.formulation
+        self.row_lower, self.row_upper = self.formulation.row_bounds()
+        self.weights = {t: instance.objective.weight(t) for t in TERM_SENSE}
+        return "patched" if same else "replaced"
+
     # ---- solve ---------------------------------------------------------------
     def solve(self, warm_start: bool = True) -> Solution:
         """Re-solve; the previous plan is passed as a MIP start when there is one."""
@@ -126,6 +169,10 @@ class Resolver:
         if self.last is None:
             raise RuntimeError("solve first")
         return extract(self.formulation, self.model.data, self.last)
+
+
+def _hs(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=np.float64), -INF, INF)
 
 
 def _h(x: float) -> float:

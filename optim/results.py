@@ -124,13 +124,18 @@ class Result:
         return out
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write every table as CSV and `summary.json` into `out_dir`."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, table in self.tables().items():
-            table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
-        (out / "summary.json").write_text(json.dumps(self.to_dict()), encoding="utf-8")
-        return out
+        """Write every table as CSV and `summary.json` into `out_dir`, atomically:
+        into a temporary folder beside it, then renamed into place as a whole
+        (an earlier result folder there is replaced whole; any other non-empty
+        folder is refused). See optim/atomic.py."""
+        from .atomic import replace_dir
+
+        def fill(out: Path) -> None:
+            for name, table in self.tables().items():
+                table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
+            (out / "summary.json").write_text(json.dumps(self.to_dict()), encoding="utf-8")
+
+        return replace_dir(out_dir, fill)
 
     def summary(self) -> str:
         """A short human-readable report."""

@@ -35,17 +35,64 @@ SCENARIO_KEYS = {"description", "set", "scale"}
 _FILTER = re.compile(r"^(?P<table>\w+)(\[(?P<col>\w+)=(?P<val>[^\]]+)\])?\.(?P<column>\w+)$")
 
 
+def _is_file_ref(name: str) -> bool:
+    base = name.rsplit(":", 1)[0] if ":" in name else name
+    return base.endswith((".yaml", ".yml"))
+
+
+def _from_file(ref: str) -> tuple[list[tuple[str, Any]], list[Problem]]:
+    """Scenarios of an override file: `FILE.yaml` (a scenario mapping with set/scale,
+    or a file with `scenarios:`, all applied in order) or `FILE.yaml:NAME` (one of them)."""
+    import yaml
+    from pathlib import Path
+
+    path, name = (ref.rsplit(":", 1) + [None])[:2] if ref.rsplit(":", 1)[-1] and not \
+        ref.endswith((".yaml", ".yml")) else (ref, None)
+    where = f"--scenario {ref}"
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [], [Problem(where, f"cannot read the override file: {exc.strerror or exc}")]
+    except yaml.YAMLError as exc:
+        return [], [Problem(where, f"the override file is not valid YAML: {exc}")]
+    if not isinstance(doc, dict):
+        return [], [Problem(where, "an override file is a scenario mapping (set/scale) or has 'scenarios:'")]
+    if "scenarios" in doc:
+        table = doc["scenarios"]
+        if not isinstance(table, dict):
+            return [], [Problem(where, "'scenarios' must map names to scenarios")]
+        if name is not None:
+            if name not in table:
+                return [], [Problem(where, f"unknown scenario {name!r} (known: {', '.join(table) or 'none'})")]
+            return [(f"scenario {Path(path).name}:{name}", table[name])], []
+        return [(f"scenario {Path(path).name}:{k}", v) for k, v in table.items()], []
+    if name is not None:
+        return [], [Problem(where, f"the file has no 'scenarios:' to pick {name!r} from")]
+    return [(f"scenario {Path(path).name}", doc)], []
+
+
 def apply_scenarios(inst: Instance, names: list[str]) -> Instance:
-    """A copy of `inst` with the named scenarios applied in order."""
+    """A copy of `inst` with the named scenarios applied in order. A name may also
+    be an override file, `FILE.yaml` or `FILE.yaml:NAME` (see `_from_file`)."""
     if not names:
         return inst
-    problems = [Problem(f"--scenario {n}", f"unknown scenario (known: {', '.join(inst.scenarios) or 'none'})")
-                for n in names if n not in inst.scenarios]
+    specs: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    for n in names:
+        if n in inst.scenarios:
+            specs.append((f"scenario {n}", inst.scenarios[n]))
+        elif _is_file_ref(n):
+            found, bad = _from_file(n)
+            specs += found
+            problems += bad
+        else:
+            problems.append(Problem(f"--scenario {n}",
+                                    f"unknown scenario (known: {', '.join(inst.scenarios) or 'none'})"))
     if problems:
         raise InstanceError(problems)
     out = inst.copy()
-    for name in names:
-        apply_overrides(out, inst.scenarios[name], f"scenario {name}")
+    for label, spec in specs:
+        apply_overrides(out, spec, label)
     from .validate import run_checks
 
     problems = run_checks(out)
@@ -63,16 +110,26 @@ def apply_overrides(inst: Instance, spec: Any, label: str) -> None:
     for key in spec:
         if key not in SCENARIO_KEYS:
             problems.append(Problem(f"{label}.{key}", "unknown key (known: description, set, scale)"))
-    for path, value in (spec.get("set") or {}).items():
+    for part in ("set", "scale"):  # found by tests/test_hostile.py: `set: true` crashed
+        if spec.get(part) is not None and not isinstance(spec[part], dict):
+            problems.append(Problem(f"{label}.{part}", f"must be a mapping path -> "
+                                    f"{'value' if part == 'set' else 'factor'}, not {_kind(spec[part])}"))
+    for path, value in (spec.get("set") if isinstance(spec.get("set"), dict) else {}).items():
         msg = _set(inst, str(path), value)
         if msg:
             problems.append(Problem(f"{label}.set.{path}", msg))
-    for path, factor in (spec.get("scale") or {}).items():
+    for path, factor in (spec.get("scale") if isinstance(spec.get("scale"), dict) else {}).items():
         msg = _scale(inst, str(path), factor)
         if msg:
             problems.append(Problem(f"{label}.scale.{path}", msg))
     if problems:
         raise InstanceError(problems)
+
+
+def _kind(value: Any) -> str:
+    from .io import _type_name
+
+    return _type_name(value)
 
 
 def _coerce(f: Field, value: Any) -> tuple[Any, str | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,29 +217,68 @@ def size_defaults(n_cols: int) -> dict[str, Any]:
     return dict(LARGE_MODEL_OPTIONS) if n_cols > LARGE_MODEL_COLUMNS else {}
 
 
+def _set_option(h: highspy.Highs, key: str, value: Any) -> None:
+    """Set one HiGHS option; an option HiGHS rejects is an error, never ignored."""
+    if h.setOptionValue(key, value) == highspy.HighsStatus.kError:
+        raise ValueError(f"HiGHS rejected the option {key} = {value!r}")
+
+
 def apply_options(h: highspy.Highs, options: SolveOptions, n_cols: int = 0) -> None:
     chosen = set(options.highs) | ({"presolve"} if options.presolve is not None else set())
     for key, value in size_defaults(n_cols).items():
         if key not in chosen:
-            h.setOptionValue(key, value)
+            _set_option(h, key, value)
     if options.time_limit is not None:
-        h.setOptionValue("time_limit", float(options.time_limit))
+        _set_option(h, "time_limit", float(options.time_limit))
     if options.mip_rel_gap is not None:
-        h.setOptionValue("mip_rel_gap", float(options.mip_rel_gap))
+        _set_option(h, "mip_rel_gap", float(options.mip_rel_gap))
     if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
+        _set_option(h, "threads", int(options.threads))
     if options.seed is not None:
-        h.setOptionValue("random_seed", int(options.seed))
+        _set_option(h, "random_seed", int(options.seed))
     if options.presolve is not None:
-        h.setOptionValue("presolve", options.presolve)
+        _set_option(h, "presolve", options.presolve)
     for key, value in options.highs.items():
-        h.setOptionValue(key, value)
+        _set_option(h, key, value)
+
+
+# A plan is reported `optimal` only when proven within this relative gap (the
+# default `mip_rel_gap`); a looser `--gap` that stops HiGHS earlier gives a
+# `feasible` plan with termination `gap_limit`, its bound and its gap.
+OPTIMAL_GAP = DEFAULT_GAP
+
+
+def _run_interruptible(h: highspy.Highs) -> tuple[Any, bool]:
+    """`h.run()`, stoppable by Ctrl-C (SIGINT): HiGHS runs in a worker thread
+    while the main thread waits; a KeyboardInterrupt asks HiGHS to stop through
+    its user-interrupt callback, and HiGHS returns its best plan so far (model
+    status kInterrupt). Returns (run status, interrupted). Off the main thread
+    (where Python delivers no signals) HiGHS runs directly."""
+    if threading.current_thread() is not threading.main_thread():
+        return h.run(), False
+    interrupted = False
+    h.HandleUserInterrupt = True
+    try:
+        h.startSolve()
+        while True:
+            try:
+                done, status = h.wait(0.1)
+                if done:
+                    break
+            except KeyboardInterrupt:
+                interrupted = True
+                h.cancelSolve()  # HiGHS stops at its next callback; keep waiting for it
+    finally:
+        h.HandleUserInterrupt = False
+    if status is None:  # the worker thread ended without a status: HiGHS failed
+        status = highspy.HighsStatus.kError
+    return status, interrupted
 
 
 def run_highs(h: highspy.Highs, integer: bool) -> Solution:
     """Run HiGHS and classify the outcome; a limit is never reported as optimal."""
     start = time.perf_counter()
-    run_status = h.run()
+    run_status, interrupted = _run_interruptible(h)
     seconds = time.perf_counter() - start
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -267,6 +307,11 @@ def run_highs(h: highspy.Highs, integer: bool) -> Solution:
         gap = 0.0 if status == "optimal" else None
     if status == "optimal" and gap is None:
         gap = 0.0
+    if (status == "optimal" and integer and gap is not None and gap > OPTIMAL_GAP
+            and bound is not None and abs(bound - objective) > 1e-6):
+        status, termination = "feasible", "gap_limit"  # within a looser gap than OPTIMAL_GAP
+    if interrupted and status in ("feasible", "no_solution"):
+        termination = "interrupted"
     return Solution(status=status, termination=termination, objective=objective,
                     bound=bound, gap=gap, values=values, seconds=seconds,
                     nodes=int(info.mip_node_count) if integer else 0)

@@ -522,6 +522,42 @@ def check_period_windows(inst: Instance) -> Iterator[Problem]:
             yield Problem(origin.row(pos), f"min {float(lo):g} is above max {float(hi):g}")
 
 
+def check_number_limits(inst: Instance) -> Iterator[Problem]:
+    """Every number within the input limit (optim/limits.py), also after a scenario
+    scaled it or a DataFrame was edited in memory (the loader checks each cell it reads)."""
+    from .limits import MAX_LISTED_PER_COLUMN, MAX_NUMBER, number_problem
+    from .schema import MAPPINGS, TABLES
+
+    for table, schema in TABLES.items():
+        frame = getattr(inst, table, None)
+        if not isinstance(frame, pd.DataFrame) or not len(frame):
+            continue
+        cols = [n for n, f in schema.items() if f.kind == "num" and n in frame.columns]
+        if table == "options":
+            cols += [r for r in inst.resource_ids if isinstance(r, str) and r in frame.columns]
+        origin = _origin(inst, table)
+        for col in cols:
+            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                for pos in np.flatnonzero(np.abs(values) > MAX_NUMBER)[:MAX_LISTED_PER_COLUMN]:
+                    yield Problem(f"{origin.row(int(pos))}, {col}", number_problem(float(values[pos])))
+    for key, obj in (("policy", inst.policy), ("eod", inst.eod)):
+        for name, f in MAPPINGS[key].items():
+            value = getattr(obj, name, None) if obj is not None else None
+            if f.kind == "num" and isinstance(value, (int, float)) and (msg := number_problem(float(value))):
+                yield Problem(_top(inst, f"{key}.{name}"), msg)
+
+
+def check_solver_options(inst: Instance) -> Iterator[Problem]:
+    """solver.threads and solver.seed within what HiGHS takes (optim/limits.py)."""
+    from .limits import MAX_SEED, MAX_THREADS
+
+    for key, top in (("threads", MAX_THREADS), ("seed", MAX_SEED)):
+        value = inst.solver.get(key)
+        if value is not None and not 0 <= value <= top:
+            yield Problem(_top(inst, f"solver.{key}"), f"must be at most {top:,}, not {value:,}")
+
+
 CHECKS: list[Check] = [
     check_has_rows,
     check_period_refs,
@@ -545,6 +581,8 @@ CHECKS: list[Check] = [
     check_relocation_costs,
     check_adjacency,
     check_compatibility,
+    check_number_limits,
+    check_solver_options,
 ]
 
 

@@ -81,3 +81,32 @@ def test_validate_checks_every_scenario(tiny_with_scenarios):
     assert proc.returncode == 2
     assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---- scenarios in separate override files ------------------------------------------------
+def test_override_files(tmp_path):
+    """`--scenario FILE.yaml:NAME` picks one scenario of an override file, `FILE.yaml`
+    applies all of them in order (or the file itself when it is one scenario); the
+    result equals the same overrides written inside the instance."""
+    from optim.scenarios import apply_overrides, apply_scenarios
+
+    ref = optim.load(Path(__file__).resolve().parent.parent / "instances" / "baoji_qinganbao" / "instance.yaml")
+    path = tmp_path / "overrides.yaml"
+    path.write_text("scenarios:\n  cheap_land:\n    scale:\n      options[use=commercial].land_income: 0.8\n"
+                    "  high_target:\n    set: {policy.coverage_target: 0.9}\n")
+    one = apply_scenarios(ref, [f"{path}:cheap_land"])
+    both = apply_scenarios(ref, [str(path)])
+    expected = ref.copy()
+    apply_overrides(expected, {"scale": {"options[use=commercial].land_income": 0.8}}, "t")
+    assert one.options["land_income"].tolist() == expected.options["land_income"].tolist()
+    assert one.policy.coverage_target == 0.88 and both.policy.coverage_target == 0.9
+    single = tmp_path / "single.yaml"
+    single.write_text("set: {objective.weights.industrial_output: 0.5}\n")
+    assert apply_scenarios(ref, [str(single)]).objective.weight("industrial_output") == 0.5
+    with pytest.raises(optim.InstanceError) as err:
+        apply_scenarios(ref, [f"{path}:nope"])
+    assert str(err.value.problems[0]) == (f"--scenario {path}:nope: unknown scenario 'nope' "
+                                          "(known: cheap_land, high_target)")
+    with pytest.raises(optim.InstanceError) as err:
+        apply_scenarios(ref, [str(tmp_path / "missing.yaml")])
+    assert "cannot read the override file" in str(err.value.problems[0])

@@ -1,0 +1,142 @@
+"""Writing a result folder atomically: the old folder or the new one, never a mix.
+
+`replace_dir(target, fill)` lets `fill` write every file into a fresh temporary
+folder beside `target` (same file system), flushes them to disk, then puts the
+new folder in place with one rename: on Linux an atomic exchange with the old
+folder (`renameat2(RENAME_EXCHANGE)`), elsewhere the old folder is renamed
+aside first. Only then is the old folder removed. A crash or a kill at any
+moment leaves `target` as it was or wholly new; a failure while writing
+removes the temporary folder and leaves `target` untouched.
+
+Only a result folder is ever replaced: an existing `target` must be empty or
+hold nothing but `.csv`/`.json` files including `summary.json` (what
+`Result.write` writes), so that a mistyped `--out` cannot delete other files.
+`check_out_dir` refuses an output folder that holds an input file of the instance.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import InstanceError, Problem
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2); False if not supported here."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def is_result_dir(path: Path) -> bool:
+    """An existing folder that may be replaced: empty, or only .csv/.json files with summary.json."""
+    entries = list(path.iterdir())
+    if not entries:
+        return True
+    return (path / "summary.json").is_file() and all(
+        e.is_file() and not e.is_symlink() and e.suffix in (".csv", ".json") for e in entries)
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _check_replaceable(target: Path) -> None:
+    if target.exists():
+        if not target.is_dir():
+            raise InstanceError([Problem(str(target), "exists and is not a folder: results are "
+                                                      "written to a folder")])
+        if not is_result_dir(target):
+            raise InstanceError([Problem(str(target), "exists and is not a result folder (it holds other "
+                                                      "files than .csv/.json with summary.json): write results "
+                                                      "to a new or empty folder, or over an earlier result folder")])
+
+
+def replace_dir(target: str | Path, fill: Callable[[Path], None]) -> Path:
+    """Write a folder with `fill(tmp_dir)` and put it at `target` as a whole."""
+    target = Path(target)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    _check_replaceable(target)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # as mkdir would, not mkdtemp's 0o700
+        fill(tmp)
+        for entry in tmp.iterdir():
+            _fsync(entry)
+        _fsync(tmp, directory=True)
+        if not target.exists():
+            os.rename(tmp, target)
+        elif _exchange(tmp, target):
+            shutil.rmtree(tmp)  # now the old folder
+        else:  # rename the old folder aside, the new one in, then drop the old one
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            os.rename(target, old / "result")
+            try:
+                os.rename(tmp, target)
+            except BaseException:
+                os.rename(old / "result", target)  # put the old result back
+                raise
+            shutil.rmtree(old)
+        _fsync(parent, directory=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def instance_files(inst) -> list[Path]:
+    """The files an instance was read from: its YAML and its CSV tables."""
+    path = getattr(inst, "path", None)
+    if path is None:
+        return []
+    path = Path(path)
+    files = [path]
+    for origin in (getattr(inst, "origins", None) or {}).values():
+        if getattr(origin, "csv", False) and getattr(origin, "file", None):
+            files.append(path.parent / origin.file)
+    return files
+
+
+def check_out_dir(out: str | Path, inputs: Iterable[Path]) -> None:
+    """Refuse, before solving, an output folder that is or would replace a folder
+    holding an input file, and one that `replace_dir` would refuse."""
+    target = Path(os.path.realpath(out))
+    for f in inputs:
+        real = Path(os.path.realpath(f))
+        if real == target or target in real.parents:
+            raise InstanceError([Problem(f"--out {out}", f"would overwrite the input file {f}: "
+                                                          "write results to another folder")])
+    _check_replaceable(target)

@@ -1,0 +1,604 @@
+"""Pictures of studies and plans: Pareto front, tornado chart, parcel map, draws.
+
+Each `plot_*` function takes DataFrames (or the object / output directory they
+come from) and an output path ending in ``.png`` or ``.svg``, draws the picture
+and returns the path; its `figure_*` twin returns the matplotlib `Figure`
+instead (to show in a notebook, inspect in a test or adjust before saving).
+
+matplotlib is an optional extra (``pip install 'optim[plot]'``). Figures are
+drawn on matplotlib's Agg canvas without pyplot: no display is needed (servers,
+CI) and a notebook's own backend is left alone.
+
+Units: money in millions of yuan ("M yuan"), annual output in "M yuan/year",
+area in mu, coordinates in km (the unit of the reference instance and of
+`optim generate`; pass ``coord_unit`` for another).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MISSING_MATPLOTLIB = "optim plot needs matplotlib: pip install 'optim[plot]'"
+KINDS = ("front", "tornado", "map", "draws")
+FORMATS = (".png", ".svg")
+
+# how a name's values are shown: unit in the data -> (divisor, unit on the axis)
+_DISPLAY = {"yuan": (1e6, "M yuan"), "yuan/year": (1e6, "M yuan/year"), "mu": (1.0, "mu"),
+            "ratio": (1.0, "ratio"), "km": (1.0, "km"), "length": (1.0, "km")}
+# the objectives of a Pareto front, in the units of `Result.objective_terms`
+_OBJECTIVES = {"land_income": ("land income", "yuan"),
+               "industrial_output": ("industrial output", "yuan/year"),
+               "coverage": ("external financing in scope", "yuan"),
+               "financing_cost": ("financing cost", "yuan")}
+# fixed colours for the usual uses; others take the next colour of the cycle
+_USE_COLOURS = {"industrial": "#7b4ea3", "commercial": "#d62728", "residential": "#f2b701",
+                "ecological": "#2ca02c", "green": "#2ca02c", "agricultural": "#bcbd22"}
+
+
+class PlotError(Exception):
+    """Bad input for a plot (missing columns, no plan, no coordinates, ...)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _new_figure(size: tuple[float, float]):
+    """A Figure on the Agg canvas (no pyplot, no global backend change)."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise PlotError(MISSING_MATPLOTLIB) from exc
+    fig = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _check_out(out: str | Path) -> Path:
+    out = Path(out)
+    if out.suffix.lower() not in FORMATS:
+        raise PlotError(f"{out}: the picture's file must end in .png or .svg")
+    return out
+
+
+def _save(fig, out: str | Path) -> Path:
+    out = _check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=150)
+    return out
+
+
+def _unit_of(name: str) -> str | None:
+    from .phasing import KPI_UNITS as PERIOD_KPI_UNITS
+    from .results import KPI_UNITS
+
+    units = {**KPI_UNITS, **PERIOD_KPI_UNITS, "objective": "yuan", "boundary_length": "km",
+             "compat_penalty": "yuan", "relocation_cost": "yuan"}
+    return units.get(name)
+
+
+def _display(name: str, unit: str | None) -> tuple[str, float, str]:
+    """(label, divisor, axis unit) of a named quantity in `unit`."""
+    label = name.replace("_", " ")
+    if unit is None:
+        return label, 1.0, ""
+    div, shown = _DISPLAY.get(unit, (1.0, unit))
+    return label, div, shown
+
+
+def _objective_display(name: str, values: pd.Series) -> tuple[str, float, str]:
+    """Display of a Pareto objective: yuan figures (coverage as external financing
+    in scope), or the coverage ratio if the values are ratios."""
+    if name == "coverage" and values.abs().max(skipna=True) <= 10:
+        return "coverage", 1.0, "ratio"
+    if name in _OBJECTIVES:
+        label, unit = _OBJECTIVES[name]
+        return (label,) + _display(name, unit)[1:]
+    return _display(name, _unit_of(name))
+
+
+def _axis_label(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+def _read_csv(path: Path, what: str, hint: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise PlotError(f"{path}: not found ({what}; {hint})")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise PlotError(f"{path}: cannot be read as CSV ({exc})") from exc
+
+
+def _table(obj: Any, attr: str, filename: str, hint: str) -> pd.DataFrame:
+    """A DataFrame given as itself, as an object with `attr`, as a directory holding
+    `filename`, or as a CSV file."""
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    if isinstance(obj, (str, Path)):
+        p = Path(obj)
+        if p.is_dir():
+            return _read_csv(p / filename, f"{p} has no {filename}", hint)
+        if p.exists():
+            return _read_csv(p, f"{filename}", hint)
+        raise PlotError(f"{p}: no such file or directory ({hint})")
+    table = getattr(obj, attr, None)
+    if isinstance(table, pd.DataFrame):
+        return table
+    raise PlotError(f"expected a DataFrame, an object with .{attr}, or a directory with {filename}, "
+                    f"not {type(obj).__name__}")
+
+
+def _require(df: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise PlotError(f"{what}: missing column(s) {', '.join(missing)} "
+                        f"(columns present: {', '.join(map(str, df.columns)) or 'none'})")
+
+
+def _as_bool(s: pd.Series) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    return s.map(lambda v: str(v).strip().lower() in ("true", "1", "yes")).astype(bool)
+
+
+def _fmt(v: Any) -> str:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if not math.isfinite(f):
+        return str(v)
+    return f"{f:,.0f}" if abs(f) >= 1e4 else f"{f:.4g}"
+
+
+# --------------------------------------------------------------------------- Pareto front
+
+def figure_front(points: Any, x: str | None = None, y: str | None = None,
+                 label_points: Sequence[int] | str | None = None):
+    """The Pareto front as a matplotlib Figure.
+
+    points: the `points` table of a Pareto study (columns `<x>`, `<y>`, `status`,
+    `on_front`, `point`, optionally `rezoned_area`, `x_name`, `y_name`), a `Front`,
+    or a Pareto output directory holding points.csv. x, y: the objectives (default:
+    the table's `x_name`, `y_name`). Points on the front are joined by a line; a
+    point not proven optimal (status other than ``optimal``) is drawn hollow and
+    never joined; a dominated point is grey. label_points: point numbers to label
+    with their plan ("P3: 495 mu rezoned"), or ``"all"``.
+    """
+    pts = _table(points, "points", "points.csv", "expected the output directory of `optim pareto --out`")
+    if x is None or y is None:
+        _require(pts, ["x_name", "y_name"], "Pareto points (give x and y, or the columns x_name, y_name)")
+        if not len(pts):
+            raise PlotError("Pareto points: the table is empty")
+        x = x or str(pts["x_name"].iloc[0])
+        y = y or str(pts["y_name"].iloc[0])
+    _require(pts, [x, y], "Pareto points")
+    pts = pts.copy()
+    if "point" not in pts.columns:
+        pts["point"] = range(1, len(pts) + 1)
+    status = pts["status"].fillna("unknown").astype(str) if "status" in pts.columns \
+        else pd.Series("optimal", index=pts.index)
+    on_front = _as_bool(pts["on_front"]) if "on_front" in pts.columns else pd.Series(True, index=pts.index)
+    xs = pd.to_numeric(pts[x], errors="coerce")
+    ys = pd.to_numeric(pts[y], errors="coerce")
+    xlabel, xdiv, xunit = _objective_display(x, xs)
+    ylabel, ydiv, yunit = _objective_display(y, ys)
+    xs, ys = xs / xdiv, ys / ydiv
+    valid = xs.notna() & ys.notna()
+    optimal = status == "optimal"
+
+    fig, ax = _new_figure((7.5, 5.5))
+    front = valid & on_front & optimal
+    order = xs[front].sort_values().index
+    if len(order):
+        ax.plot(xs[order], ys[order], "-", color="C0", linewidth=1.5, zorder=1, label="Pareto front")
+        ax.scatter(xs[order], ys[order], s=45, color="C0", edgecolors="C0", zorder=3,
+                   label="front point (optimal)")
+    dominated = valid & ~on_front & optimal
+    if dominated.any():
+        ax.scatter(xs[dominated], ys[dominated], s=35, color="0.6", edgecolors="0.6", marker="s", zorder=2,
+                   label="dominated (not on the front)")
+    hollow = valid & ~optimal
+    if hollow.any():
+        ax.scatter(xs[hollow], ys[hollow], s=60, facecolors="none", edgecolors="C3", linewidths=1.5,
+                   zorder=4, label="not proven optimal")
+    if (~valid).any():
+        missing = ", ".join(f"P{p} ({s})" for p, s in zip(pts.loc[~valid, "point"], status[~valid]))
+        ax.plot([], [], " ", label=f"no plan: {missing}")
+
+    if isinstance(label_points, str) and label_points == "all":
+        label_points = pts.loc[valid, "point"].tolist()
+    for p in label_points or []:
+        rows = pts.index[pts["point"].astype(str) == str(p)]
+        if not len(rows):
+            raise PlotError(f"label_points: no point {p} in the Pareto points "
+                            f"(points: {', '.join(map(str, pts['point']))})")
+        i = rows[0]
+        if not valid[i]:
+            continue
+        text = f"P{pts.at[i, 'point']}"
+        if "rezoned_area" in pts.columns and pd.notna(pts.at[i, "rezoned_area"]):
+            text += f": {float(pts.at[i, 'rezoned_area']):,.0f} mu rezoned"
+        ax.annotate(text, (xs[i], ys[i]), xytext=(8, 8), textcoords="offset points", fontsize=8,
+                    arrowprops={"arrowstyle": "-", "color": "0.4", "linewidth": 0.8})
+    ax.margins(x=0.1, y=0.08)  # room for the labels
+    ax.set_xlabel(_axis_label(xlabel, xunit))
+    ax.set_ylabel(_axis_label(ylabel, yunit))
+    ax.set_title(f"Pareto front: {xlabel} vs {ylabel}")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+    return fig
+
+
+def plot_front(points: Any, x: str | None, y: str | None, out: str | Path,
+               label_points: Sequence[int] | str | None = None) -> Path:
+    """Draw the Pareto front (see `figure_front`) to `out` (.png or .svg); return the path."""
+    _check_out(out)
+    return _save(figure_front(points, x, y, label_points), out)
+
+
+# --------------------------------------------------------------------------- tornado
+
+def figure_tornado(runs: Any, kpi: str):
+    """A tornado chart of a one-at-a-time sweep as a matplotlib Figure.
+
+    runs: the `runs` table of a sweep (columns `varied`, `level`, the parameter
+    columns, the KPI columns, optionally `status`), a `Study`, or a sweep output
+    directory with runs.csv. For each parameter, horizontal bars give the KPI's
+    change from the base run at the parameter's low and high values; the
+    parameter with the largest swing is on top. A run without a value (no plan)
+    is named under its row ("high: infeasible"); a run not proven optimal is hatched.
+    """
+    df = _table(runs, "runs", "runs.csv", "expected the output directory of `optim sweep --out`")
+    _require(df, ["varied", "level"], "sweep runs (a tornado needs a one-at-a-time sweep)")
+    kpis = [c for c in df.columns if c not in ("run", "design", "varied", "level", "status", "gap",
+                                                "model", "message", "seconds")]
+    if kpi not in df.columns:
+        raise PlotError(f"sweep runs: no KPI column {kpi!r} (columns: {', '.join(kpis)})")
+    varied = df["varied"].astype(str)
+    level = df["level"].astype(str)
+    status = df["status"].fillna("unknown").astype(str) if "status" in df.columns \
+        else pd.Series("optimal", index=df.index)
+    values = pd.to_numeric(df[kpi], errors="coerce")
+    base_rows = df.index[varied == "base"]
+    if not len(base_rows):
+        raise PlotError("sweep runs: no base run (varied == 'base'); a tornado needs a one-at-a-time sweep")
+    base = values[base_rows[0]]
+    if not np.isfinite(base):
+        raise PlotError(f"sweep runs: the base run has no value of {kpi!r} "
+                        f"(status {status[base_rows[0]]})")
+    label, div, unit = _display(kpi, _unit_of(kpi))
+
+    rows = []  # (parameter, {level: (delta, status, value of the parameter)})
+    for p in pd.unique(varied[varied != "base"]):
+        levels = {}
+        for lv in ("low", "high"):
+            idx = df.index[(varied == p) & (level == lv)]
+            if len(idx):
+                i = idx[0]
+                param = df.at[i, p] if p in df.columns else None
+                levels[lv] = ((values[i] - base) / div, status[i], param)
+        deltas = [d for d, _, _ in levels.values() if np.isfinite(d)]
+        swing = (max(deltas + [0.0]) - min(deltas + [0.0])) if deltas else 0.0
+        rows.append((p, levels, swing))
+    if not rows:
+        raise PlotError("sweep runs: no parameter was varied (only the base run)")
+    rows.sort(key=lambda r: r[2])  # largest swing last = on top
+
+    fig, ax = _new_figure((8.0, 1.4 + 0.75 * len(rows)))
+    colours = {"low": "C0", "high": "C1"}
+    drawn_not_optimal = False
+    offset = {"low": -0.19, "high": 0.19}  # low below, high above: bars on one side stay visible
+    for lv in ("low", "high"):
+        ys, widths, hatches = [], [], []
+        for j, (p, levels, _) in enumerate(rows):
+            if lv not in levels or not np.isfinite(levels[lv][0]):
+                continue
+            d, st, _ = levels[lv]
+            ys.append(j + offset[lv])
+            widths.append(d)
+            hatches.append("//" if st != "optimal" else "")
+        if ys:
+            bars = ax.barh(ys, widths, height=0.36, color=colours[lv], alpha=0.85, label=f"{lv} value")
+            for bar, h in zip(bars, hatches):
+                if h:
+                    bar.set_hatch(h)
+                    drawn_not_optimal = True
+    if drawn_not_optimal:
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[*ax.get_legend_handles_labels()[0],
+                           Patch(facecolor="white", edgecolor="0.3", hatch="//", label="not proven optimal")],
+                  loc="best", fontsize=8)
+    else:
+        ax.legend(loc="best", fontsize=8)
+    ticks = []
+    for p, levels, _ in rows:
+        lo = _fmt(levels["low"][2]) if "low" in levels and levels["low"][2] is not None else "?"
+        hi = _fmt(levels["high"][2]) if "high" in levels and levels["high"][2] is not None else "?"
+        no_value = [f"{lv}: {levels[lv][1]}" for lv in ("low", "high")
+                    if lv in levels and not np.isfinite(levels[lv][0])]
+        ticks.append(f"{p}\n{lo} / {hi}" + "".join(f"\n{t}" for t in no_value))
+    ax.set_yticks(range(len(rows)), ticks, fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    lo, hi = ax.get_xlim()
+    pad = 0.06 * (hi - lo) or 1.0  # keep the base line off the frame
+    ax.set_xlim(min(lo, -pad), max(hi, pad))
+    ax.set_xlabel(_axis_label(f"change in {label} from the base run", unit))
+    ax.set_ylabel("parameter (low / high value)")
+    ax.set_title(f"Tornado: {label} (base {base / div:,.4g} {unit})".replace(" )", ")"))
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def plot_tornado(runs: Any, kpi: str, out: str | Path) -> Path:
+    """Draw the tornado chart (see `figure_tornado`) to `out` (.png or .svg); return the path."""
+    _check_out(out)
+    return _save(figure_tornado(runs, kpi), out)
+
+
+# --------------------------------------------------------------------------- parcel map
+
+def _plan_tables(result: Any) -> tuple[dict[str, pd.DataFrame], str]:
+    """Tables of a solved plan given as a Result or a directory written by Result.write."""
+    if isinstance(result, (str, Path)):
+        d = Path(result)
+        if not d.is_dir():
+            raise PlotError(f"{d}: not a directory (expected a result directory written by `optim solve --out`)")
+        tables = {p.stem: p for p in d.glob("*.csv")}
+        name = d.name
+        summary = d / "summary.json"
+        if summary.is_file():
+            import json
+
+            try:
+                name = json.loads(summary.read_text(encoding="utf-8")).get("instance") or name
+            except ValueError:
+                pass
+        return tables, name
+    if hasattr(result, "tables"):
+        return result.tables(), getattr(result, "instance", "")
+    raise PlotError(f"expected a Result, a result directory or a DataFrame, not {type(result).__name__}")
+
+
+def _load_table(tables: dict, name: str, where: str) -> pd.DataFrame:
+    t = tables.get(name)
+    if t is None:
+        raise PlotError(f"{where}: no {name} table ({name}.csv)")
+    if isinstance(t, pd.DataFrame):
+        return t
+    return _read_csv(t, name, where)
+
+
+def _instance_parcels(instance: Any) -> tuple[pd.DataFrame, list[str], str]:
+    """(parcels table, uses in order, name) of an Instance, an instance path, or a
+    parcels DataFrame."""
+    if instance is None:
+        return pd.DataFrame(), [], ""
+    if isinstance(instance, pd.DataFrame):
+        return instance, [], ""
+    if isinstance(instance, (str, Path)):
+        from .io import load
+
+        instance = load(instance)
+    parcels = getattr(instance, "parcels", None)
+    if not isinstance(parcels, pd.DataFrame):
+        raise PlotError(f"instance: expected an Instance, an instance path or a parcels DataFrame, "
+                        f"not {type(instance).__name__}")
+    uses = getattr(instance, "uses", None)
+    return parcels, (list(uses.index) if isinstance(uses, pd.DataFrame) else []), str(getattr(instance, "name", ""))
+
+
+def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[str], str]:
+    """The plan's parcels with x, y (taken from the instance when the plan lacks
+    them): (table indexed by parcel, uses in order, instance name)."""
+    name = ""
+    if isinstance(parcels, pd.DataFrame):
+        df = parcels
+    else:
+        tables, name = _plan_tables(parcels)
+        df = _load_table(tables, "parcels", str(parcels) if isinstance(parcels, (str, Path)) else "result")
+    if not len(df) or "use" not in df.columns or df["use"].isna().all():
+        raise PlotError("the plan has no parcels with a chosen use: the result has no plan")
+    df = df.copy()
+    if "parcel" in df.columns:
+        df = df.set_index("parcel")
+    df.index = df.index.astype(str)
+    inst_parcels, uses, inst_name = _instance_parcels(instance)
+    name = name or inst_name
+    if not {"x", "y"} <= set(df.columns) or df[["x", "y"]].isna().all().all():
+        if {"x", "y"} <= set(inst_parcels.columns):
+            ip = inst_parcels.copy()
+            if "id" in ip.columns:
+                ip = ip.set_index("id")
+            ip.index = ip.index.astype(str)
+            df = df.drop(columns=[c for c in ("x", "y") if c in df.columns]).join(ip[["x", "y"]], how="left")
+        else:
+            hint = ("the instance's parcels have no x, y columns" if instance is not None
+                    else "give the instance (instance=... / --instance PATH) whose parcels table has x, y")
+            raise PlotError(f"the parcels have no coordinates (x, y): {hint}")
+    xy = df[["x", "y"]].apply(pd.to_numeric, errors="coerce")
+    lacking = df.index[xy.isna().any(axis=1)]
+    if len(lacking):
+        more = f" and {len(lacking) - 5} more" if len(lacking) > 5 else ""
+        raise PlotError(f"{len(lacking)} parcel(s) have no coordinates (x, y): "
+                        f"{', '.join(lacking[:5])}{more}")
+    df[["x", "y"]] = xy
+    return df, uses, name
+
+
+def figure_map(parcels: Any, instance: Any = None, coord_unit: str = "km"):
+    """The parcel map as a matplotlib Figure: one marker per parcel at (x, y),
+    coloured by its chosen use, its area proportional to the parcel's area (mu);
+    rezoned parcels get a thick black ring.
+
+    parcels: `Result.parcels` (index parcel; columns use, rezoned, area, and x, y
+    if present), a Result, or a result directory written by `Result.write`.
+    instance: an Instance, an instance path or its parcels DataFrame, used for x, y
+    when the plan's parcels lack them.
+    """
+    df, uses, name = map_parcels(parcels, instance)
+    rezoned = _as_bool(df["rezoned"]) if "rezoned" in df.columns else pd.Series(False, index=df.index)
+    area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
+        else pd.Series(1.0, index=df.index)
+    top = float(area.max()) if float(area.max()) > 0 else 1.0
+    biggest = 300 * min(1.0, math.sqrt(100 / len(df)))  # markers shrink on large parks
+    size = biggest * (0.08 + 0.92 * area / top)
+    chosen = df["use"].fillna("none").astype(str)
+    order = [u for u in uses if u in set(chosen)] + sorted(set(chosen) - set(uses))
+
+    fig, ax = _new_figure((9.0, 6.0))
+    spare = iter(f"C{i}" for i in range(10))
+    for use in order:
+        m = chosen == use
+        colour = _USE_COLOURS.get(use) or next(spare, "0.5")
+        ax.scatter(df.loc[m, "x"], df.loc[m, "y"], s=size[m], color=colour, edgecolors="white",
+                   linewidths=0.5, alpha=0.9, zorder=2, label=f"{use} ({int(m.sum())} parcels)")
+    if rezoned.any():
+        ax.scatter(df.loc[rezoned, "x"], df.loc[rezoned, "y"], s=size[rezoned] * 1.15, facecolors="none",
+                   edgecolors="black", linewidths=1.8, zorder=3,
+                   label=f"rezoned ({int(rezoned.sum())} parcels, {float(area[rezoned].sum()):,.0f} mu)")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel(f"x ({coord_unit})")
+    ax.set_ylabel(f"y ({coord_unit})")
+    title = "Chosen use per parcel"
+    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8,
+              title="chosen use\n(marker area ~ parcel area, mu)", markerscale=0.6)
+    return fig
+
+
+def plot_map(parcels: Any, out: str | Path, instance: Any = None, coord_unit: str = "km") -> Path:
+    """Draw the parcel map (see `figure_map`) to `out` (.png or .svg); return the path."""
+    _check_out(out)
+    return _save(figure_map(parcels, instance, coord_unit), out)
+
+
+# --------------------------------------------------------------------------- draws
+
+def _period_order(values: Sequence[Any]) -> list[Any]:
+    """Periods in order: numerically if they all are numbers, else as given."""
+    vals = list(pd.unique(pd.Series(list(values))))
+    try:
+        return sorted(vals, key=float)
+    except (TypeError, ValueError):
+        return vals
+
+
+def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | None = None):
+    """Draws by source as a stacked bar chart (a matplotlib Figure).
+
+    draws: a table with columns source, category, amount (`Result.draws`) or with
+    a `period` column (`Result.period_draws`), a Result, or a result directory.
+    by: what the bars are stacked by: ``category`` or ``period`` (default: period
+    when the table has a period column). sources: the sources to show, in order
+    (undrawn ones as empty bars); default: those in the table, in order, or all the
+    Result's sources.
+    """
+    if by not in (None, "category", "period"):
+        raise PlotError(f"by: expected category or period, not {by!r}")
+    if isinstance(draws, pd.DataFrame):
+        df = draws
+    else:
+        tables, _ = _plan_tables(draws)
+        where = str(draws) if isinstance(draws, (str, Path)) else "result"
+        name = "period_draws" if by == "period" else "draws"
+        if by == "period" and tables.get("period_draws") is None:
+            raise PlotError(f"{where}: no draws by period (the instance has no periods)")
+        df = _load_table(tables, name, where)
+        if sources is None and tables.get("sources") is not None:
+            src = _load_table(tables, "sources", where)
+            sources = list(src["source"] if "source" in src.columns else src.index)
+    if by is None:
+        by = "period" if "period" in df.columns else "category"
+    _require(df, ["source", by, "amount"], "draws")
+    df = df.assign(amount=pd.to_numeric(df["amount"], errors="coerce").fillna(0.0) / 1e6)
+    df = df.assign(source=df["source"].astype(str), **{by: df[by].astype(str)})
+    if sources is None:
+        sources = list(pd.unique(df["source"]))
+    sources = [str(s) for s in sources]
+    stacks = _period_order(df[by]) if by == "period" else list(pd.unique(df[by]))
+    table = df.pivot_table(index="source", columns=by, values="amount", aggfunc="sum", fill_value=0.0)
+    table = table.reindex(index=sources, columns=stacks, fill_value=0.0)
+
+    fig, ax = _new_figure((max(6.0, 1.3 * len(sources) + 3), 5.0))
+    pos = np.arange(len(sources))
+    bottom = np.zeros(len(sources))
+    for k, col in enumerate(stacks):
+        vals = table[col].to_numpy(dtype=float)
+        nz = vals > 0
+        if nz.any():
+            ax.bar(pos[nz], vals[nz], bottom=bottom[nz], width=0.65, color=f"C{k % 10}",
+                   edgecolor="white", linewidth=0.5, label=str(col))
+        bottom += np.where(nz, vals, 0.0)
+    for p, total in zip(pos, bottom):
+        if total > 0:
+            ax.annotate(f"{total:,.1f}", (p, total), xytext=(0, 3), textcoords="offset points",
+                        ha="center", fontsize=8)
+    ax.set_xticks(pos, sources, rotation=20 if len(sources) > 4 else 0, ha="right" if len(sources) > 4 else "center")
+    ax.set_xlabel("source")
+    ax.set_ylabel("amount drawn (M yuan)")
+    ax.set_title(f"Draws by source and {by}")
+    ax.grid(True, axis="y", alpha=0.3)
+    if len(ax.patches):
+        ax.legend(title=by, fontsize=8, title_fontsize=8, loc="best")
+    else:
+        ax.plot([], [], " ", label="nothing drawn")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def plot_draws(draws: Any, out: str | Path, sources: Sequence[str] | None = None,
+               by: str | None = None) -> Path:
+    """Draw the draws by source (see `figure_draws`) to `out` (.png or .svg); return the path."""
+    _check_out(out)
+    return _save(figure_draws(draws, sources, by), out)
+
+
+# --------------------------------------------------------------------------- command line
+
+def add_parser(sub) -> None:
+    """The `optim plot` sub-command (called from optim/cli.py)."""
+    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map or draws (PNG/SVG)",
+                       description="Draw a picture of a study or a plan to a .png or .svg file.")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws")
+    p.add_argument("input", metavar="INPUT",
+                   help="front: a Pareto output dir (points.csv); tornado: a sweep output dir (runs.csv); "
+                        "map, draws: a result dir written by `optim solve --out`")
+    p.add_argument("--out", required=True, metavar="FILE", help="picture to write (.png or .svg)")
+    p.add_argument("--kpi", default="objective", metavar="NAME", help="tornado: the KPI (default: objective)")
+    p.add_argument("--x", metavar="OBJ", help="front: objective on the x axis (default: from points.csv)")
+    p.add_argument("--y", metavar="OBJ", help="front: objective on the y axis (default: from points.csv)")
+    p.add_argument("--label", action="append", default=[], metavar="POINT",
+                   help="front: label this point with its plan (repeatable; 'all' for every point)")
+    p.add_argument("--instance", metavar="PATH", help="map: the instance file, for the parcels' x, y")
+    p.add_argument("--by", choices=("category", "period"), default="category",
+                   help="draws: stack by category (default) or by period")
+
+
+def cmd_plot(args) -> int:
+    """Run `optim plot`; bad input is reported in one line with exit status 2."""
+    import sys
+
+    try:
+        if args.kind == "front":
+            labels: Any = "all" if "all" in args.label else [int(v) if v.isdigit() else v for v in args.label]
+            path = plot_front(args.input, args.x, args.y, args.out, label_points=labels)
+        elif args.kind == "tornado":
+            path = plot_tornado(args.input, args.kpi, args.out)
+        elif args.kind == "map":
+            path = plot_map(args.input, args.out, instance=args.instance)
+        else:
+            path = plot_draws(args.input, args.out, by=args.by)
+    except PlotError as exc:
+        print(f"optim plot {args.kind}: {exc}", file=sys.stderr)
+        return 2
+    print(f"written {path}")
+    return 0

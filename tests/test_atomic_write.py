@@ -1,0 +1,189 @@
+"""Nothing lost: `Result.write` replaces a result folder as a whole (optim/atomic.py).
+
+A failure or a kill in the middle of writing leaves the old result or the new
+one, never a mix; only result folders are replaced; an input file is never
+written to.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import optim
+from optim import cli
+from optim.atomic import check_out_dir, instance_files, is_result_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "instances" / "tiny" / "instance.yaml"
+REF = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def leftovers(parent: Path, name: str) -> list[str]:
+    return [p.name for p in parent.iterdir() if p.name.startswith(f".{name}.")]
+
+
+@pytest.fixture(scope="module")
+def results():
+    tiny = optim.solve(optim.load(TINY))
+    ref = optim.solve(optim.load(REF))
+    return tiny, ref
+
+
+def test_a_failure_halfway_leaves_the_old_result(results, tmp_path, monkeypatch):
+    tiny, ref = results
+    out = tmp_path / "res"
+    tiny.write(out)
+    before = snapshot(out)
+    calls = {"n": 0}
+    real = pd.DataFrame.to_csv
+
+    def to_csv(self, *args, **kwargs):  # the third table fails to write
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    with pytest.raises(OSError, match="No space left"):
+        ref.write(out)
+    assert calls["n"] == 3
+    assert snapshot(out) == before  # the old result, whole
+    assert leftovers(tmp_path, "res") == []  # the temporary folder is gone
+    monkeypatch.setattr(pd.DataFrame, "to_csv", real)
+    ref.write(out)  # and a later write replaces it whole
+    assert json.loads((out / "summary.json").read_text())["instance"] == ref.instance
+
+
+def test_a_failure_on_a_new_folder_leaves_nothing(results, tmp_path, monkeypatch):
+    tiny, _ = results
+
+    def to_csv(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    with pytest.raises(KeyboardInterrupt):
+        tiny.write(tmp_path / "new" / "res")
+    assert list((tmp_path / "new").iterdir()) == []
+
+
+def test_an_old_result_is_replaced_as_a_whole(results, tmp_path):
+    tiny, ref = results
+    out = tmp_path / "res"
+    ref.write(out)
+    (out / "relocations.csv").write_text("enterprise,parcel\nE1,A\n")  # a table tiny does not have
+    tiny.write(out)
+    assert not (out / "relocations.csv").exists()
+    assert set(snapshot(out)) == {f"{n}.csv" for n in tiny.tables()} | {"summary.json"}
+    assert json.loads((out / "summary.json").read_text())["instance"] == "tiny"
+    assert leftovers(tmp_path, "res") == []
+    assert oct(out.stat().st_mode & 0o777) != oct(0o700)  # made as mkdir would, not private
+
+
+def test_only_result_folders_are_replaced(results, tmp_path):
+    tiny, _ = results
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(optim.InstanceError) as err:
+        tiny.write(folder)
+    assert str(err.value.problems[0]) == (
+        f"{folder}: exists and is not a result folder (it holds other files than .csv/.json with "
+        "summary.json): write results to a new or empty folder, or over an earlier result folder")
+    assert (folder / "notes.txt").read_text() == "keep me"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(optim.InstanceError, match="exists and is not a folder"):
+        tiny.write(tmp_path / "file")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert is_result_dir(empty)
+    tiny.write(empty)
+    assert (empty / "summary.json").exists()
+
+
+def test_out_at_the_instance_folder_is_refused(tmp_path):
+    folder = tmp_path / "inst"
+    folder.mkdir()
+    (folder / "instance.yaml").write_text(TINY.read_text())
+    before = snapshot(folder)
+    proc = subprocess.run([sys.executable, "-m", "optim.cli", "solve", str(folder / "instance.yaml"),
+                           "--out", str(folder)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert (f"error: --out {folder}: would overwrite the input file {folder / 'instance.yaml'}: "
+            "write results to another folder") in proc.stderr
+    assert snapshot(folder) == before
+
+
+def test_out_above_a_csv_input_is_refused(tmp_path, capsys):
+    # the reference instance reads parcels.csv and options.csv beside its YAML
+    inst = optim.load(REF)
+    files = {p.name for p in instance_files(inst)}
+    assert {"instance.yaml", "parcels.csv", "options.csv"} <= files
+    with pytest.raises(optim.InstanceError, match="would overwrite the input file"):
+        check_out_dir(REF.parent.parent, instance_files(inst))
+    check_out_dir(tmp_path / "elsewhere", instance_files(inst))  # fine
+
+
+SLOW_WRITER = textwrap.dedent("""
+    import sys, time
+    import pandas as pd
+    import optim
+    tiny = optim.solve(optim.load(sys.argv[1]))
+    ref = optim.solve(optim.load(sys.argv[2]))
+    out = sys.argv[3]
+    tiny.write(out)
+    tiny.write(out + ".old")  # what the folder holds before ...
+    ref.write(out + ".new")  # ... and after
+    real = pd.DataFrame.to_csv
+    def slow(self, *a, **k):
+        time.sleep(0.15)
+        return real(self, *a, **k)
+    pd.DataFrame.to_csv = slow
+    print("writing", flush=True)
+    ref.write(out)
+    print("done", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_sigkill_during_a_slow_write_leaves_old_or_new(tmp_path):
+    """A process killed (SIGKILL) at various moments of writing: the folder holds
+    exactly the old result (tiny) or exactly the new one (reference)."""
+    script = tmp_path / "writer.py"
+    script.write_text(SLOW_WRITER)
+    seen = []
+    for k, delay in enumerate((0.05, 0.5, 1.0, 1.4, 1.7, 2.5, None)):  # None: once written
+        out = tmp_path / f"run{k}"
+        proc = subprocess.Popen([sys.executable, str(script), str(TINY), str(REF), str(out)],
+                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            assert proc.stdout.readline().strip() == "writing"
+            if delay is None:
+                assert proc.stdout.readline().strip() == "done"
+            else:
+                time.sleep(delay)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        state = snapshot(out)
+        old, new = snapshot(tmp_path / f"run{k}.old"), snapshot(tmp_path / f"run{k}.new")
+        assert old != new
+        assert state in (old, new), f"kill after {delay} s left a mix: {sorted(state)}"
+        seen.append("old" if state == old else "new")
+        assert leftovers(tmp_path, f"run{k}") == [] or delay is not None  # a kill may leave a hidden temp
+    # killed 0.05 s into a 1.4 s write: the old result; killed once written: the new one
+    assert seen[0] == "old" and seen[-1] == "new"
