@@ -76,7 +76,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(runs[cols].to_string(index=False, max_rows=40))
     if args.out:
         print(f"written {args.out}/runs.csv")
+        if spec.design == "tornado":
+            _picture("plot_tornado", runs, "objective", f"{args.out}/tornado.png")
     return 0
+
+
+def _picture(name: str, *args: Any) -> None:
+    """Draw a study's picture into its output folder when matplotlib is installed."""
+    try:
+        from . import plots
+
+        path = getattr(plots, name)(*args)
+        print(f"written {path}")
+    except ImportError:
+        print("no picture: optim plot needs matplotlib (pip install 'optim[plot]')", file=sys.stderr)
 
 
 def cmd_pareto(args: argparse.Namespace) -> int:
@@ -87,6 +100,8 @@ def cmd_pareto(args: argparse.Namespace) -> int:
                    scheduler=args.scheduler, progress=progress, **options)
     if args.out:
         front.write(args.out)
+        if not args.json:
+            _picture("plot_front", front.points, args.x, args.y, f"{args.out}/front.png")
     if args.json:
         print(json.dumps(front.to_dict(), default=_plain))
         return 0
