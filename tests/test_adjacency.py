@@ -57,6 +57,7 @@ if str(ROOT) not in sys.path:  # `benchmarks/` lives at the repo root
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import highspy_model as hm  # noqa: E402
+from matrix import row  # noqa: E402  (tests/matrix.py)
 
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
 M = 1e6
@@ -220,17 +221,7 @@ def test_reweighting_keeps_the_penalties():
 # ---- (2) the compiled rows ---------------------------------------------------------------
 def read_row(model, family, label):
     """{(group, label): coefficient}, lower, upper of one row (rows here are not money rows)."""
-    f = model.formulation
-    (r,) = f.rows_of(family, label)
-    fam = f.families[family]
-    k = r - fam.start
-    mask = fam.row == k
-    coefs = {}
-    for col, coef in zip(fam.col[mask], fam.coef[mask]):
-        g, pos = f.group_of(int(col))
-        coefs[(g.name, g.labels[pos])] = coefs.get((g.name, g.labels[pos]), 0.0) + float(coef)
-    return coefs, fam.lower[k], fam.upper[k]
-
+    return row(model, family, label, in_yuan=False)
 
 def test_forbid_rows_read_off_the_matrix():
     model = optim.build(instance(row_doc(("industrial", "residential", "forbid"))))

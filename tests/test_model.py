@@ -9,6 +9,7 @@ import pytest
 import optim
 from optim.pyomo_model import to_pyomo
 from optim.solve import compile_pyomo
+from matrix import row  # noqa: E402  (tests/matrix.py)
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny" / "instance.yaml"
 M = 1e6
@@ -19,26 +20,6 @@ def model():
     return optim.build(optim.load(TINY))
 
 
-MONEY_VARS = {"v_draw", "v_own"}  # variables measured in the model's money unit
-
-
-def row(model, family, label=None):
-    """{variable label: coefficient}, lower, upper of one row, read back in yuan:
-    a money row is stated in units of `fam.unit` yuan, so coefficients of decisions
-    and bounds are multiplied by it (money variables are in that unit already)."""
-    f = model.formulation
-    (r,) = f.rows_of(family, label)
-    fam = f.families[family]
-    k = r - fam.start
-    mask = fam.row == k
-    coefs = {}
-    for col, coef in zip(fam.col[mask], fam.coef[mask]):
-        g, pos = f.group_of(int(col))
-        key = (g.name, g.labels[pos])
-        scale = 1.0 if g.name in MONEY_VARS else fam.unit
-        coefs[key] = coefs.get(key, 0.0) + coef * scale
-    return ({k: pytest.approx(v) for k, v in coefs.items() if v != 0},
-            fam.lower[k] * fam.unit, fam.upper[k] * fam.unit)
 
 
 def test_money_is_stated_in_a_unit_near_the_typical_figure(model):

@@ -44,6 +44,7 @@ import yaml
 
 import optim
 from optim.check import PlanDecisions, check_plan
+from matrix import row  # noqa: E402  (tests/matrix.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `benchmarks/` lives at the repo root
@@ -192,24 +193,6 @@ def test_perturbed_copies_agree_with_the_highspy_formulation():
 
 
 # ---- the compiled rows ----------------------------------------------------------------
-MONEY_VARS = {"v_draw", "v_own"}
-
-
-def row(model, family, label=None):
-    """{(group, label): coefficient}, lower, upper of one row, in yuan (see tests/test_model.py)."""
-    f = model.formulation
-    (r,) = f.rows_of(family, label)
-    fam = f.families[family]
-    k = r - fam.start
-    mask = fam.row == k
-    coefs = {}
-    for col, coef in zip(fam.col[mask], fam.coef[mask]):
-        g, pos = f.group_of(int(col))
-        key = (g.name, g.labels[pos])
-        scale = 1.0 if g.name in MONEY_VARS else fam.unit
-        coefs[key] = coefs.get(key, 0.0) + coef * scale
-    return ({k: pytest.approx(v) for k, v in coefs.items() if v != 0},
-            fam.lower[k] * fam.unit, fam.upper[k] * fam.unit)
 
 
 def test_compiled_rows(inst):
