@@ -26,8 +26,8 @@ import yaml
 
 from .errors import InstanceError, Problem
 from .instance import Eod, Instance, Objective, Origin, Policy
-from .limits import (MAX_NUMBER, csv_path_problem, csv_size_problem, node_problem, number_problem, show,
-                     yaml_size_problem)
+from .limits import (MAX_NUMBER, csv_columns_problem, csv_path_problem, csv_size_problem, node_problem,
+                     number_problem, show, yaml_size_problem)
 from .schema import (
     ID_TABLES,
     MAPPINGS,
@@ -201,6 +201,8 @@ def read_csv_table(csv_path: Path, name: str,
         return None, [Problem(name, "not a CSV text file (it contains NUL bytes)")]
     if not text or text.isspace():
         return None, [Problem(name, "empty CSV file: a header row is required")]
+    if too_wide := csv_columns_problem(text):  # limits: optim/limits.py
+        return None, [Problem(name, too_wide)]
     try:
         header, cells, counts = _split_csv(data, text, numeric)
     except (csv.Error, ValueError) as exc:

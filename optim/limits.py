@@ -5,6 +5,8 @@ constructs a Python object) and enforces, before building anything:
 
 - ``MAX_YAML_BYTES``: the size of the YAML file (long tables belong in CSV files);
 - ``MAX_CSV_BYTES``: the size of each CSV file;
+- ``MAX_CSV_COLUMNS``: the columns of each CSV file (checked on the header line,
+  before the rows are parsed);
 - ``MAX_DEPTH``: how deeply YAML collections nest;
 - ``MAX_ALIAS_NODES``: how many nodes aliases (``*name``) may stand for in
   total, counting each use of an alias as a copy of what it names: this stops
@@ -39,6 +41,7 @@ MAX_THREADS = 256  # solver.threads (HiGHS starts that many threads)
 MAX_SEED = 2**31 - 1  # solver.seed (HiGHS's random_seed is a 32-bit integer)
 MAX_YAML_BYTES = 8 * 2**20  # 8 MiB
 MAX_CSV_BYTES = 2**30  # 1 GiB
+MAX_CSV_COLUMNS = 1000  # columns of a CSV header (a table has a dozen, options one more per resource)
 MAX_DEPTH = 32
 MAX_ALIAS_NODES = 1_000_000
 SHOW_CHARS = 500
@@ -172,7 +175,7 @@ def check_model(f, compiled) -> None:
         if bad.any():
             at = np.flatnonzero(bad)
             k = int(at[np.argmax(np.where(np.isfinite(coef[at]), coef[at], np.inf))])  # the largest
-            problems.append(Problem(f"model row {fam.name}[{fam.labels[fam.row[k]]}]",
+            problems.append(Problem(_row(fam, fam.row[k]),
                                     f"a coefficient of {fam.coef[k]:.3g}{unit(fam.unit)} is beyond "
                                     f"what the solver accepts ({SOLVER_MAX_COEF:g}): {fix}"))
         for side in (fam.lower, fam.upper):
@@ -180,7 +183,7 @@ def check_model(f, compiled) -> None:
             bad = np.isnan(side) | (np.isfinite(side) & (np.abs(side) >= SOLVER_INF))
             if bad.any():
                 k = int(np.flatnonzero(bad)[0])
-                problems.append(Problem(f"model row {fam.name}[{fam.labels[k]}]",
+                problems.append(Problem(_row(fam, k),
                                         f"a right-hand side of {side[k]:.3g}{unit(fam.unit)} is beyond "
                                         f"what the solver accepts ({SOLVER_INF:g}): {fix}"))
                 break
@@ -191,3 +194,18 @@ def check_model(f, compiled) -> None:
                                                    f"beyond what the solver accepts ({SOLVER_INF:g}): {fix}"))
     if problems:
         raise InstanceError(problems)
+
+
+def csv_columns_problem(text: str) -> str | None:
+    """Too many columns on the header line (counted before any parsing)."""
+    eol = text.find("\n")
+    header = text if eol < 0 else text[:eol]
+    n = header.count(",") + 1
+    if n > MAX_CSV_COLUMNS:
+        return f"the header has {n:,} columns, more than the limit of {MAX_CSV_COLUMNS:,}"
+    return None
+
+
+def _row(fam, k: int) -> str:
+    label = fam.labels[int(k)]
+    return f"model row {fam.name}" + ("" if label is None else f"[{label}]")

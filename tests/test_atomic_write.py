@@ -158,32 +158,46 @@ SLOW_WRITER = textwrap.dedent("""
 
 
 def test_sigkill_during_a_slow_write_leaves_old_or_new(tmp_path):
-    """A process killed (SIGKILL) at various moments of writing: the folder holds
-    exactly the old result (tiny) or exactly the new one (reference)."""
+    """Processes killed (SIGKILL) at various moments of a slowed write (0.15 s per
+    table, about 1.5 s in all), run side by side: each folder holds exactly the old
+    result (tiny) or exactly the new one (reference), never a mix."""
+    import threading
+
     script = tmp_path / "writer.py"
     script.write_text(SLOW_WRITER)
-    seen = []
-    for k, delay in enumerate((0.05, 0.5, 1.0, 1.4, 1.7, 2.5, None)):  # None: once written
-        out = tmp_path / f"run{k}"
-        proc = subprocess.Popen([sys.executable, str(script), str(TINY), str(REF), str(out)],
-                                stdout=subprocess.PIPE, text=True, cwd=ROOT)
-        try:
-            assert proc.stdout.readline().strip() == "writing"
-            if delay is None:
-                assert proc.stdout.readline().strip() == "done"
-            else:
-                time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=60)
-        finally:
+    delays = (0.05, 0.6, 1.2, 1.6, None)  # None: once the write is done
+    procs = [subprocess.Popen([sys.executable, str(script), str(TINY), str(REF), str(tmp_path / f"run{k}")],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for k in range(len(delays))]
+    lines: dict[int, list[str]] = {}
+
+    def kill_later(k: int, proc: subprocess.Popen, delay: float | None) -> None:
+        lines[k] = [proc.stdout.readline().strip()]
+        if delay is None:
+            lines[k].append(proc.stdout.readline().strip())
+        else:
+            time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+
+    threads = [threading.Thread(target=kill_later, args=(k, proc, d)) for k, (proc, d) in enumerate(zip(procs, delays))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(240)
+    finally:
+        for proc in procs:
             if proc.poll() is None:
                 proc.kill()
-                proc.wait()
-        state = snapshot(out)
+            proc.wait()
+    seen = []
+    for k, delay in enumerate(delays):
+        assert lines[k][0] == "writing" and (delay is not None or lines[k][1] == "done"), lines[k]
+        out = tmp_path / f"run{k}"
         old, new = snapshot(tmp_path / f"run{k}.old"), snapshot(tmp_path / f"run{k}.new")
         assert old != new
+        state = snapshot(out)
         assert state in (old, new), f"kill after {delay} s left a mix: {sorted(state)}"
         seen.append("old" if state == old else "new")
-        assert leftovers(tmp_path, f"run{k}") == [] or delay is not None  # a kill may leave a hidden temp
-    # killed 0.05 s into a 1.4 s write: the old result; killed once written: the new one
+    # killed 0.05 s into the write: the old result; killed once written: the new one
     assert seen[0] == "old" and seen[-1] == "new"
+    assert leftovers(tmp_path, f"run{len(delays) - 1}") == []  # a finished write leaves no temporary folder

@@ -3,7 +3,7 @@
 messages (exit 2 through the CLI, no traceback) -- never another exception, a
 hang or a crash.
 
-Cases (2,110 generated per run, N_CASES below, plus a dozen fixed ones):
+Cases (2,160 generated per run, N_CASES below, plus a dozen fixed ones):
 
 - generated small instances (a few parcels, uses, sources), solved and checked;
 - mutations of valid documents (the tiny instance, a phased one, one with
@@ -54,14 +54,14 @@ TINY = ROOT / "instances" / "tiny" / "instance.yaml"
 M = 1_000_000
 
 N_GENERATED = 80  # generated instances, each solved
-N_MUTATIONS = 420  # mutated documents, through the YAML loader
+N_MUTATIONS = 360  # mutated documents, through the YAML loader
 N_CSV = 280  # mutated CSV tables
-N_YAML = 400  # raw YAML text
+N_YAML = 360  # raw YAML text
 N_PATHS = 100  # CSV file paths
-N_VALUES = 700  # single values against every field
+N_VALUES = 850  # single values against every field
 N_CLI = 30  # through cli.main
 N_SCENARIOS = 100  # hostile scenarios, applied as `--scenario` applies them
-N_CASES = N_GENERATED + N_MUTATIONS + N_CSV + N_YAML + N_PATHS + N_VALUES + N_CLI + N_SCENARIOS  # 2,110
+N_CASES = N_GENERATED + N_MUTATIONS + N_CSV + N_YAML + N_PATHS + N_VALUES + N_CLI + N_SCENARIOS  # 2,160
 HANG_SECONDS = 30
 SOLVE_SECONDS = 2.0
 
@@ -791,18 +791,153 @@ SUBPROCESS_CASES = {  # (each costs a Python start-up; the rest go through cli.m
 }
 
 
+DRIVER = """
+import contextlib, io, json, runpy, sys
+runs = []
+for args in json.loads(sys.argv[1]):
+    sys.argv = ["optim", *args]
+    err = io.StringIO()
+    code = None
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            runpy.run_module("optim.cli", run_name="__main__")  # as `python -m optim.cli ARGS`
+        except SystemExit as exc:
+            code = exc.code
+    runs.append({"args": args, "code": code, "stderr": err.getvalue()})
+print(json.dumps(runs))
+"""
+
+
 def test_cli_subprocess_sample(tmp_path):
-    """The real entry point on a few hostile files, run side by side: exit 2, no traceback."""
-    procs = {}
+    """The real entry point on a few hostile files: `python -m optim.cli validate` in
+    its own process for one, and `optim.cli` run as __main__ (as `python -m` runs it)
+    for all of them in a second process: exit 2, the problem count last, no traceback."""
+    import json
+
+    calls = []
     for name, text in SUBPROCESS_CASES.items():
         path = tmp_path / f"{name}.yaml"
         path.write_text(text, encoding="utf-8")
-        command = "solve" if name == "huge" else "validate"
-        procs[name] = subprocess.Popen([sys.executable, "-m", "optim.cli", command, str(path)],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    for name, proc in procs.items():
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 2, (name, out, err)
-        assert "Traceback" not in err, (name, err)
-        assert err.rstrip().endswith("problem(s) found"), (name, err)
+        calls.append(["solve" if name == "huge" else "validate", str(path)])
+    real = subprocess.Popen([sys.executable, "-m", "optim.cli", *calls[0]], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    driver = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(calls)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=300)
+    out, err = real.communicate(timeout=300)
+    assert real.returncode == 2 and "Traceback" not in err, err
+    assert err.rstrip().endswith("1 problem(s) found")
+    assert driver.returncode == 0 and "Traceback" not in driver.stderr, driver.stderr
+    for run in json.loads(driver.stdout):
+        assert run["code"] == 2, run
+        assert "Traceback" not in run["stderr"] and run["stderr"].rstrip().endswith("problem(s) found"), run
     assert not Path("/tmp/optim-pwned").exists()
+
+
+# ---- what the property tests found, fixed: exact messages ---------------------------------------
+def write_tiny(tmp_path: Path, change=None, files: dict | None = None) -> Path:
+    doc = copy.deepcopy(TINY_DOC)
+    if change:
+        change(doc)
+    for name, text in (files or {}).items():
+        (tmp_path / name).write_text(text)
+    path = tmp_path / "instance.yaml"
+    path.write_text(dump(doc))
+    return path
+
+
+def problems_of(path: Path, solve: bool = False) -> list[str]:
+    with pytest.raises(optim.InstanceError) as err:
+        inst = optim.load(path)
+        if solve:
+            optim.solve(inst)
+    return [str(p) for p in err.value.problems]
+
+
+def test_found_huge_figures_crashed_the_solver(tmp_path):
+    """Found: a land income of 1e300 passed validation and HiGHS refused the model
+    (RuntimeError, exit 3). Now every number is within +-1e15 ..."""
+    path = write_tiny(tmp_path, lambda d: d["options"][0].update(land_income=1e300))
+    assert problems_of(path) == ["instance.yaml: options[0], land_income: must be between -1e+15 and 1e+15 "
+                                 "(the input limit), not 1e+300"]
+    parcels = csv_of(TINY_DOC["parcels"]).replace("P2,20,", "P2,2e15,")
+    path = write_tiny(tmp_path, lambda d: d.update(parcels={"file": "parcels.csv"}), {"parcels.csv": parcels})
+    assert problems_of(path) == ["parcels.csv row 3, area: must be between -1e+15 and 1e+15 (the input limit), "
+                                 "not 2e+15"]
+
+
+def test_found_figures_within_the_limit_can_still_exceed_the_solver(tmp_path, capsys):
+    """... and the model built from them is checked too: P2's 1e15 mu enter
+    industrial_need_ge with coefficient 1e15, HiGHS's largest matrix value."""
+    path = write_tiny(tmp_path, lambda d: d["parcels"][1].update(area=1e15))
+    expected = ("model row industrial_need_ge: a coefficient of 1e+15 is beyond what the solver accepts (1e+15): "
+                "check the figures behind it (too large, or too far apart from the others), or state them in "
+                "another unit")
+    assert problems_of(path, solve=True) == [expected]
+    assert cli.main(["solve", str(path)]) == 2
+    assert f"error: {expected}" in capsys.readouterr().err
+
+
+def test_found_scaled_figures_are_checked_too(tmp_path):
+    """A scenario scaling a cap beyond the limit, or a DataFrame edited in memory."""
+    from optim.scenarios import apply_scenarios
+
+    path = write_tiny(tmp_path, lambda d: d.update(scenarios={"big": {"scale": {"sources[id=cdb].cap": 1e8}}}))
+    with pytest.raises(optim.InstanceError) as err:
+        apply_scenarios(optim.load(path), ["big"])
+    assert [str(p) for p in err.value.problems] == [
+        "instance.yaml: sources[1], cap: must be between -1e+15 and 1e+15 (the input limit), not 4e+15"]
+    inst = optim.load(TINY)
+    inst.options.loc[0, "output"] = -3e15
+    assert [str(p) for p in optim.validate(inst)] == [
+        "instance.yaml: options[0], output: must be between -1e+15 and 1e+15 (the input limit), not -3e+15"]
+
+
+def test_found_solver_options_out_of_range_crashed(tmp_path):
+    """Found: `solver: {threads: 1e15}` reached HiGHS, which refused it (and before
+    the option errors were checked, it was silently ignored)."""
+    path = write_tiny(tmp_path, lambda d: d.update(solver={"threads": 10**15, "seed": 2**31}))
+    assert problems_of(path) == ["instance.yaml: solver.threads: must be at most 256, not 1,000,000,000,000,000",
+                                 "instance.yaml: solver.seed: must be at most 2,147,483,647, not 2,147,483,648"]
+
+
+def test_found_scenario_set_that_is_not_a_mapping_crashed(tmp_path, capsys):
+    """Found: `scenarios: {s: {set: true}}` raised AttributeError (exit 3)."""
+    path = write_tiny(tmp_path, lambda d: d.update(scenarios={"s": {"set": True, "scale": [1]}}))
+    assert cli.main(["solve", str(path), "--scenario", "s"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: scenario s.set: must be a mapping path -> value, not true/false",
+        "error: scenario s.scale: must be a mapping path -> factor, not a list",
+        "2 problem(s) found"]
+
+
+def test_found_long_values_made_huge_messages(tmp_path):
+    """Found: a 100,000-character value or key was quoted whole in the message."""
+    path = write_tiny(tmp_path, lambda d: d["sources"][0].update(cap=LONG))
+    (msg,) = problems_of(path)
+    assert msg == f"instance.yaml: sources[0], cap: must be a number, not '{'x' * 479}...{'x' * 11}' (100,000 characters)"
+    path = write_tiny(tmp_path, lambda d: d.update({LONG: 1}))
+    (msg,) = problems_of(path)
+    assert len(msg) < 1000 and "[99,410 characters cut]" in msg and msg.startswith("instance.yaml: xxx")
+
+
+def test_yaml_size_limit(tmp_path):
+    from optim.limits import MAX_YAML_BYTES
+
+    path = tmp_path / "instance.yaml"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_YAML_BYTES + 1)  # a sparse file: refused before it is read
+    assert problems_of(path) == [f"{path}: the file has 8,388,609 bytes, more than the limit of 8,388,608: "
+                                 "put long tables in CSV files"]
+
+
+def test_csv_size_and_column_limits(tmp_path, monkeypatch):
+    import optim.limits as limits
+
+    parcels = csv_of(TINY_DOC["parcels"])
+    path = write_tiny(tmp_path, lambda d: d.update(parcels={"file": "parcels.csv"}), {"parcels.csv": parcels})
+    monkeypatch.setattr(limits, "MAX_CSV_BYTES", 50)
+    assert problems_of(path) == [f"parcels.csv: the file has {len(parcels):,} bytes, more than the limit of 50"]
+    monkeypatch.undo()
+    wide = ",".join(["id", "area", "current_use"] + [f"c{k}" for k in range(998)]) + "\nP1,10,commercial\n"
+    path = write_tiny(tmp_path, lambda d: d.update(parcels={"file": "parcels.csv"}), {"parcels.csv": wide})
+    assert problems_of(path) == ["parcels.csv: the header has 1,001 columns, more than the limit of 1,000"]
