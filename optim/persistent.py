@@ -43,6 +43,7 @@ class Resolver:
         self.options = options or SolveOptions.merged(model.instance.solver)
         self.highs = make_highs(model.compiled, self.options)
         self.last: Solution | None = None
+        self.interruptible = False  # studies: Ctrl-C stops the study (see run_highs)
         self.weights = {t: model.instance.objective.weight(t) for t in TERM_SENSE}
         self.row_lower, self.row_upper = self.formulation.row_bounds()  # this copy's bounds
 
@@ -145,11 +146,13 @@ class Resolver:
     def solve(self, warm_start: bool = True) -> Solution:
         """Re-solve; the previous plan is passed as a MIP start when there is one."""
         if warm_start and self.last is not None and self.last.values is not None:
-            sol = highspy.HighsSolution()
-            sol.col_value = self.last.values
-            sol.value_valid = True
+            sol = self.last.start  # HiGHS's own object: no conversion of the values
+            if sol is None:
+                sol = highspy.HighsSolution()
+                sol.col_value = self.last.values
+                sol.value_valid = True
             self.highs.setSolution(sol)
-        sol = run_highs(self.highs, self.model.compiled.integer)
+        sol = run_highs(self.highs, self.model.compiled.integer, interruptible=self.interruptible)
         self.last = sol
         unit = self.formulation.objective_unit  # report in yuan, like a Result
         return replace(sol, objective=None if sol.objective is None else sol.objective * unit,

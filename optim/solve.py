@@ -151,6 +151,7 @@ class Solution:
     values: np.ndarray | None
     seconds: float
     nodes: int = 0
+    start: Any = field(default=None, repr=False, compare=False)  # HiGHS's own copy, a MIP start
 
 
 _TERMINATION = {
@@ -275,10 +276,13 @@ def _run_interruptible(h: highspy.Highs) -> tuple[Any, bool]:
     return status, interrupted
 
 
-def run_highs(h: highspy.Highs, integer: bool) -> Solution:
-    """Run HiGHS and classify the outcome; a limit is never reported as optimal."""
+def run_highs(h: highspy.Highs, integer: bool, interruptible: bool = True) -> Solution:
+    """Run HiGHS and classify the outcome; a limit is never reported as optimal.
+    `interruptible=False` runs HiGHS directly, without the thread that turns
+    Ctrl-C into a stop with the best plan (the re-solves of a study, where an
+    interrupt stops the study, which resumes from the runs it kept)."""
     start = time.perf_counter()
-    run_status, interrupted = _run_interruptible(h)
+    run_status, interrupted = _run_interruptible(h) if interruptible else (h.run(), False)
     seconds = time.perf_counter() - start
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -297,7 +301,8 @@ def run_highs(h: highspy.Highs, integer: bool) -> Solution:
         status = "error"
     else:
         status = "no_solution"
-    values = np.asarray(h.getSolution().col_value, dtype=float) if has_plan else None
+    hsol = h.getSolution() if has_plan else None  # read once: the values, and a MIP start to reuse
+    values = np.asarray(hsol.col_value, dtype=float) if has_plan else None
     objective = float(info.objective_function_value) if has_plan else None
     if integer:
         bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
@@ -314,4 +319,4 @@ def run_highs(h: highspy.Highs, integer: bool) -> Solution:
         termination = "interrupted"
     return Solution(status=status, termination=termination, objective=objective,
                     bound=bound, gap=gap, values=values, seconds=seconds,
-                    nodes=int(info.mip_node_count) if integer else 0)
+                    nodes=int(info.mip_node_count) if integer else 0, start=hsol)
