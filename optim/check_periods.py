@@ -209,8 +209,6 @@ def check_periods(r, inst, decisions, plan, f) -> PeriodFigures | None:
     area = par["area"].astype(float).reindex(ch.index).to_numpy()
     industrial = inst.uses["industrial"].astype(bool).reindex(ch["use"]).to_numpy()
     A = proj["industrial_area"].astype(float).to_numpy()
-    cur_ind = inst.uses["industrial"].astype(bool).reindex(current).to_numpy()
-    del cur_ind  # a parcel's industrial land counts once it has its (industrial) final use
     for t in range(n - 1):
         ia = area[industrial & np.where(rezoned, (tpos >= 0) & (tpos <= t), True)].sum()
         req = A[built & (start >= 0) & (start <= t)].sum()

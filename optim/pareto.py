@@ -153,7 +153,6 @@ def _lexi(aug: _Augmented, first: Expr, second: Expr, first_row: str) -> tuple[A
         aug.rows(None, hold)
     else:
         aug.rows(hold, None)
-        aug.h.changeColBounds(aug.s_col, 0.0, 1e30)
     aug.objective(second)
     b = aug.solve()
     aug.rows(None, None)

@@ -229,7 +229,7 @@ def define_phasing(f: Formulation, d) -> None:
     output = opts["output"].to_numpy() / S
     conv = opts["conversion_cost"].to_numpy() / S
 
-    def at(t: int, cols, coefs, mask) -> Expr:
+    def at(cols, coefs, mask) -> Expr:  # the terms of `cols` where `mask` holds
         return Expr.of(cols[mask], np.broadcast_to(coefs, mask.shape)[mask] if np.ndim(coefs) else coefs)
 
     LI, IO, IA, AI, RP, DS, drawn_t = [], [], [], [], [], [], []
@@ -244,21 +244,21 @@ def define_phasing(f: Formulation, d) -> None:
     extra_out = _other_terms(f, f.exprs["industrial_output"], ("v_use", "v_build"))
     pair_src = pd.Index(d.sources.index).get_indexer(d.pairs["source"])
     for t in range(n):
-        li = at(t, rez, income[ph.rez], ph.rez_t == t)
+        li = at(rez, income[ph.rez], ph.rez_t == t)
         if t == 0:
             li = li + Expr.of(use[cur], income[cur])
         LI.append(li)
-        io = Expr.of(use[cur], output[cur]) + at(t, rez, output[ph.rez], ph.rez_t < t) \
-            + at(t, start, proj_out[ph.start_j], done < t)
+        io = Expr.of(use[cur], output[cur]) + at(rez, output[ph.rez], ph.rez_t < t) \
+            + at(start, proj_out[ph.start_j], done < t)
         if t > 0:
             io = io + extra_out
         IO.append(io)
         IA.append(Expr.of(use[cur], np.where(ind[cur], d.area[cur], 0.0))
-                  + at(t, rez, np.where(ind[ph.rez], d.area[ph.rez], 0.0), ph.rez_t <= t))
-        ai = at(t, start, proj_inc[ph.start_j], done < t) - at(t, recycle, proj_inc[ph.rec_j], ph.rec_t <= t)
+                  + at(rez, np.where(ind[ph.rez], d.area[ph.rez], 0.0), ph.rez_t <= t))
+        ai = at(start, proj_inc[ph.start_j], done < t) - at(recycle, proj_inc[ph.rec_j], ph.rec_t <= t)
         AI.append(ai)
-        RP.append(at(t, recycle, share[ph.rec_j] * proj_cost[ph.rec_j], ph.rec_t == t))
-        drawn_t.append([at(t, pdraw, 1.0, (ph.draw_t == t) & (pair_src[ph.draw_k] == k))
+        RP.append(at(recycle, share[ph.rec_j] * proj_cost[ph.rec_j], ph.rec_t == t))
+        drawn_t.append([at(pdraw, 1.0, (ph.draw_t == t) & (pair_src[ph.draw_k] == k))
                         for k in range(len(d.sources))])
     for t in range(n):
         ds = Expr()
@@ -294,13 +294,13 @@ def define_phasing(f: Formulation, d) -> None:
                 m = js & (ph.start_t + off == t)
                 need = need + Expr.of(start[m], ph.schedule[ph.start_j[m], off] / S)
             if c == conv_cat:
-                need = need + at(t, rez, conv[ph.rez], ph.rez_t == t)
+                need = need + at(rez, conv[ph.rez], ph.rez_t == t)
                 if t == 0:
                     need = need + Expr.of(use[cur], conv[cur])
             if t == 0:
                 need = need + extra_need[c]
             k = cats.index(c)
-            rows.append(at(t, pdraw, 1.0, (ph.draw_t == t) & (d.pairs["category"].to_numpy()[ph.draw_k] == c))
+            rows.append(at(pdraw, 1.0, (ph.draw_t == t) & (d.pairs["category"].to_numpy()[ph.draw_k] == c))
                         + Expr.of(pown[[k * n + t]], 1.0) - need)
             labels.append((c, p))
     f.add_rows("period_funding_eq", labels, rows, 0.0, 0.0, unit=S)
@@ -327,7 +327,7 @@ def define_phasing(f: Formulation, d) -> None:
     # ---- land and resources per period ------------------------------------------------
     need_rows = []
     for t in range(n - 1):  # the last period is industrial_need_ge
-        need_rows.append(IA[t] - at(t, start, proj_area[ph.start_j], ph.start_t <= t))
+        need_rows.append(IA[t] - at(start, proj_area[ph.start_j], ph.start_t <= t))
     if n > 1 and proj_area.any():
         f.add_rows("industrial_need_period_ge", T[:-1], need_rows, 0.0, INF)
     caps = inst.period_caps
@@ -339,7 +339,7 @@ def define_phasing(f: Formulation, d) -> None:
         rows, labels, upper = [], [], []
         for rid, p, cap in zip(caps["resource"], caps["period"], caps["cap"].astype(float)):
             k, t = list(d.resources.index).index(rid), T.index(p)
-            rows.append(Expr.of(use[cur], amounts[cur, k]) + at(t, rez, amounts[ph.rez, k], ph.rez_t <= t)
+            rows.append(Expr.of(use[cur], amounts[cur, k]) + at(rez, amounts[ph.rez, k], ph.rez_t <= t)
                         + _pending(rez, ph, cur_o, amounts[:, k], t))
             labels.append((rid, p))
             upper.append(cap)
@@ -369,7 +369,7 @@ def define_phasing(f: Formulation, d) -> None:
         for k in np.flatnonzero((deadline >= 0) & d.rezoning[option]):
             # the host parcel takes the enterprise's use by the deadline
             rows.append(Expr.of(f.col("v_reloc", [k]), 1.0)
-                        - at(0, rez, 1.0, (ph.rez == option[k]) & (ph.rez_t <= deadline[k])))
+                        - at(rez, 1.0, (ph.rez == option[k]) & (ph.rez_t <= deadline[k])))
             labels.append((pairs["enterprise"].iat[k], pairs["parcel"].iat[k]))
         if rows:
             f.add_rows("relocation_by_period_le", labels, rows, -INF, 0.0)
@@ -379,8 +379,8 @@ def define_phasing(f: Formulation, d) -> None:
         rows, labels = [], []
         for j in np.unique(ph.rec_j):
             for t in sorted(set(ph.rec_t[ph.rec_j == j].tolist())):
-                body = at(t, recycle, 1.0, (ph.rec_j == j) & (ph.rec_t <= t)) \
-                    - at(t, start, 1.0, (ph.start_j == j) & (done < t))
+                body = at(recycle, 1.0, (ph.rec_j == j) & (ph.rec_t <= t)) \
+                    - at(start, 1.0, (ph.start_j == j) & (done < t))
                 rows.append(body)
                 labels.append((pids[j], T[t]))
         f.add_rows("recycle_after_build_le", labels, rows, -INF, 0.0)
