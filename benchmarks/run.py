@@ -41,7 +41,7 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     from optim.results import extract
     from optim.solve import SolveOptions, compile_model, make_highs, run_highs
 
-    t = {}
+    t = _Stages()
     s = time.perf_counter()
     inst = optim.load(path)
     t["load"] = time.perf_counter() - s
@@ -69,7 +69,7 @@ def run_highspy(path: str, options: dict, out_dir: str) -> dict:
     sys.path.insert(0, str(ROOT))
     from benchmarks import highspy_model as hm
 
-    t = {}
+    t = _Stages()
     s = time.perf_counter()
     inst = hm.load(path)
     t["load"] = time.perf_counter() - s
@@ -101,6 +101,14 @@ def _highs_options(options: dict) -> dict:
     names = {"time_limit": "time_limit", "mip_rel_gap": "mip_rel_gap", "threads": "threads",
              "seed": "random_seed", "presolve": "presolve"}
     return {names[k]: v for k, v in options.items() if v is not None and k in names}
+
+
+class _Stages(dict):
+    """Stage timings that report each stage on stderr as it ends (long runs show progress)."""
+
+    def __setitem__(self, stage: str, seconds: float) -> None:
+        super().__setitem__(stage, seconds)
+        print(f"    {stage} {seconds:.3f} s, peak {_peak_mb():.0f} MB", file=sys.stderr, flush=True)
 
 
 def child(args: argparse.Namespace) -> None:
@@ -161,10 +169,14 @@ def main() -> None:
             for which in ("highspy", "optim"):
                 cmd = [sys.executable, __file__, "--child", which, "--instance", str(path),
                        "--options", json.dumps(options)]
-                proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+                # the child's stderr (its progress lines) goes straight to ours
+                proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
                 if proc.returncode != 0:
-                    sys.exit(f"{which} at {size} failed:\n{proc.stderr}")
-                runs[which].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+                    sys.exit(f"{which} at {size} failed with exit code {proc.returncode}")
+                run = json.loads(proc.stdout.strip().splitlines()[-1])
+                runs[which].append(run)
+                print(f"  {which} {size}: " + ", ".join(f"{k} {v:.3f}" for k, v in run["stages"].items())
+                      + f", peak {run['peak_mb']:.0f} MB, {run['status']}", flush=True)
         objs = {w: runs[w][0]["objective"] for w in runs}
         for which, rs in runs.items():
             peak = statistics.median(r["peak_mb"] for r in rs)
