@@ -47,7 +47,7 @@ import pandas as pd
 from .formulation import Family, Formulation
 from .instance import Instance
 from .model import ModelData, create_model
-from .solve import Compiled, SolveOptions, _compiled, compile_model, make_highs, run_highs
+from .solve import Compiled, SolveOptions, _compiled, _run_direct, compile_model, make_highs, run_highs
 
 # Families of planner targets and limits, relaxed by the elastic model, and the
 # side of each row that may give: "lower" (row + s >= lower) or "upper"
@@ -528,7 +528,7 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
     lp = dataclasses.replace(c, integrality=np.zeros_like(c.integrality))
     h = make_highs(lp, SolveOptions(time_limit=time_limit, mip_rel_gap=None, seed=0))
     h.setOptionValue("iis_strategy", IIS_STRATEGY)
-    h.run()
+    _run_direct(h)
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kInfeasible:
         if status == highspy.HighsModelStatus.kOptimal:

@@ -249,6 +249,21 @@ def apply_options(h: highspy.Highs, options: SolveOptions, n_cols: int = 0) -> N
 OPTIMAL_GAP = DEFAULT_GAP
 
 
+_SCHEDULER = threading.local()  # the `threads` option this thread's HiGHS scheduler was started with
+
+
+def _run_direct(h: highspy.Highs) -> Any:
+    """`h.run()` in the calling thread. HiGHS keeps one task scheduler per thread,
+    sized by the `threads` option of the first run in that thread, and refuses a
+    later run whose `threads` differs (a notebook that solves with `threads=1`
+    after a default solve); the scheduler is restarted for the new size instead."""
+    threads = h.getOptionValue("threads")[1]
+    if getattr(_SCHEDULER, "threads", threads) != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _SCHEDULER.threads = threads
+    return h.run()
+
+
 def _run_interruptible(h: highspy.Highs) -> tuple[Any, bool]:
     """`h.run()`, stoppable by Ctrl-C (SIGINT): HiGHS runs in a worker thread
     while the main thread waits; a KeyboardInterrupt asks HiGHS to stop through
@@ -256,7 +271,7 @@ def _run_interruptible(h: highspy.Highs) -> tuple[Any, bool]:
     status kInterrupt). Returns (run status, interrupted). Off the main thread
     (where Python delivers no signals) HiGHS runs directly."""
     if threading.current_thread() is not threading.main_thread():
-        return h.run(), False
+        return _run_direct(h), False
     interrupted = False
     h.HandleUserInterrupt = True
     try:
@@ -282,7 +297,7 @@ def run_highs(h: highspy.Highs, integer: bool, interruptible: bool = True) -> So
     Ctrl-C into a stop with the best plan (the re-solves of a study, where an
     interrupt stops the study, which resumes from the runs it kept)."""
     start = time.perf_counter()
-    run_status, interrupted = _run_interruptible(h) if interruptible else (h.run(), False)
+    run_status, interrupted = _run_interruptible(h) if interruptible else (_run_direct(h), False)
     seconds = time.perf_counter() - start
     model_status = h.getModelStatus()
     info = h.getInfo()

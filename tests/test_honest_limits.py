@@ -122,6 +122,19 @@ def test_solve_off_the_main_thread_still_works():
     assert res.status == "optimal" and res.objective == pytest.approx(107.18e6)
 
 
+def test_re_solves_with_another_thread_count_in_the_same_thread():
+    # HiGHS sizes one task scheduler per thread at its first run and refuses a later
+    # run with another `threads`; a study's direct re-solves must not fail on it
+    from optim.persistent import Resolver
+    from optim.solve import SolveOptions
+
+    model = optim.build(optim.load(TINY))
+    for threads in (2, 1, None, 1):
+        sol = Resolver(model, SolveOptions(threads=threads)).solve()
+        assert (threads, sol.status) == (threads, "optimal")
+        assert sol.objective == pytest.approx(107.18e6)
+
+
 # ---- errors are reported ------------------------------------------------------------------
 def test_an_option_highs_rejects_is_an_error():
     with pytest.raises(ValueError, match=r"HiGHS rejected the option no_such_option = 1"):
