@@ -46,6 +46,9 @@ class Resolver:
         self.interruptible = False  # studies: Ctrl-C stops the study (see run_highs)
         self.weights = {t: model.instance.objective.weight(t) for t in TERM_SENSE}
         self.row_lower, self.row_upper = self.formulation.row_bounds()  # this copy's bounds
+        self.cost = model.compiled.cost.copy()  # this copy's costs
+        self._coefs_changed = False  # set_row changed coefficients since the last update
+        self._kpis: Any = None  # the fast KPI reader, made on first use
 
     # ---- changes -----------------------------------------------------------
     def set_rhs(self, family: str, label: Any, value: float) -> None:
@@ -77,6 +80,7 @@ class Resolver:
         cols = np.unique(np.concatenate([f.exprs[t].cols for t in changed]))
         # the adjacency penalties are a fixed part of the objective: no weight scales them
         cost = (objective_expr(f, self.weights) - objective_penalties(f)).dense(f.n_cols)[cols]
+        self.cost[cols] = cost
         self.highs.changeColsCost(len(cols), cols.astype(np.int32), cost)
 
     def set_row(self, family: str, label: Any, expr: Expr) -> None:
@@ -89,6 +93,7 @@ class Resolver:
         new = np.bincount(expr.cols, weights=expr.coefs, minlength=f.n_cols)
         for col in np.union1d(old, expr.cols):
             self.highs.changeCoeff(int(row), int(col), float(new[col]))
+        self._coefs_changed = True
 
     def set_coverage_target(self, target: float) -> None:
         """Change the coverage target: EF - target * T_S >= 0."""
@@ -116,16 +121,16 @@ class Resolver:
         old, new = self.model.compiled, model.compiled
         same = (len(old.cost) == len(new.cost) and len(old.row_lower) == len(new.row_lower)
                 and np.array_equal(old.start, new.start) and np.array_equal(old.index, new.index)
-                and np.array_equal(old.integrality, new.integrality))
-        if same:
+                and np.array_equal(old.integrality, new.integrality) and not self._coefs_changed)
+        if same:  # compared with what the live copy holds, set_* changes included
             h = self.highs
-            k = np.flatnonzero(old.cost != new.cost)
+            k = np.flatnonzero(self.cost != new.cost)
             if len(k):
                 h.changeColsCost(len(k), k.astype(np.int32), new.cost[k])
             k = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
             if len(k):
                 h.changeColsBounds(len(k), k.astype(np.int32), _hs(new.col_lower[k]), _hs(new.col_upper[k]))
-            k = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+            k = np.flatnonzero((self.row_lower != new.row_lower) | (self.row_upper != new.row_upper))
             if len(k):
                 h.changeRowsBounds(len(k), k.astype(np.int32), _hs(new.row_lower[k]), _hs(new.row_upper[k]))
             k = np.flatnonzero(old.value != new.value)
@@ -139,6 +144,9 @@ class Resolver:
         self.model = model
         self.formulation = model.formulation
         self.row_lower, self.row_upper = self.formulation.row_bounds()
+        self.cost = new.cost.copy()
+        self._coefs_changed = False
+        self._kpis = None
         self.weights = {t: instance.objective.weight(t) for t in TERM_SENSE}
         return "patched" if same else "replaced"
 
@@ -164,6 +172,19 @@ class Resolver:
             raise RuntimeError("no solution to read")
         f = self.formulation
         return f.exprs[name].value(self.last.values) * f.units.get(name, 1.0)
+
+    def kpis(self) -> dict[str, float] | None:
+        """The KPIs of the last plan (the `kpis` table of `result()`, as a dict),
+        computed from the model's expressions without building the result
+        tables; None when the instance has parts they do not cover (periods,
+        relocation) or there is no plan: then use `result()`."""
+        from .results import KpiReader
+
+        if self.last is None or self.last.values is None:
+            return None
+        if self._kpis is None:
+            self._kpis = KpiReader.of(self.formulation, self.model.data)
+        return self._kpis.read(self.last.values) if self._kpis.covers else None
 
     def result(self) -> "Result":
         """Full `Result` tables of the last solve."""

@@ -184,6 +184,64 @@ class Result:
         return "\n".join(lines)
 
 
+# KPI name -> the model expression it reads (see KpiReader)
+KPI_EXPRS = {"land_income": "land_income", "forgone_land_income": "forgone_income",
+             "industrial_output": "industrial_output", "total_investment": "total_investment",
+             "covered_investment": "scope_investment", "external_financing": "coverage",
+             "financing_cost": "financing_cost", "own_funds_used": "own_funds",
+             "industrial_area": "industrial_area", "rezoned_area": "rezoned_area"}
+
+
+@dataclass
+class KpiReader:
+    """The KPIs of a plan read straight from the model's expressions: what a study
+    needs from each of its runs, without the result tables (`extract`). Made once
+    per model; `read(x)` is a few sparse dot products. `covers` is False for the
+    parts it does not compute (periods, relocation): use `extract` there."""
+
+    f: Formulation
+    data: ModelData
+    integer: np.ndarray
+    covers: bool
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # opt_a, opt_b, penalty * length
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # parcel a, parcel b, length
+
+    @classmethod
+    def of(cls, f: Formulation, data: ModelData) -> "KpiReader":
+        from .adjacency import edges, option_pairs
+        from .phasing import has_periods
+        from .relocation import has_relocation
+
+        inst = data.inst
+        reader = cls(f, data, f.bounds()[2], covers=not (has_periods(inst) or has_relocation(inst)))
+        if reader.covers and has_adjacency(inst):
+            pairs = option_pairs(data, "penalty")
+            reader.pairs = (pairs["opt_a"].to_numpy(), pairs["opt_b"].to_numpy(),
+                            (pairs["penalty"] * pairs["length"]).to_numpy(dtype=float))
+            reader.edges = edges(data)
+        return reader
+
+    def read(self, x: np.ndarray) -> dict[str, float]:
+        """The KPIs of plan `x` (the formulation's column values), as `extract` gives them."""
+        f, pol = self.f, self.data.inst.policy
+        x = np.where(self.integer, np.round(x), x)
+        out = {k: f.exprs[e].value(x) * f.units.get(e, 1.0) for k, e in KPI_EXPRS.items()}
+        covered = out["covered_investment"]
+        out["coverage"] = out["external_financing"] / covered if covered > 0 else float("nan")
+        out["own_funds_available"] = pol.own_funds_budget + pol.land_income_to_own_funds * out["land_income"]
+        out = {k: out[k] for k in KPI_UNITS}  # the order of the kpis table
+        if self.pairs is not None:
+            use = x[f.col("v_use")] > 0.5
+            a, b, weight = self.pairs
+            out["compatibility_penalty"] = float(weight[use[a] & use[b]].sum())
+            pa, pb, length = self.edges
+            d = self.data
+            industrial = np.zeros(len(d.parcels), dtype=bool)
+            industrial[d.parcel_of_option[use & d.industrial]] = True
+            out["industrial_boundary"] = float(length[industrial[pa] != industrial[pb]].sum())
+        return out
+
+
 def _add_periods(res: Result, data: ModelData, phased: dict) -> None:
     """Per-period tables, rezoning and building periods, and phasing KPIs."""
     inst = data.inst

@@ -23,12 +23,16 @@ alone at its lowest and highest value (two values per parameter). Monte Carlo:
 its values/range), with `seed`.
 
 Every run is a row of one tidy DataFrame (`Study.runs`): run, design, varied,
-level, one column per parameter, status, gap, objective, the KPIs, seconds.
+level, one column per parameter, status, gap, objective, the KPIs, solve_seconds
+(HiGHS's run) and seconds (the whole run).
 Runs whose inputs are invalid or whose solve finds no plan are rows with their
 status, never dropped. Each worker loads the instance and builds its model once;
 a run changes the data in memory and patches the live HiGHS model
 (`Resolver.update`: only changed coefficients, bounds and right-hand sides,
-the previous plan as a MIP start) instead of rebuilding it.
+the previous plan as a MIP start) instead of rebuilding it. A run that changes
+only objective weights or resource caps goes straight to the live model
+(`Resolver.set_weights`, `Resolver.set_rhs`) and its KPIs are read from the
+model's expressions (`Resolver.kpis`): no re-stated model, no result tables.
 """
 
 from __future__ import annotations
@@ -239,6 +243,71 @@ def _init(inst: Instance, options: dict[str, Any], reuse: bool) -> None:
     s = state()
     s["base"], s["options"], s["reuse"] = inst, options, reuse
     s["resolver"] = None
+    s["live"] = None  # the direct changes the live model holds, None: not the base plus direct changes
+
+
+def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[str, str], float] | None:
+    """A run's changes as {("weight", term) | ("cap", resource): value} when each
+    is one the live model takes in place, with no re-stated model: an objective
+    weight (`set`) or a resource cap (`set`, or `scale` of one resource's cap or
+    all caps), with a valid value. None otherwise (the run then re-states the
+    model, and the general path reports any invalid value)."""
+    from .limits import number_problem
+    from .model import TERM_SENSE
+    from .phasing import has_periods
+
+    def number(v: Any) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 \
+                or number_problem(float(v)):
+            return None
+        return float(v)
+
+    caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
+    out: dict[tuple[str, str], float] = {}
+    for path, value in overrides.get("set", {}).items():
+        parts = str(path).split(".")
+        v = number(value)
+        if v is None:
+            return None
+        if len(parts) == 3 and parts[:2] == ["objective", "weights"] and parts[2] in TERM_SENSE:
+            out[("weight", parts[2])] = v
+        elif len(parts) == 3 and parts[0] == "resources" and parts[2] == "cap" and parts[1] in caps.index:
+            out[("cap", parts[1])] = v
+        else:
+            return None
+    for path, factor in overrides.get("scale", {}).items():
+        f = number(factor)
+        if f is None:
+            return None
+        if path == "resources.cap":
+            ids = list(caps.index)
+        elif str(path).startswith("resources[id=") and str(path).endswith("].cap") and path[13:-5] in caps.index:
+            ids = [path[13:-5]]
+        else:
+            return None
+        for rid in ids:
+            v = number(float(caps[rid]) * f)
+            if v is None:
+                return None
+            out[("cap", rid)] = v
+    if any(k == "cap" for k, _ in out) and has_periods(base):
+        return None  # caps by period: re-stated
+    if any(k == "cap" and not math.isfinite(float(caps[rid])) for k, rid in out):
+        return None  # an uncapped resource has no row to change
+    return out
+
+
+def _apply_direct(resolver: Any, base: Instance, live: dict, direct: dict) -> None:
+    """Move the live model from the base plus `live` changes to the base plus `direct` ones."""
+    keys = set(live) | set(direct)
+    weights = {t: direct.get(("weight", t), base.objective.weight(t)) for k, t in keys if k == "weight"}
+    if weights:
+        resolver.set_weights(**weights)
+    for k, rid in sorted(keys):
+        if k == "cap":
+            value = direct.get(("cap", rid), float(base.resources.at[rid, "cap"]))
+            if value != live.get(("cap", rid), float(base.resources.at[rid, "cap"])):
+                resolver.set_rhs("resource_cap_le", rid, value)
 
 
 def _run(task: dict[str, Any]) -> dict[str, Any]:
@@ -251,6 +320,22 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     row = {k: task[k] for k in RUN_COLUMNS}
     row.update(task["values"])
     start = time.perf_counter()
+    direct = _direct(s["base"], task["overrides"]) if s["reuse"] else None
+    if direct is not None and s["resolver"] is not None and s["live"] is not None:
+        # an objective weight or a resource cap: changed in the live model, KPIs read directly
+        resolver = s["resolver"]
+        _apply_direct(resolver, s["base"], s["live"], direct)
+        s["live"] = direct
+        sol = resolver.solve()
+        kpis = resolver.kpis() if sol.values is not None else None
+        if kpis is None and sol.values is not None:
+            kpis = resolver.result().kpis["value"].to_dict()
+        row.update(status=sol.status, gap=sol.gap, objective=sol.objective, model="patched")
+        if kpis is not None:
+            row.update({k: float(v) for k, v in kpis.items()})
+        row["solve_seconds"] = sol.seconds
+        row["seconds"] = time.perf_counter() - start
+        return row
     try:
         inst = s["base"].copy()
         apply_overrides(inst, task["overrides"], f"run {task['run']}")
@@ -269,6 +354,7 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
             how = "built"
         else:
             how = s["resolver"].update(inst)
+        s["live"] = direct  # the live model now holds the base plus these direct changes (or other ones)
         resolver = s["resolver"]
         resolver.solve()
         result = resolver.result()
@@ -278,6 +364,7 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     row.update(status=result.status, gap=result.gap, objective=result.objective, model=how)
     if result.has_plan:
         row.update({k: float(v) for k, v in result.kpis["value"].items()})
+    row["solve_seconds"] = result.solve_seconds
     row["seconds"] = time.perf_counter() - start
     return row
 

@@ -218,6 +218,18 @@ def test_reweighting_keeps_the_penalties():
     assert hm.change_cost(h, base, {"industrial_output": 1.1})["objective"] == pytest.approx(86 * M)
 
 
+def test_study_kpis_include_the_penalty_and_the_boundary():
+    # a study reads its KPIs from the expressions: here 8 M for the one conflict
+    # (RRI after re-weighting) and a boundary of 1 between P2 and P3, as the tables say
+    inst = instance(row_doc(("industrial", "residential", "penalty", 8 * M)))
+    r = optim.build(inst).resolver(mip_rel_gap=GAP)
+    r.set_weights(industrial_output=1.1)
+    r.solve()
+    fast, full = r.kpis(), r.result().kpis["value"].to_dict()
+    assert fast["compatibility_penalty"] == pytest.approx(8 * M)
+    assert list(fast) == list(full) and fast == pytest.approx(full, rel=1e-12, nan_ok=True)
+
+
 # ---- (2) the compiled rows ---------------------------------------------------------------
 def read_row(model, family, label):
     """{(group, label): coefficient}, lower, upper of one row (rows here are not money rows)."""

@@ -64,6 +64,49 @@ def test_rebuilding_gives_the_same_runs(ref, grid):
     pd.testing.assert_frame_equal(rebuilt[SAME], grid.runs[SAME])
 
 
+def test_weight_and_cap_runs_change_the_live_model_directly(ref, monkeypatch):
+    # objective weights and resource caps go straight to the live HiGHS model (no
+    # re-stated model); other changes re-state it. Mixed in one sweep, every run
+    # still equals a separate solve, whichever path the run before it took.
+    from optim.persistent import Resolver
+
+    restated = []
+    update = Resolver.update
+    monkeypatch.setattr(Resolver, "update", lambda self, inst: restated.append(1) or update(self, inst))
+    spec = {"design": "tornado", "parameters": [
+        {"path": "resources.energy.cap", "values": [32000, 30000, 31000]},
+        {"path": "policy.coverage_target", "values": [0.88, 0.85, 0.87]},
+        {"path": "objective.weights.industrial_output", "values": [0.62, 0.4, 0.8]}]}
+    runs = sweep(ref, spec).runs
+    assert len(runs) == 7 and (runs["status"] == "optimal").all()
+    # base built; energy low/high direct; coverage low/high re-stated; weight low re-stated
+    # (the coverage change is undone by re-stating); weight high direct
+    assert len(restated) == 3
+    assert runs["model"].tolist() == ["built"] + ["patched"] * 6
+    for _, row in runs.iterrows():
+        inst = ref.copy()
+        if row["varied"] != "base":
+            apply_overrides(inst, {"set": {row["varied"]: row[row["varied"]]}}, "t")
+        alone = optim.solve(inst)
+        assert row["objective"] == pytest.approx(alone.objective, rel=1e-9), row["varied"]
+        assert row["rezoned_area"] == pytest.approx(alone.kpi("rezoned_area")), row["varied"]
+        assert row["coverage"] == pytest.approx(alone.kpi("coverage"), rel=1e-9), row["varied"]
+    assert runs.loc[1, "objective"] < runs.loc[0, "objective"]  # a tighter energy cap costs
+
+
+def test_scaled_caps_and_invalid_direct_values(ref):
+    spec = {"design": "grid", "parameters": [
+        {"path": "resources[id=energy].cap", "scale": [1.0, 0.95]},
+        {"path": "objective.weights.industrial_output", "values": [0.62, -1.0]}]}
+    runs = sweep(ref, spec).runs
+    assert runs["status"].tolist() == ["optimal", "invalid", "optimal", "invalid"]
+    assert runs.loc[1, "message"] == ("run 1.set.objective.weights.industrial_output: "
+                                      "must be >= 0, not -1")
+    inst = ref.copy()
+    inst.resources.at["energy", "cap"] = 32000 * 0.95
+    assert runs.loc[2, "objective"] == pytest.approx(optim.solve(inst).objective, rel=1e-9)
+
+
 def test_tornado_and_montecarlo_designs(ref):
     spec = read_spec({"design": "tornado", "parameters": [
         {"path": "policy.coverage_target", "range": [0.80, 0.90], "steps": 3},

@@ -132,6 +132,32 @@ def test_resolver_matches_rebuilds(tiny):
     assert r.value("financing_cost") == pytest.approx(0.0)
 
 
+def test_resolver_update_undoes_its_own_direct_changes(tiny):
+    # update(instance) compares the new model with what the live copy holds, so
+    # a cap, a weight or a coverage row changed in place is set back to the instance's
+    model = optim.build(tiny)
+    r = model.resolver()
+    r.set_weights(industrial_output=1.0)
+    r.set_rhs("source_cap_le", "special", 20 * M)
+    assert r.solve().objective == pytest.approx(67.3 * M)
+    assert r.update(tiny.copy()) == "patched"
+    assert r.solve().objective == pytest.approx(107.18 * M)
+    r.set_coverage_target(0.0)
+    assert r.update(tiny.copy()) == "replaced"  # a coefficient changed: the model is passed whole
+    assert r.solve().objective == pytest.approx(107.18 * M)
+
+
+def test_kpis_read_from_the_expressions_equal_the_result_tables(tiny):
+    r = optim.build(tiny).resolver()
+    assert r.kpis() is None  # no plan yet
+    for weight in (2.0, 1.0):
+        r.set_weights(industrial_output=weight)
+        r.solve()
+        fast, full = r.kpis(), r.result().kpis["value"].to_dict()
+        assert list(fast) == list(full)
+        assert fast == pytest.approx(full, rel=1e-12, nan_ok=True)
+
+
 def test_instance_built_from_dataframes_solves_the_same(tiny):
     # the notebook path: tables as DataFrames, settings as mappings
     frames = optim.Instance.from_frames(
