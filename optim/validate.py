@@ -459,6 +459,9 @@ def check_period_refs(inst: Instance) -> Iterator[Problem]:
     yield from _refs(inst, "draw_limits", "period", "periods")
 
 
+MAX_TENOR = 100  # periods: a repayment schedule is an array this long
+
+
 def check_loan_terms(inst: Instance) -> Iterator[Problem]:
     """A grace period is shorter than the tenor; with periods, every loan or bond
     (a debt source) has a tenor, so that what is borrowed is repaid."""
@@ -469,6 +472,9 @@ def check_loan_terms(inst: Instance) -> Iterator[Problem]:
     debt = inst.source_flags()["debt"].to_numpy(dtype=bool)
     for pos, (sid, row) in enumerate(src.iterrows()):
         tenor, grace = int(row["tenor"] or 0), int(row["grace"] or 0)
+        if tenor > MAX_TENOR:  # found by tests/test_hostile.py: a 1e15 tenor sized the repayment schedule
+            yield Problem(f"{origin.row(pos)}, tenor", f"must be at most {MAX_TENOR} periods, not {tenor:,}")
+            continue
         if tenor > 0 and grace >= tenor:
             yield Problem(f"{origin.row(pos)}, grace", f"grace {grace} must be shorter than tenor {tenor}")
         if len(inst.periods) and debt[pos] and tenor == 0:

@@ -877,6 +877,37 @@ def test_found_figures_within_the_limit_can_still_exceed_the_solver(tmp_path, ca
     assert f"error: {expected}" in capsys.readouterr().err
 
 
+def test_found_a_huge_tenor_sized_the_repayment_schedule(tmp_path):
+    """Found: a loan tenor of 1e15 periods made the model allocate a 1e15-long
+    repayment schedule (numpy MemoryError). Tenors are now at most 100 periods."""
+    doc = copy.deepcopy(PHASED_DOC)
+    doc["sources"][0]["tenor"] = 1e15
+    path = tmp_path / "instance.yaml"
+    path.write_text(dump(doc))
+    assert problems_of(path) == ["instance.yaml: sources[0], tenor: must be at most 100 periods, "
+                                 "not 1,000,000,000,000,000"]
+
+
+def test_found_far_apart_figures_made_the_solver_fail(tmp_path, capsys):
+    """Found: an output of 1e15 yuan/year beside money figures of 50 to 100 yuan
+    made HiGHS stop with a solve error (its tolerances are absolute). HiGHS fails
+    from about 5e10 in the model's units (measured: an output of 1e13 fails, 1e12
+    solves); the built model now refuses coefficients and costs from 1e10."""
+    doc = copy.deepcopy(PHASED_DOC)
+    doc["options"][1]["output"] = 1e13
+    path = tmp_path / "instance.yaml"
+    path.write_text(dump(doc))
+    tail = ("is too large for a reliable solve (at most 1e+10): check the figures behind it "
+            "(too large, or too far apart from the others), or state them in another unit")
+    assert problems_of(path, solve=True) == [
+        f"model row cash_balance_eq[y2]: a coefficient of -5e+10 (in units of 100 yuan) {tail}",
+        f"model objective: an objective coefficient of 1.74e+11 {tail}"]
+    assert cli.main(["solve", str(path)]) == 2
+    doc["options"][1]["output"] = 1e9  # figures within reach solve
+    path.write_text(dump(doc))
+    assert optim.solve(optim.load(path)).status == "optimal"
+
+
 def test_found_scaled_figures_are_checked_too(tmp_path):
     """A scenario scaling a cap beyond the limit, or a DataFrame edited in memory."""
     from optim.scenarios import apply_scenarios
