@@ -221,6 +221,14 @@ def define_adjacency_objective(f: Formulation, d: "ModelData") -> None:
 
 
 # ---- results -------------------------------------------------------------------------
+def industrial_boundary(d: "ModelData", use: np.ndarray) -> float:
+    """Length of the boundary between industrial and other parcels, for `use` (bool per option, taken)."""
+    a, b, length = edges(d)
+    industrial = np.zeros(len(d.parcels), dtype=bool)
+    industrial[d.parcel_of_option[use & d.industrial]] = True
+    return float(length[industrial[a] != industrial[b]].sum())
+
+
 def extract_adjacency(res: "Result", d: "ModelData", use: np.ndarray) -> None:
     """Add to `res` (a Result with a plan; `use` = bool per option, taken) the KPIs
     `compatibility_penalty` (yuan) and `industrial_boundary` (boundary length
@@ -236,10 +244,7 @@ def extract_adjacency(res: "Result", d: "ModelData", use: np.ndarray) -> None:
     res.conflicts = conflicts[CONFLICT_COLUMNS]
     penalty = float(conflicts["penalty"].sum())
 
-    a, b, length = edges(d)
-    industrial = np.zeros(len(d.parcels), dtype=bool)
-    industrial[d.parcel_of_option[use & d.industrial]] = True
-    boundary = float(length[industrial[a] != industrial[b]].sum())
+    boundary = industrial_boundary(d, use)
 
     kpis = pd.DataFrame({"value": [penalty, boundary], "unit": ["yuan", "length"]},
                         index=pd.Index(["compatibility_penalty", "industrial_boundary"], name="kpi"))

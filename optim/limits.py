@@ -178,8 +178,7 @@ def check_model(f, compiled) -> None:
         coef = np.abs(np.asarray(fam.coef, dtype=float))
         bad = ~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)
         if bad.any():
-            at = np.flatnonzero(bad)
-            k = int(at[np.argmax(np.where(np.isfinite(coef[at]), coef[at], np.inf))])  # the largest
+            k = _largest(coef, bad)
             limit = (f"beyond what the solver accepts ({SOLVER_MAX_COEF:g})" if not coef[k] < SOLVER_MAX_COEF
                      else f"too large for a reliable solve (at most {SOLVER_RELIABLE:g})")
             problems.append(Problem(_row(fam, fam.row[k]),
@@ -196,13 +195,21 @@ def check_model(f, compiled) -> None:
     cost = np.abs(np.asarray(compiled.cost, dtype=float))
     bad = ~np.isfinite(cost) | (cost >= SOLVER_RELIABLE)
     if bad.any():
-        k = int(np.flatnonzero(bad)[np.argmax(np.where(np.isfinite(cost[bad]), cost[bad], np.inf))])
+        k = _largest(cost, bad)
         limit = (f"beyond what the solver accepts ({SOLVER_INF:g})" if not cost[k] < SOLVER_INF
                  else f"too large for a reliable solve (at most {SOLVER_RELIABLE:g})")
         problems.append(Problem("model objective", f"an objective coefficient of {compiled.cost[k]:.3g} is "
                                                    f"{limit}: {fix}"))
     if problems:
         raise InstanceError(problems)
+
+
+def _largest(values, bad) -> int:
+    """Position of the largest of `values[bad]` (a non-finite one first)."""
+    import numpy as np
+
+    at = np.flatnonzero(bad)
+    return int(at[np.argmax(np.where(np.isfinite(values[at]), values[at], np.inf))])
 
 
 def csv_columns_problem(text: str) -> str | None:

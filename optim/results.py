@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .adjacency import extract_adjacency, has_adjacency
+from .adjacency import extract_adjacency, has_adjacency, industrial_boundary
 from .formulation import Formulation
 from .model import ModelData
 from .phasing import KPI_UNITS as PERIOD_KPI_UNITS
@@ -204,11 +204,10 @@ class KpiReader:
     integer: np.ndarray
     covers: bool
     pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # opt_a, opt_b, penalty * length
-    edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # parcel a, parcel b, length
 
     @classmethod
     def of(cls, f: Formulation, data: ModelData) -> "KpiReader":
-        from .adjacency import edges, option_pairs
+        from .adjacency import option_pairs
         from .phasing import has_periods
         from .relocation import has_relocation
 
@@ -218,7 +217,6 @@ class KpiReader:
             pairs = option_pairs(data, "penalty")
             reader.pairs = (pairs["opt_a"].to_numpy(), pairs["opt_b"].to_numpy(),
                             (pairs["penalty"] * pairs["length"]).to_numpy(dtype=float))
-            reader.edges = edges(data)
         return reader
 
     def read(self, x: np.ndarray) -> dict[str, float]:
@@ -234,11 +232,7 @@ class KpiReader:
             use = x[f.col("v_use")] > 0.5
             a, b, weight = self.pairs
             out["compatibility_penalty"] = float(weight[use[a] & use[b]].sum())
-            pa, pb, length = self.edges
-            d = self.data
-            industrial = np.zeros(len(d.parcels), dtype=bool)
-            industrial[d.parcel_of_option[use & d.industrial]] = True
-            out["industrial_boundary"] = float(length[industrial[pa] != industrial[pb]].sum())
+            out["industrial_boundary"] = industrial_boundary(self.data, use)
         return out
 
 

@@ -255,12 +255,12 @@ def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[
     from .limits import number_problem
     from .model import TERM_SENSE
     from .phasing import has_periods
+    from .scenarios import _FILTER, _coerce
+    from .schema import Field
 
-    def number(v: Any) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0 \
-                or number_problem(float(v)):
-            return None
-        return float(v)
+    def number(v: Any) -> float | None:  # what the general path accepts for these figures
+        v, msg = _coerce(Field("value", "num", None, check="nonneg"), v)
+        return None if msg or v is None or not math.isfinite(v) or number_problem(v) else float(v)
 
     caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
     out: dict[tuple[str, str], float] = {}
@@ -279,12 +279,11 @@ def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[
         f = number(factor)
         if f is None:
             return None
-        if path == "resources.cap":
-            ids = list(caps.index)
-        elif str(path).startswith("resources[id=") and str(path).endswith("].cap") and path[13:-5] in caps.index:
-            ids = [path[13:-5]]
-        else:
+        m = _FILTER.match(str(path))  # TABLE.COLUMN or TABLE[COLUMN=VALUE].COLUMN, as scenarios read it
+        if not m or m["table"] != "resources" or m["column"] != "cap" or m["col"] not in (None, "id") \
+                or (m["col"] and m["val"] not in caps.index):
             return None
+        ids = [m["val"]] if m["col"] else list(caps.index)
         for rid in ids:
             v = number(float(caps[rid]) * f)
             if v is None:
