@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 import optim
-from optim.instance import Instance
+from optim.inputs.instance import Instance
 
 INF = highspy.kHighsInf
 TERMS = ("land_income", "industrial_output", "coverage", "financing_cost")

@@ -39,7 +39,7 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     import optim
     from optim.model import create_model
     from optim.results import extract
-    from optim.solve import SolveOptions, compile_model, make_highs, run_highs
+    from optim.highs import SolveOptions, compile_model, make_highs, run_highs
 
     t = _Stages()
     s = time.perf_counter()
@@ -78,7 +78,7 @@ def run_highspy(path: str, options: dict, out_dir: str) -> dict:
     t["build"] = time.perf_counter() - s
     s = time.perf_counter()
     # the same HiGHS options as optim's path, including the ones optim sets by model size
-    from optim.solve import size_defaults
+    from optim.highs import size_defaults
 
     opts = _highs_options(options)
     opts.update({k: v for k, v in size_defaults(base.num_col).items() if k not in opts})
@@ -149,7 +149,7 @@ def main() -> None:
         child(args)
         return
 
-    from optim.solve import SolveOptions
+    from optim.highs import SolveOptions
 
     defaults = SolveOptions()
     options = {"time_limit": args.time_limit, "mip_rel_gap": args.gap, "seed": 0,

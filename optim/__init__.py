@@ -1,28 +1,72 @@
 """optim: which land parcels to rezone and which funding sources to draw.
 
-A Pyomo mixed-integer model of an industrial park's land and capital,
-solved with HiGHS. Typical use::
+A mixed-integer model of an industrial park's land and capital, solved with
+HiGHS (and available as a Pyomo model). Typical use::
 
     import optim
     inst = optim.load("instances/baoji_qinganbao/instance.yaml")
     result = optim.solve(inst)
-    result.kpis, result.parcels, result.draws
+    result.kpis, result.parcels, result.draws, result.certified
+
+The package is layered (docs/architecture.md): `optim.inputs` (what an instance
+is, reading and checking it), `optim.model` (the model, one declaration per
+constraint family), `optim.highs` (HiGHS), `optim.results`, `optim.check` (the
+independent checker), `optim.api` (the pipeline), `optim.analysis` and
+`optim.studies`, and `optim.cli`. `import optim` itself imports nothing heavy:
+each name below is imported on first use.
 """
 
-from .api import Model, build, solve
-from .errors import InstanceError, Problem
-from .instance import Eod, Instance, Objective, Policy
-from .io import load
-from .results import Result
-from .solve import SolveOptions
-from .validate import validate
-from .shadow import shadow_prices  # optim/shadow.py
-from .alternatives import alternatives  # the function; its module is optim/alternatives.py
+from __future__ import annotations
 
-__all__ = ["Instance", "Policy", "Eod", "Objective", "Model", "Result", "SolveOptions",
-           "InstanceError", "Problem", "load", "validate", "build", "solve"]
-from .sweep import sweep  # the function; its module is optim/sweep.py
-from .pareto import pareto  # the function; its module is optim/pareto.py
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ += ["shadow_prices", "alternatives", "sweep", "pareto"]
 __version__ = "0.1.0"
+
+# public name -> the module that defines it (imported on first use)
+_EXPORTS = {
+    "Instance": "optim.inputs.instance", "Policy": "optim.inputs.instance", "Eod": "optim.inputs.instance",
+    "Objective": "optim.inputs.instance",
+    "InstanceError": "optim.errors", "Problem": "optim.errors",
+    "load": "optim.inputs.reader", "from_frames": "optim.inputs.reader",
+    "apply_scenarios": "optim.inputs.scenarios",
+    "Model": "optim.api", "build": "optim.api", "solve": "optim.api", "validate": "optim.api",
+    "Result": "optim.results", "SolveOptions": "optim.highs", "Resolver": "optim.resolver",
+    "shadow_prices": "optim.analysis.shadow", "alternatives": "optim.analysis.alternatives",
+    "explain": "optim.analysis.explain", "precheck": "optim.analysis.prechecks",
+    "check_plan": "optim.check.plan",
+    "sweep": "optim.studies.sweep", "pareto": "optim.studies.pareto",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optim' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .analysis.alternatives import alternatives
+    from .analysis.explain import explain
+    from .analysis.prechecks import precheck
+    from .analysis.shadow import shadow_prices
+    from .api import Model, build, solve, validate
+    from .check.plan import check_plan
+    from .errors import InstanceError, Problem
+    from .inputs.instance import Eod, Instance, Objective, Policy
+    from .inputs.reader import from_frames, load
+    from .inputs.scenarios import apply_scenarios
+    from .resolver import Resolver
+    from .results import Result
+    from .highs import SolveOptions
+    from .studies.pareto import pareto
+    from .studies.sweep import sweep

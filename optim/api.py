@@ -1,10 +1,14 @@
-"""The pipeline as plain stages: load -> validate -> build -> solve -> extract.
+"""The pipeline as plain stages: load -> validate -> build -> solve -> extract -> certify.
 
     >>> import optim
     >>> inst = optim.load("instances/baoji_qinganbao/instance.yaml")
-    >>> model = optim.build(inst)          # Pyomo model, nothing solved
+    >>> model = optim.build(inst)          # the model, nothing solved
     >>> result = model.solve(time_limit=60)
-    >>> result.kpis
+    >>> result.kpis, result.certified
+
+Every model is built through `Model`, which checks what the solver accepts
+(optim/model/size.py); every plan that `Model.solve` returns has been checked
+by the independent checker (`Result.certificate`, optim/check).
 """
 
 from __future__ import annotations
@@ -15,35 +19,44 @@ from typing import Any
 
 import numpy as np
 
-from .instance import Instance
-from .limits import check_model
-from .io import load
+from .check.certificate import certify
+from .errors import InstanceError, Problem
+from .inputs.instance import Instance
+from .inputs.reader import load
+from .inputs.validate import run_checks
 from .model import create_model
+from .model.size import check_model
+from .resolver import Resolver
 from .results import Result, extract
-from .solve import Compiled, SolveOptions, compile_model, compile_pyomo, make_highs, run_highs
+from .highs import Compiled, SolveOptions, compile_model, make_highs, run_highs
 
 
 class Model:
     """A built model of one instance: its index sets (`data`), its rows in array
     form (`formulation`) and the compiled HiGHS matrices. Build once, solve as
-    often as needed; `pyomo` gives the same model as a Pyomo `ConcreteModel`."""
+    often as needed; `pyomo` gives the same model as a Pyomo `ConcreteModel`.
 
-    def __init__(self, instance: Instance):
+    `money` fixes the money unit of the rows (default: a power of ten near the
+    instance's typical figure), e.g. so that the runs of a study share one scaling.
+    Raises `InstanceError` when the model has a coefficient or bound the solver
+    would refuse."""
+
+    def __init__(self, instance: Instance, money: float | None = None):
         self.instance = instance
         t0 = time.perf_counter()
-        self.formulation, self.data = create_model(instance)
+        self.formulation, self.data = create_model(instance, money)
+        check_model(self.formulation)  # what HiGHS accepts (optim/model/size.py)
         t1 = time.perf_counter()
         self.compiled: Compiled = compile_model(self.formulation)
-        check_model(self.formulation, self.compiled)  # what HiGHS accepts (optim/limits.py)
         t2 = time.perf_counter()
         self.timings = {"build": t1 - t0, "transfer": t2 - t1}
         self._pyomo = None
 
     @property
     def pyomo(self):
-        """The model as a Pyomo `ConcreteModel` (built on first use)."""
+        """The model as a Pyomo `ConcreteModel` (built on first use; imports Pyomo)."""
         if self._pyomo is None:
-            from .pyomo_model import to_pyomo
+            from .pyomo_view import to_pyomo  # Pyomo only when the Pyomo view is asked for
 
             self._pyomo = to_pyomo(self.formulation)
         return self._pyomo
@@ -52,26 +65,39 @@ class Model:
     def size(self) -> dict[str, int]:
         return self.compiled.size
 
+    def options(self, options: SolveOptions | None = None, **kwargs: Any) -> SolveOptions:
+        """Solver options: `options`, else the instance's `solver:` defaults overridden by `kwargs`."""
+        return options if options is not None else SolveOptions.merged(self.instance.solver, **kwargs)
+
     def solve(self, options: SolveOptions | None = None, *, backend: str = "highs",
               **kwargs: Any) -> Result:
-        """Solve with HiGHS. Keyword options (time_limit, mip_rel_gap, threads, seed,
-        presolve, verbose) override the instance's `solver:` defaults.
+        """Solve with HiGHS and certify the plan. Keyword options (time_limit,
+        mip_rel_gap, threads, seed, presolve, verbose) override the instance's
+        `solver:` defaults.
 
         backend: ``highs`` passes the compiled arrays to HiGHS directly;
         ``pyomo`` compiles `self.pyomo` (with any constraints you added to it)
         through Pyomo's `LinearStandardFormCompiler`.
         """
-        if options is None:
-            options = SolveOptions.merged(self.instance.solver, **kwargs)
+        options = self.options(options, **kwargs)
         if backend == "highs":
             solution = run_highs(make_highs(self.compiled, options), self.compiled.integer)
         elif backend == "pyomo":
+            from .pyomo_view import compile_pyomo  # Pyomo only for the Pyomo backend
+
             compiled, cols = compile_pyomo(self.pyomo)
             solution = run_highs(make_highs(compiled, options), compiled.integer)
             solution.values = self._from_pyomo_columns(solution.values, cols)
         else:
             raise ValueError(f"unknown backend {backend!r} (highs or pyomo)")
-        return extract(self.formulation, self.data, solution)
+        return self.certify(extract(self.formulation, self.data, solution))
+
+    def certify(self, result: Result) -> Result:
+        """Attach the independent checker's report to a result with a plan (see
+        `Result.certified`); a result without a plan is returned as it is."""
+        if result.has_plan:
+            result.certificate = certify(self.instance, result)
+        return result
 
     def _from_pyomo_columns(self, values, cols):
         """Pyomo-compiled column values back in formulation order; a variable the
@@ -84,23 +110,44 @@ class Model:
         x[cols[known]] = values[known]
         return x
 
-    def resolver(self, options: SolveOptions | None = None, **kwargs: Any):
-        """A live HiGHS copy of this model for fast re-solves (`optim.persistent.Resolver`)."""
-        from .persistent import Resolver
-
-        if options is None:
-            options = SolveOptions.merged(self.instance.solver, **kwargs)
-        return Resolver(self, options)
+    def resolver(self, options: SolveOptions | None = None, **kwargs: Any) -> Resolver:
+        """A live HiGHS copy of this model for fast re-solves (`optim.resolver.Resolver`)."""
+        return Resolver(self, self.options(options, **kwargs))
 
 
-def build(instance: Instance) -> Model:
+def build(instance: Instance, money: float | None = None) -> Model:
     """Build the model of `instance` (no solve)."""
-    return Model(instance)
+    return Model(instance, money)
+
+
+def as_model(source: Instance | Model | str | Path) -> Model:
+    """A built model: `source` itself, or built from an instance or an instance file."""
+    if isinstance(source, Model):
+        return source
+    if isinstance(source, (str, Path)):
+        source = load(source)
+    return build(source)
 
 
 def solve(source: Instance | Model | str | Path, **options: Any) -> Result:
-    """Load (if a path), build (if an instance) and solve; returns the `Result`."""
-    if isinstance(source, (str, Path)):
-        source = load(source)
-    model = source if isinstance(source, Model) else build(source)
-    return model.solve(**options)
+    """Load (if a path), build (if an instance) and solve; returns the certified `Result`."""
+    return as_model(source).solve(**options)
+
+
+def validate(source: Instance | str | Path) -> list[Problem]:
+    """Problems of an instance or instance file; an empty list means valid.
+
+    The same verdict as `solve`: the file is read and checked, and the model is
+    built to check what the solver accepts."""
+    try:
+        inst = load(source) if isinstance(source, (str, Path)) else source
+    except InstanceError as exc:
+        return exc.problems
+    problems = run_checks(inst)
+    if problems:
+        return problems
+    try:
+        Model(inst)
+    except InstanceError as exc:
+        return exc.problems
+    return []

@@ -70,6 +70,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .model.phasing import service_schedule
+
 M = 1_000_000.0  # yuan per million yuan
 DEBT_KINDS = ("bank_loan", "bond")
 LOAN_TENOR, LOAN_GRACE = 10, 2  # periods, with more than one period
@@ -552,8 +554,6 @@ def _phasing(periods: int, src_rows: list[dict], drawn: dict[str, int]) -> dict[
     all fall in the first period), so that the plan stays feasible."""
     if periods <= 1:
         return {}
-    from .phasing import service_schedule
-
     due = np.zeros(periods)
     for row in src_rows:
         if row["kind"] in DEBT_KINDS:

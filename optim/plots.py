@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .inputs.reader import load
+from .model.kpis import KPI_UNITS
+
 MISSING_MATPLOTLIB = "optim plot needs matplotlib: pip install 'optim[plot]'"
-KINDS = ("front", "tornado", "map", "draws")
 FORMATS = (".png", ".svg")
 
 # how a name's values are shown: unit in the data -> (divisor, unit on the axis)
@@ -74,10 +76,7 @@ def _save(fig, out: str | Path) -> Path:
 
 
 def _unit_of(name: str) -> str | None:
-    from .phasing import KPI_UNITS as PERIOD_KPI_UNITS
-    from .results import KPI_UNITS
-
-    units = {**KPI_UNITS, **PERIOD_KPI_UNITS, "objective": "yuan", "boundary_length": "km",
+    units = {**KPI_UNITS, "objective": "yuan", "boundary_length": "km",
              "compat_penalty": "yuan", "relocation_cost": "yuan"}
     return units.get(name)
 
@@ -384,8 +383,6 @@ def _instance_parcels(instance: Any) -> tuple[pd.DataFrame, list[str], str]:
     if isinstance(instance, pd.DataFrame):
         return instance, [], ""
     if isinstance(instance, (str, Path)):
-        from .io import load
-
         instance = load(instance)
     parcels = getattr(instance, "parcels", None)
     if not isinstance(parcels, pd.DataFrame):
@@ -560,45 +557,3 @@ def plot_draws(draws: Any, out: str | Path, sources: Sequence[str] | None = None
     """Draw the draws by source (see `figure_draws`) to `out` (.png or .svg); return the path."""
     _check_out(out)
     return _save(figure_draws(draws, sources, by), out)
-
-
-# --------------------------------------------------------------------------- command line
-
-def add_parser(sub) -> None:
-    """The `optim plot` sub-command (called from optim/cli.py)."""
-    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map or draws (PNG/SVG)",
-                       description="Draw a picture of a study or a plan to a .png or .svg file.")
-    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws")
-    p.add_argument("input", metavar="INPUT",
-                   help="front: a Pareto output dir (points.csv); tornado: a sweep output dir (runs.csv); "
-                        "map, draws: a result dir written by `optim solve --out`")
-    p.add_argument("--out", required=True, metavar="FILE", help="picture to write (.png or .svg)")
-    p.add_argument("--kpi", default="objective", metavar="NAME", help="tornado: the KPI (default: objective)")
-    p.add_argument("--x", metavar="OBJ", help="front: objective on the x axis (default: from points.csv)")
-    p.add_argument("--y", metavar="OBJ", help="front: objective on the y axis (default: from points.csv)")
-    p.add_argument("--label", action="append", default=[], metavar="POINT",
-                   help="front: label this point with its plan (repeatable; 'all' for every point)")
-    p.add_argument("--instance", metavar="PATH", help="map: the instance file, for the parcels' x, y")
-    p.add_argument("--by", choices=("category", "period"), default="category",
-                   help="draws: stack by category (default) or by period")
-
-
-def cmd_plot(args) -> int:
-    """Run `optim plot`; bad input is reported in one line with exit status 2."""
-    import sys
-
-    try:
-        if args.kind == "front":
-            labels: Any = "all" if "all" in args.label else [int(v) if v.isdigit() else v for v in args.label]
-            path = plot_front(args.input, args.x, args.y, args.out, label_points=labels)
-        elif args.kind == "tornado":
-            path = plot_tornado(args.input, args.kpi, args.out)
-        elif args.kind == "map":
-            path = plot_map(args.input, args.out, instance=args.instance)
-        else:
-            path = plot_draws(args.input, args.out, by=args.by)
-    except PlotError as exc:
-        print(f"optim plot {args.kind}: {exc}", file=sys.stderr)
-        return 2
-    print(f"written {path}")
-    return 0

@@ -1,13 +1,16 @@
-"""Results: the solved plan as pandas DataFrames, plus status and KPIs.
+"""Results: the solved plan as pandas DataFrames, plus status, KPIs and its certificate.
 
 `extract` turns a HiGHS column vector into tables by array arithmetic on the
-model's index sets; `Result` carries them, and writes CSV/JSON.
+model's index sets (the optional parts extract their own tables:
+optim/model/relocation.py, phasing.py, adjacency.py) and reads the KPIs from
+the one place that computes them (optim/model/kpis.py); `Result` carries them
+and writes CSV/JSON. `Result.certificate` is the independent checker's report
+on the plan (optim/check), attached by `optim.api` before a plan leaves optim.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,28 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .adjacency import extract_adjacency, has_adjacency, industrial_boundary
-from .formulation import Formulation
-from .model import ModelData
-from .phasing import KPI_UNITS as PERIOD_KPI_UNITS
-from .phasing import extract_periods
-from .relocation import extract_relocations
-from .solve import Solution
-
-KPI_UNITS = {
-    "land_income": "yuan",
-    "forgone_land_income": "yuan",
-    "industrial_output": "yuan/year",
-    "total_investment": "yuan",
-    "covered_investment": "yuan",
-    "external_financing": "yuan",
-    "coverage": "ratio",
-    "financing_cost": "yuan",
-    "own_funds_used": "yuan",
-    "own_funds_available": "yuan",
-    "industrial_area": "mu",
-    "rezoned_area": "mu",
-}
+from .atomic import replace_dir
+from .model.adjacency import extract_conflicts
+from .model.core import TERM_SENSE
+from .model.data import ModelData
+from .model.formulation import Formulation
+from .model.kpis import KPI_UNITS, kpis
+from .model.phasing import extract_periods
+from .model.relocation import extract_relocations
+from .highs import Solution
+from .text import json_number
 
 
 @dataclass
@@ -69,10 +60,19 @@ class Result:
     periods: pd.DataFrame | None = None  # the plan per period (instances with periods)
     period_draws: pd.DataFrame | None = None  # source, category, period, amount
     debt_service: pd.DataFrame | None = None  # source, period (or 'after'), amount
+    certificate: pd.DataFrame | None = None  # the independent checker's report (optim.check)
 
     @property
     def has_plan(self) -> bool:
         return self.status in ("optimal", "feasible")
+
+    @property
+    def certified(self) -> bool | None:
+        """True when the independent checker holds every family of the plan, False
+        when it does not, None when there is no plan (or it was not checked)."""
+        if self.certificate is None:
+            return None
+        return bool(self.certificate["ok"].all())
 
     def kpi(self, name: str) -> float:
         return float(self.kpis.loc[name, "value"])
@@ -98,28 +98,29 @@ class Result:
             "instance": self.instance,
             "status": self.status,
             "termination": self.termination,
-            "objective": _num(self.objective),
-            "bound": _num(self.bound),
-            "gap": _num(self.gap),
+            "objective": json_number(self.objective),
+            "bound": json_number(self.bound),
+            "gap": json_number(self.gap),
             "solve_seconds": round(self.solve_seconds, 6),
-            "kpis": {k: _num(v) for k, v in self.kpis["value"].items()},
-            "objective_terms": {t: _num(r["value"]) for t, r in self.objective_terms.iterrows()}
+            "certified": self.certified,
+            "kpis": {k: json_number(v) for k, v in self.kpis["value"].items()},
+            "objective_terms": {t: json_number(r["value"]) for t, r in self.objective_terms.iterrows()}
             if len(self.objective_terms) else {},
-            "draws": [{"source": r.source, "category": r.category, "amount": _num(r.amount)}
+            "draws": [{"source": r.source, "category": r.category, "amount": json_number(r.amount)}
                       for r in self.draws.itertuples()],
             "parcels": [{"parcel": p, "use": u, "rezoned": bool(z)} for p, u, z in zip(
                 self.parcels.index.tolist(), self.parcels["use"].tolist(), self.parcels["rezoned"].tolist())]
             if len(self.parcels) else [],
         }
         if self.conflicts is not None:  # only for instances with adjacency
-            out["conflicts"] = [{k: (_num(v) if k in ("length", "penalty") else v) for k, v in row.items()}
+            out["conflicts"] = [{k: (json_number(v) if k in ("length", "penalty") else v) for k, v in row.items()}
                                 for row in self.conflicts.to_dict("records")]
         if self.relocations is not None:  # only for instances with enterprises
-            out["relocations"] = [{"enterprise": e, "parcel": p, "area": _num(a), "cost": _num(c)}
+            out["relocations"] = [{"enterprise": e, "parcel": p, "area": json_number(a), "cost": json_number(c)}
                                   for e, p, a, c in zip(self.relocations["enterprise"], self.relocations["parcel"],
                                                         self.relocations["area"], self.relocations["cost"])]
         if self.periods is not None:  # only for instances with periods
-            out["periods"] = [{k: (v if k == "period" else _num(v)) for k, v in row.items()}
+            out["periods"] = [{k: (v if k == "period" else json_number(v)) for k, v in row.items()}
                               for row in self.periods.to_dict("records")]
         return out
 
@@ -128,8 +129,6 @@ class Result:
         into a temporary folder beside it, then renamed into place as a whole
         (an earlier result folder there is replaced whole; any other non-empty
         folder is refused). See optim/atomic.py."""
-        from .atomic import replace_dir
-
         def fill(out: Path) -> None:
             for name, table in self.tables().items():
                 table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
@@ -184,87 +183,6 @@ class Result:
         return "\n".join(lines)
 
 
-# KPI name -> the model expression it reads (see KpiReader)
-KPI_EXPRS = {"land_income": "land_income", "forgone_land_income": "forgone_income",
-             "industrial_output": "industrial_output", "total_investment": "total_investment",
-             "covered_investment": "scope_investment", "external_financing": "coverage",
-             "financing_cost": "financing_cost", "own_funds_used": "own_funds",
-             "industrial_area": "industrial_area", "rezoned_area": "rezoned_area"}
-
-
-@dataclass
-class KpiReader:
-    """The KPIs of a plan read straight from the model's expressions: what a study
-    needs from each of its runs, without the result tables (`extract`). Made once
-    per model; `read(x)` is a few sparse dot products. `covers` is False for the
-    parts it does not compute (periods, relocation): use `extract` there."""
-
-    f: Formulation
-    data: ModelData
-    integer: np.ndarray
-    covers: bool
-    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # opt_a, opt_b, penalty * length
-
-    @classmethod
-    def of(cls, f: Formulation, data: ModelData) -> "KpiReader":
-        from .adjacency import option_pairs
-        from .phasing import has_periods
-        from .relocation import has_relocation
-
-        inst = data.inst
-        reader = cls(f, data, f.bounds()[2], covers=not (has_periods(inst) or has_relocation(inst)))
-        if reader.covers and has_adjacency(inst):
-            pairs = option_pairs(data, "penalty")
-            reader.pairs = (pairs["opt_a"].to_numpy(), pairs["opt_b"].to_numpy(),
-                            (pairs["penalty"] * pairs["length"]).to_numpy(dtype=float))
-        return reader
-
-    def read(self, x: np.ndarray) -> dict[str, float]:
-        """The KPIs of plan `x` (the formulation's column values), as `extract` gives them."""
-        f, pol = self.f, self.data.inst.policy
-        x = np.where(self.integer, np.round(x), x)
-        out = {k: f.exprs[e].value(x) * f.units.get(e, 1.0) for k, e in KPI_EXPRS.items()}
-        covered = out["covered_investment"]
-        out["coverage"] = out["external_financing"] / covered if covered > 0 else float("nan")
-        out["own_funds_available"] = pol.own_funds_budget + pol.land_income_to_own_funds * out["land_income"]
-        out = {k: out[k] for k in KPI_UNITS}  # the order of the kpis table
-        if self.pairs is not None:
-            use = x[f.col("v_use")] > 0.5
-            a, b, weight = self.pairs
-            out["compatibility_penalty"] = float(weight[use[a] & use[b]].sum())
-            out["industrial_boundary"] = industrial_boundary(self.data, use)
-        return out
-
-
-def _add_periods(res: Result, data: ModelData, phased: dict) -> None:
-    """Per-period tables, rezoning and building periods, and phasing KPIs."""
-    inst = data.inst
-    res.periods, res.period_draws = phased["periods"], phased["period_draws"]
-    res.debt_service = phased["debt_service"]
-    res.parcels["period"] = phased["parcel_period"].reindex(res.parcels.index)
-    res.projects["period"] = phased["project_period"].reindex(res.projects.index)
-    res.projects["recycled_in"] = phased["recycled"].reindex(res.projects.index)
-    for name, value in phased["kpis"].items():
-        res.kpis.loc[name] = [value, PERIOD_KPI_UNITS[name]]
-    pol, per = inst.policy, res.periods
-    budget = float(inst.periods["own_funds"].astype(float).sum()) + pol.own_funds_budget
-    inflow = (pol.land_income_to_own_funds * per["land_income"].sum() + pol.tax_share * per["industrial_output"].sum()
-              + per["asset_income"].sum() + per["recycling_proceeds"].sum())
-    res.kpis.loc["own_funds_available"] = [budget + float(inflow), "yuan"]  # budgets and income, all years
-    if inst.objective.values == "present":  # the objective counts present values
-        for term, kpi in (("land_income", "land_income_pv"), ("industrial_output", "industrial_output_pv")):
-            value = phased["kpis"][kpi]
-            res.objective_terms.loc[term, "value"] = value
-            res.objective_terms.loc[term, "contribution"] = value * inst.objective.weight(term)
-
-
-def _num(x: Any) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
@@ -287,12 +205,13 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         v = np.where(np.abs(v) < 1e-6 * max(scale, 1.0), 0.0, v)
         return np.round(v, 2) if scale > 1 else v  # yuan to the fen
 
-    chosen = np.flatnonzero(values("v_use", True) > 0.5)
+    use = values("v_use", True) > 0.5
+    chosen = np.flatnonzero(use)
     build = values("v_build", True)
     draw = values("v_draw", scale=data.money)
     opened = values("v_open", True)
     own = values("v_own", scale=data.money)
-    reloc = extract_relocations(f, data, x)  # None without enterprises (optim/relocation.py)
+    reloc = extract_relocations(f, data, x)  # None without enterprises
 
     # parcels
     ch = opts.iloc[chosen]
@@ -342,13 +261,13 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     # categories
     need = res.projects[res.projects["built"]].groupby("category")["cost"].sum()
     need = need.reindex(data.categories, fill_value=0.0)
-    conv_total = float(ch["conversion_cost"].sum())
     if data.conversion_category is not None:
-        need[data.conversion_category] += conv_total
+        need[data.conversion_category] += float(ch["conversion_cost"].sum())
     if reloc is not None:  # relocation costs are part of their categories' need
         need = need + reloc.need.reindex(need.index, fill_value=0.0)
     ext = pairs.merge(src[["external"]], left_on="source", right_index=True)
-    by_cat_ext = ext[ext["external"].astype(bool)].groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
+    by_cat_ext = ext[ext["external"].astype(bool)].groupby("category")["amount"].sum().reindex(
+        data.categories, fill_value=0.0)
     by_cat_all = pairs.groupby("category")["amount"].sum().reindex(data.categories, fill_value=0.0)
     res.categories = pd.DataFrame({
         "need": need.to_numpy(), "external": by_cat_ext.to_numpy(),
@@ -363,47 +282,46 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         "cap": inst.resources["cap"].astype(float).to_numpy() if len(inst.resources) else [],
     }, index=pd.Index(inst.resource_ids, name="resource"))
 
-    # KPIs
-    land_income = float(ch["land_income"].sum())
-    total = float(need.sum())
-    covered = float(need[data.scope].sum())
-    external = float(by_cat_ext[data.scope].sum())
-    output = float(ch["output"].sum()) + float((res.projects["output"] * res.projects["built"]).sum())
-    if reloc is not None:  # output of the relocated enterprises
-        output += reloc.output
-    fin_cost = float(res.sources["fixed_cost"].sum() + res.sources["interest"].sum())
-    pol = inst.policy
-    kpis = {
-        "land_income": land_income,
-        "forgone_land_income": float(data.forgone[chosen].sum()),
-        "industrial_output": output,
-        "total_investment": total,
-        "covered_investment": covered,
-        "external_financing": external,
-        "coverage": external / covered if covered > 0 else float("nan"),
-        "financing_cost": fin_cost,
-        "own_funds_used": float(own.sum()),
-        "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * land_income,
-        "industrial_area": float(data.area[chosen][data.industrial[chosen]].sum()),
-        "rezoned_area": float(data.area[chosen][data.rezoning[chosen]].sum()),
-    }
-    res.kpis = pd.DataFrame({"value": kpis, "unit": KPI_UNITS})
+    # KPIs and the objective's terms
+    found = kpis(f, data, x)
+    res.kpis = pd.DataFrame({"value": {k: v for k, (v, _) in found.items()},
+                             "unit": {k: u for k, (_, u) in found.items()}})
     res.kpis.index.name = "kpi"
+    res.objective_terms = objective_terms(inst, {k: v for k, (v, _) in found.items()})
     if reloc is not None:
-        res.kpis.loc["relocation_cost"] = [reloc.cost, "yuan"]
         res.relocations = reloc.table
-    term_values = {"land_income": land_income, "industrial_output": output,
-                   "coverage": external, "financing_cost": fin_cost}
-    sense = {"land_income": 1, "industrial_output": 1, "coverage": 1, "financing_cost": -1}
-    res.objective_terms = pd.DataFrame({
-        "weight": [inst.objective.weight(t) for t in term_values],
-        "sense": ["max" if sense[t] > 0 else "min" for t in term_values],
-        "value": list(term_values.values()),
-        "contribution": [sense[t] * inst.objective.weight(t) * v for t, v in term_values.items()],
-    }, index=pd.Index(list(term_values), name="term"))
-    phased = extract_periods(f, data, x)  # None without periods (optim/phasing.py)
+    phased = extract_periods(f, data, x)  # None without periods
     if phased is not None:
-        _add_periods(res, data, phased)
-    if has_adjacency(inst):  # optional: KPIs, conflicts table and penalty terms (optim/adjacency.py)
-        extract_adjacency(res, data, values("v_use", True) > 0.5)
+        res.periods, res.period_draws, res.debt_service = phased.periods, phased.period_draws, phased.debt_service
+        res.parcels["period"] = phased.parcel_period.reindex(res.parcels.index)
+        res.projects["period"] = phased.project_period.reindex(res.projects.index)
+        res.projects["recycled_in"] = phased.recycled.reindex(res.projects.index)
+    res.conflicts = extract_conflicts(data, use)  # None without an adjacency table
     return res
+
+
+# the KPI each objective term reads (present values when the objective counts them)
+TERM_KPIS = {"land_income": "land_income", "industrial_output": "industrial_output",
+             "coverage": "external_financing", "financing_cost": "financing_cost"}
+
+
+def objective_terms(inst: Any, values: dict[str, float]) -> pd.DataFrame:
+    """The objective's terms of a plan with KPI `values`: weight, sense, value and
+    contribution of each term, and the penalties of the adjacency part."""
+    obj = inst.objective
+    present = obj.values == "present" and "land_income_pv" in values
+    term_values = {t: values[f"{k}_pv" if present and t in ("land_income", "industrial_output") else k]
+                   for t, k in TERM_KPIS.items()}
+    rows = {t: (obj.weight(t), "max" if TERM_SENSE[t] > 0 else "min", v, TERM_SENSE[t] * obj.weight(t) * v)
+            for t, v in term_values.items()}
+    if "compatibility_penalty" in values:
+        penalty, boundary = values["compatibility_penalty"], values["industrial_boundary"]
+        beta = float(obj.boundary_penalty)
+        rows["compatibility_penalty"] = (1.0, "min", penalty, -penalty)
+        rows["boundary_penalty"] = (beta, "min", boundary, -beta * boundary)
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["weight", "sense", "value", "contribution"])
+    frame.index.name = "term"
+    return frame
+
+
+__all__ = ["Result", "extract", "objective_terms", "KPI_UNITS"]

@@ -109,7 +109,7 @@ def strip_doc(boundary_penalty=None) -> dict:
 
 def instance(doc: dict) -> optim.Instance:
     doc = copy.deepcopy(doc)
-    return optim.Instance.from_frames(doc.pop("name"), **doc)
+    return optim.from_frames(doc.pop("name"), **doc)
 
 
 def solve(doc: dict, solve_and_check) -> optim.Result:

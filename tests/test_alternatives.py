@@ -36,7 +36,7 @@ import pandas as pd
 import pytest
 
 import optim
-from optim.alternatives import FREQUENCY_COLUMNS, SUMMARY_COLUMNS, alternatives
+from optim.analysis.alternatives import FREQUENCY_COLUMNS, SUMMARY_COLUMNS, alternatives
 from optim.check import assert_plan_ok
 from optim.cli import main
 
@@ -236,7 +236,7 @@ def test_objective_with_adjacency_penalties(tmp_path):
     for k, (income, output) in enumerate([(30, 10), (20, 25), (10, 40)], start=1):
         options += [{"parcel": f"P{k}", "use": "residential", "land_income": income * M},
                     {"parcel": f"P{k}", "use": "industrial", "output": output * M}]
-    inst = optim.Instance.from_frames(
+    inst = optim.from_frames(
         "row", uses=[{"id": "residential"}, {"id": "industrial", "industrial": True}],
         categories=[{"id": "park"}], parcels=parcels, options=options,
         adjacency=[{"parcel_a": "P1", "parcel_b": "P2", "length": 2},

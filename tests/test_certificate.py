@@ -18,7 +18,7 @@ import pytest
 
 import optim
 from optim import cli
-from optim.certificate import PlanRejected, certify_result, read_plan
+from optim.check.certificate import PlanRejected, certify_result, read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"

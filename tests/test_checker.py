@@ -269,7 +269,7 @@ def test_result_without_plan_is_refused(tiny):
 def rich_instance() -> optim.Instance:
     """Per-mu option figures, a lock, an optional project, capital rules, bounds on
     industrial area and forgone income, EOD with park income, and targets."""
-    return optim.Instance.from_frames(
+    return optim.from_frames(
         "rich",
         option_basis="per_area",
         uses=[{"id": "commercial", "commercial": True}, {"id": "industrial", "industrial": True},

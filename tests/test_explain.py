@@ -19,7 +19,8 @@ import pytest
 import yaml
 
 import optim
-from optim.explain import explain, money, pct
+from optim.analysis.explain import explain
+from optim.text import money, pct
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
@@ -152,7 +153,7 @@ def test_resource_cap(tmp_path):
     assert row.relative == pytest.approx(0.3)
     assert row.message == "energy needs 3 tce/year more than its cap of 10 tce/year"
     assert len(exp.shortfalls) == 1
-    assert optim.prechecks.errors(exp.prechecks) == []  # no simple bound sees this one
+    assert optim.analysis.prechecks.errors(exp.prechecks) == []  # no simple bound sees this one
 
 
 def test_own_funds(tmp_path):

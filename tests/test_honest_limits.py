@@ -16,7 +16,7 @@ import pytest
 import optim
 import optim.api as api
 from optim import cli
-from optim.solve import OPTIMAL_GAP, Solution
+from optim.highs import OPTIMAL_GAP, Solution
 from orlib import parse_mknap1, to_instance_files
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,8 +125,8 @@ def test_solve_off_the_main_thread_still_works():
 def test_re_solves_with_another_thread_count_in_the_same_thread():
     # HiGHS sizes one task scheduler per thread at its first run and refuses a later
     # run with another `threads`; a study's direct re-solves must not fail on it
-    from optim.persistent import Resolver
-    from optim.solve import SolveOptions
+    from optim.resolver import Resolver
+    from optim.highs import SolveOptions
 
     model = optim.build(optim.load(TINY))
     for threads in (2, 1, None, 1):

@@ -45,9 +45,9 @@ from hypothesis import strategies as st
 import optim
 from optim import cli
 from optim.check import check_plan
-from optim.io import _check, _coerce_column
-from optim.limits import ALLOW_EXTERNAL_ENV, MAX_ALIAS_NODES, MAX_DEPTH, show
-from optim.schema import MAPPINGS, TABLES
+from optim.inputs.coerce import check_value as _check, coerce_column as _coerce_column
+from optim.inputs.limits import ALLOW_EXTERNAL_ENV, MAX_ALIAS_NODES, MAX_DEPTH, show
+from optim.inputs.schema import MAPPINGS, TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
@@ -746,7 +746,7 @@ def scenarios(draw) -> dict:
 @settings(max_examples=N_SCENARIOS, **COMMON)
 @given(spec=st.one_of(scenarios(), hostile_values))
 def test_hostile_scenarios_end_in_a_plan_or_a_message(folder, spec):
-    from optim.scenarios import apply_scenarios
+    from optim.inputs.scenarios import apply_scenarios
 
     doc = copy.deepcopy(TINY_DOC)
     doc["scenarios"] = {"s": spec}
@@ -910,7 +910,7 @@ def test_found_far_apart_figures_made_the_solver_fail(tmp_path, capsys):
 
 def test_found_scaled_figures_are_checked_too(tmp_path):
     """A scenario scaling a cap beyond the limit, or a DataFrame edited in memory."""
-    from optim.scenarios import apply_scenarios
+    from optim.inputs.scenarios import apply_scenarios
 
     path = write_tiny(tmp_path, lambda d: d.update(scenarios={"big": {"scale": {"sources[id=cdb].cap": 1e8}}}))
     with pytest.raises(optim.InstanceError) as err:
@@ -952,7 +952,7 @@ def test_found_long_values_made_huge_messages(tmp_path):
 
 
 def test_yaml_size_limit(tmp_path):
-    from optim.limits import MAX_YAML_BYTES
+    from optim.inputs.limits import MAX_YAML_BYTES
 
     path = tmp_path / "instance.yaml"
     with open(path, "wb") as fh:
@@ -962,7 +962,7 @@ def test_yaml_size_limit(tmp_path):
 
 
 def test_csv_size_and_column_limits(tmp_path, monkeypatch):
-    import optim.limits as limits
+    import optim.inputs.limits as limits
 
     parcels = csv_of(TINY_DOC["parcels"])
     path = write_tiny(tmp_path, lambda d: d.update(parcels={"file": "parcels.csv"}), {"parcels.csv": parcels})

@@ -37,7 +37,7 @@ import yaml
 
 import optim
 from optim.check import PlanDecisions, check_plan
-from optim.solve import compile_model
+from optim.highs import compile_model
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `benchmarks/` lives at the repo root
@@ -84,7 +84,7 @@ def doc(parcels: dict | None = None, sources: dict | None = None) -> dict:
 
 def make(parcels: dict | None = None, sources: dict | None = None) -> optim.Instance:
     d = doc(parcels, sources)
-    return optim.Instance.from_frames(d.pop("name"), **d)
+    return optim.from_frames(d.pop("name"), **d)
 
 
 CASES = [  # (parcels, sources, objective in M, uses, draws in M)
@@ -187,7 +187,7 @@ def test_instance_without_locks_builds_the_same_model():
         s.update(lock="", min_draw=0)
     d["enterprises"] = []
     d["relocation_costs"] = []
-    explicit = optim.Instance.from_frames(d.pop("name"), **{k: v for k, v in d.items()
+    explicit = optim.from_frames(d.pop("name"), **{k: v for k, v in d.items()
                                                             if k != "description"})
     a, b = optim.build(plain), optim.build(explicit)
     assert {k: a.size[k] for k in ("variables", "integer_variables", "constraints")} == \
@@ -324,7 +324,7 @@ def test_bad_lock_in_a_csv_cell(tmp_path):
 
 
 def test_scenario_can_lock_and_unlock(tmp_path):
-    from optim.scenarios import apply_overrides
+    from optim.inputs.scenarios import apply_overrides
 
     inst = make()
     apply_overrides(inst, {"set": {"parcels.P2.lock": "out", "sources.cheap.max_draw": 35 * M}}, "s")

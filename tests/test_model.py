@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import optim
-from optim.pyomo_model import to_pyomo
-from optim.solve import compile_pyomo
+from optim.pyomo_view import to_pyomo
+from optim.pyomo_view import compile_pyomo
 from matrix import row  # noqa: E402  (tests/matrix.py)
 
 TINY = Path(__file__).resolve().parent.parent / "instances" / "tiny" / "instance.yaml"

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import optim
-from optim.phasing import service_schedule
+from optim.model.phasing import service_schedule
 
 BASE = {
     "name": "phasing",

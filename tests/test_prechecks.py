@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import optim
-from optim.prechecks import Finding, coefficient_ranges, errors, precheck
+from optim.analysis.prechecks import Finding, coefficient_ranges, errors, precheck
 from optim.model import create_model
 
 from test_explain import COVERAGE, LAND, OWN_FUNDS, RESOURCE, M, load

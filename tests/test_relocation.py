@@ -88,7 +88,7 @@ def doc() -> dict:
 
 
 def from_doc(d: dict) -> optim.Instance:
-    return optim.Instance.from_frames(d.pop("name"), **d)
+    return optim.from_frames(d.pop("name"), **d)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 import optim
-from optim.scenarios import apply_scenarios
+from optim.inputs.scenarios import apply_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
@@ -88,7 +88,7 @@ def test_override_files(tmp_path):
     """`--scenario FILE.yaml:NAME` picks one scenario of an override file, `FILE.yaml`
     applies all of them in order (or the file itself when it is one scenario); the
     result equals the same overrides written inside the instance."""
-    from optim.scenarios import apply_overrides, apply_scenarios
+    from optim.inputs.scenarios import apply_overrides, apply_scenarios
 
     ref = optim.load(Path(__file__).resolve().parent.parent / "instances" / "baoji_qinganbao" / "instance.yaml")
     path = tmp_path / "overrides.yaml"

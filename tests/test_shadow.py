@@ -41,8 +41,8 @@ import pytest
 import optim
 from optim.check import assert_plan_ok
 from optim.cli import main
-from optim.shadow import COLUMNS, fix_plan, plan_values, shadow_prices
-from optim.solve import SolveOptions, make_highs, run_highs
+from optim.analysis.shadow import COLUMNS, fix_plan, plan_values, shadow_prices
+from optim.highs import SolveOptions, make_highs, run_highs
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "instances" / "tiny" / "instance.yaml"
@@ -291,7 +291,7 @@ def row_instance() -> optim.Instance:
     for k, (income, output) in enumerate(values, start=1):
         options += [{"parcel": f"P{k}", "use": "residential", "land_income": income * M},
                     {"parcel": f"P{k}", "use": "industrial", "output": output * M}]
-    return optim.Instance.from_frames(
+    return optim.from_frames(
         "row", uses=[{"id": "residential"}, {"id": "industrial", "industrial": True}],
         categories=[{"id": "park"}], parcels=parcels, options=options,
         adjacency=[{"parcel_a": "P1", "parcel_b": "P2", "length": 2},

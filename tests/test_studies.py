@@ -18,9 +18,9 @@ import pytest
 
 import optim
 from optim.errors import InstanceError
-from optim.pareto import _efficient, pareto
-from optim.scenarios import apply_overrides
-from optim.sweep import design_runs, read_spec, sweep
+from optim.studies.pareto import _efficient, pareto
+from optim.inputs.scenarios import apply_overrides
+from optim.studies.sweep import design_runs, read_spec, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
@@ -68,7 +68,7 @@ def test_weight_and_cap_runs_change_the_live_model_directly(ref, monkeypatch):
     # objective weights and resource caps go straight to the live HiGHS model (no
     # re-stated model); other changes re-state it. Mixed in one sweep, every run
     # still equals a separate solve, whichever path the run before it took.
-    from optim.persistent import Resolver
+    from optim.resolver import Resolver
 
     restated = []
     update = Resolver.update
@@ -139,7 +139,7 @@ def test_invalid_and_infeasible_runs_are_rows(ref):
 
 
 def test_interrupted_sweep_resumes_to_the_same_runs(ref, grid, tmp_path, monkeypatch):
-    sw = sys.modules["optim.sweep"]  # the module (optim.sweep is also the function)
+    sw = sys.modules["optim.studies.sweep"]  # the module (optim.sweep is also the function)
 
     real = sw._run
 

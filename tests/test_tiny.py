@@ -160,7 +160,7 @@ def test_kpis_read_from_the_expressions_equal_the_result_tables(tiny):
 
 def test_instance_built_from_dataframes_solves_the_same(tiny):
     # the notebook path: tables as DataFrames, settings as mappings
-    frames = optim.Instance.from_frames(
+    frames = optim.from_frames(
         "tiny-frames", uses=tiny.uses, categories=tiny.categories, parcels=tiny.parcels,
         options=tiny.options, resources=tiny.resources, projects=tiny.projects,
         sources=tiny.sources,
@@ -170,5 +170,5 @@ def test_instance_built_from_dataframes_solves_the_same(tiny):
     assert solve(frames).objective == pytest.approx(107.18 * M)
     bad = tiny.parcels.assign(area=-1.0)
     with pytest.raises(optim.InstanceError, match="must be > 0"):
-        optim.Instance.from_frames("bad", uses=tiny.uses, categories=tiny.categories,
+        optim.from_frames("bad", uses=tiny.uses, categories=tiny.categories,
                                    parcels=bad, options=tiny.options)

@@ -29,9 +29,9 @@ TINY_DOC = yaml.safe_load(TINY.read_text())
 
 PARCEL_COLUMNS = ["id", "area", "current_use", "zone", "x", "y", "route"]
 OPTION_COLUMNS = ["parcel", "use", "land_income", "output", "conversion_cost", "energy"]
-from optim.schema import TOP_LEVEL  # noqa: E402
+from optim.inputs.schema import TOP_LEVEL  # noqa: E402
 
-from optim.schema import MAPPINGS, TABLES  # noqa: E402
+from optim.inputs.schema import MAPPINGS, TABLES  # noqa: E402
 
 KNOWN_TOP = ", ".join(sorted(TOP_LEVEL))
 # the messages list the known columns/keys in schema order; the format grows, so the

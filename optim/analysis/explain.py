@@ -1,0 +1,338 @@
+"""Why an instance has no plan: the smallest relaxation of its targets and limits.
+
+`explain(inst)` builds the model (`optim.build`) and an ELASTIC copy of it:
+every row of a family the planner sets (a target or a limit: the coverage
+target, the own-funds and EOD balances, resource caps, land bounds, source
+minimums and draw bounds, capital rules, relocation, the cash balance per
+period, ...: each family whose declaration names a side to relax,
+`FamilySpec.relax` in optim/model/families.py) gets a nonnegative slack
+column on that side, while the accounting identities (`parcel_use_eq`,
+`category_funding_eq`, `period_funding_eq`, the period links) and the
+physical limits of the sources (`source_cap_le`) stay exact. The elastic model
+has no objective of its own but
+
+    minimise  sum_r  s_r / scale_r
+
+where `scale_r` is the row's own size (the largest of |rhs| and its largest
+|coefficient|), so each slack counts as a fraction of its row: relaxing a
+32,000 tce energy quota by 320 tce weighs as much as relaxing a 100 million
+yuan own-funds balance by 1 million. One weighted sum (not a lexicographic
+order of families) is used: it is one MIP solve and it finds the relaxation
+that is smallest relative to the figures involved. Each nonzero slack is then
+converted back to the row's real unit (yuan, mu, the resource's unit, ...) and
+reported in the planner's words (`FamilySpec.shortfall`), largest relative
+shortfall first.
+
+Where HiGHS can give an irreducible infeasible subset (`Highs.getIis`, LPs
+only), it is computed on the LP RELAXATION of the model (yes/no decisions taken
+fractionally) and its rows and bounds are named in domain terms. When the LP
+relaxation has a plan, the conflict lies in the yes/no decisions and there is
+no subset to report; the explanation says so.
+
+`optim explain PATH [--scenario NAME] [--json]` prints the report (exit 1 when
+the instance has no plan, 0 when it has one, 2 on bad input; optim/cli/explain.py);
+`optim solve` prints it after "no plan".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from ..api import Model
+from ..inputs.instance import Instance
+from ..model.data import ModelData
+from ..model.families import Row, member
+from ..model.formulation import Formulation
+from ..highs import Compiled, SolveOptions, compile_model, make_highs, run_direct, run_highs
+from ..text import json_number
+from .prechecks import precheck
+
+# slacks below this (in the row's own units) are solver noise
+SLACK_TOL = 1e-6
+DEFAULT_TIME_LIMIT = 60.0
+IIS_STRATEGY = int(highspy.IisStrategy.kIisStrategyIrreducible)
+LOWER, UPPER, BOXED = (int(highspy.IisBoundStatus.kIisBoundStatusLower),
+                       int(highspy.IisBoundStatus.kIisBoundStatusUpper),
+                       int(highspy.IisBoundStatus.kIisBoundStatusBoxed))
+SHOWN = 25  # rows of a list shown in the text report
+
+@dataclass
+class Explanation:
+    """What `explain` found.
+
+    feasible: the instance has a plan (no slack needed).
+    shortfalls: one row per relaxed target or limit, largest relative shortfall
+        first: constraint (family), member (row label, "" for single rows),
+        amount (in `unit`), unit, relative (amount / the row's scale), message.
+    status: ``optimal`` when the smallest relaxation is proven, ``feasible`` when a
+        limit stopped the elastic solve (a relaxation, maybe not the smallest),
+        ``no_relaxation`` when even the relaxed model has no plan (the conflict is
+        among fixed decisions: locks, mandatory projects, one use per parcel).
+    iis: the irreducible infeasible subset of the LP relaxation in domain terms
+        (empty if none); iis_note says what it is or why there is none.
+    prechecks: findings of `optim.prechecks.precheck`.
+    """
+
+    instance: str
+    feasible: bool
+    shortfalls: pd.DataFrame
+    status: str = "optimal"
+    iis: list[str] = field(default_factory=list)
+    iis_note: str = ""
+    prechecks: list[Any] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def method(self) -> str:
+        return ("elastic model: one nonnegative slack per row of each planner target and limit, "
+                "minimising the sum of slacks each divided by its row's scale (max of |rhs| and "
+                "|coefficients|); accounting identities and source caps kept exact")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: feasible, status, shortfalls [{constraint, member, amount, unit,
+        relative, message}], iis {model, constraints, note}, prechecks, method."""
+        return {
+            "instance": self.instance,
+            "feasible": self.feasible,
+            "status": "feasible" if self.feasible else "infeasible",
+            "relaxation": self.status,
+            "shortfalls": [{"constraint": r.constraint, "member": r.member, "amount": json_number(r.amount),
+                            "unit": r.unit, "relative": json_number(r.relative), "message": r.message}
+                           for r in self.shortfalls.itertuples()],
+            "iis": {"model": "lp_relaxation", "constraints": list(self.iis), "note": self.iis_note},
+            "prechecks": [f.to_dict() for f in self.prechecks],
+            "method": self.method,
+        }
+
+    def solve_keys(self) -> dict[str, Any]:
+        """The keys `optim solve --json` adds for an infeasible instance."""
+        d = self.to_dict()
+        return {"shortfalls": d["shortfalls"], "iis": d["iis"], "relaxation": d["relaxation"]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def summary(self) -> str:
+        """The report in words."""
+        if self.feasible:
+            lines = [f"{self.instance}: feasible: a plan meets every target and limit (nothing to explain)"]
+        else:
+            lines = [f"{self.instance}: no feasible plan"]
+            if self.status == "no_relaxation":
+                lines.append("no relaxation of the targets and limits gives a plan: the conflict is among "
+                             "fixed decisions (locks, mandatory projects, one use per parcel)")
+            elif self.status not in ("optimal", "feasible"):
+                lines.append(f"the search for the smallest relaxation stopped ({self.status}) before it "
+                             "found one")
+            elif len(self.shortfalls):
+                head = "the smallest relaxation of the targets and limits that gives a plan:"
+                if self.status != "optimal":
+                    head = "a relaxation of the targets and limits that gives a plan (a limit stopped the " \
+                           "search: not proven the smallest):"
+                lines.append(head)
+                lines += [f"  - {m}" for m in self.shortfalls["message"][:SHOWN]]
+                if len(self.shortfalls) > SHOWN:
+                    lines.append(f"  ... and {len(self.shortfalls) - SHOWN} more (all of them with --json)")
+            if self.iis:
+                lines.append(f"irreducible infeasible subset {self.iis_note}:")
+                lines += [f"  - {c}" for c in self.iis[:SHOWN]]
+                if len(self.iis) > SHOWN:
+                    lines.append(f"  ... and {len(self.iis) - SHOWN} more (all of them with --json)")
+            elif self.iis_note:
+                lines.append(self.iis_note)
+        errors = [f for f in self.prechecks if f.severity == "error"]
+        warnings = [f for f in self.prechecks if f.severity != "error"]
+        if errors or warnings:
+            lines.append("presolve checks:")
+            lines += [f"  {f}" for f in errors + warnings]
+        return "\n".join(lines)
+
+
+# ---- the elastic model ---------------------------------------------------------------
+@dataclass
+class Elastic:
+    """The compiled model with slack columns appended (after the model's n columns)."""
+
+    compiled: Compiled
+    n: int  # columns of the original model
+    rows: np.ndarray  # global row of each slack
+    sign: np.ndarray  # +1 lower side, -1 upper side
+    weight: np.ndarray  # 1 / scale of the row
+    family: list[str]  # family of each slack
+    position: np.ndarray  # row position within its family
+
+
+def row_scales(c: Compiled) -> np.ndarray:
+    """Scale of each row: the largest of |finite bounds| and |coefficients| (1 if all 0)."""
+    m = len(c.row_lower)
+    scale = np.zeros(m)
+    if len(c.value):
+        np.maximum.at(scale, c.index.astype(np.int64), np.abs(c.value))
+    for b in (c.row_lower, c.row_upper):
+        finite = np.isfinite(b)
+        scale[finite] = np.maximum(scale[finite], np.abs(b[finite]))
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def elastic(f: Formulation, c: Compiled | None = None) -> Elastic:
+    """Slack columns on the relaxable rows of `f`; the objective becomes the
+    weighted sum of slacks (minimised); the model's own objective is dropped."""
+    c = c if c is not None else compile_model(f)
+    n = len(c.cost)
+    scale = row_scales(c)
+    rows, sign, family, position = [], [], [], []
+    for fam in f.families.values():
+        side = fam.spec.relax  # the side a planner may relax (optim/model/families.py)
+        if side is None or fam.size == 0:
+            continue
+        k = np.arange(fam.size)
+        finite = np.isfinite(fam.lower if side == "lower" else fam.upper)
+        k = k[finite]
+        rows.append(fam.start + k)
+        sign.append(np.full(len(k), 1.0 if side == "lower" else -1.0))
+        family += [fam.name] * len(k)
+        position.append(k)
+    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt))
+    rows, sign, position = cat(rows, np.int64), cat(sign, float), cat(position, np.int64)
+    k = len(rows)
+    weight = 1.0 / scale[rows] if k else np.zeros(0)
+    ec = Compiled.of(
+        cost=np.concatenate([np.zeros(n), weight]), offset=0.0, maximize=False,
+        col_lower=np.concatenate([c.col_lower, np.zeros(k)]),
+        col_upper=np.concatenate([c.col_upper, np.full(k, np.inf)]),
+        integer=np.concatenate([c.integrality, np.zeros(k, dtype=np.int32)]),
+        row_lower=c.row_lower, row_upper=c.row_upper,
+        start=np.concatenate([c.start, c.start[-1] + np.arange(1, k + 1)]),
+        index=np.concatenate([c.index, rows]), value=np.concatenate([c.value, sign]))
+    return Elastic(ec, n, rows, sign, weight, family, position)
+
+
+# ---- explain -------------------------------------------------------------------------
+def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, iis: bool = True,
+            prechecks: bool = True) -> Explanation:
+    """Explain why `inst` has no plan (or say that it has one)."""
+    model = Model(inst)
+    f, d, c = model.formulation, model.data, model.compiled
+    e = elastic(f, c)
+    options = SolveOptions(time_limit=time_limit, mip_rel_gap=1e-6, seed=0)
+    sol = run_highs(make_highs(e.compiled, options), e.compiled.integer)
+    findings = precheck(inst, formulation=f) if prechecks else []
+    name = inst.name or "instance"
+    if sol.values is None:  # even the elastic model has no plan (or a limit before any)
+        status = "no_relaxation" if sol.status == "infeasible" else sol.status
+        exp = Explanation(name, False, _empty(), status=status, prechecks=findings, seconds=sol.seconds)
+    else:
+        x = sol.values[:e.n]
+        s = sol.values[e.n:]
+        hit = np.flatnonzero(s > SLACK_TOL)
+        records = [_shortfall(f, d, e, j, float(s[j]), x) for j in hit]
+        table = pd.DataFrame(records, columns=["constraint", "member", "amount", "unit", "relative", "message"])
+        table = table.sort_values("relative", ascending=False, kind="stable").reset_index(drop=True)
+        exp = Explanation(name, len(table) == 0, table, status=sol.status, prechecks=findings,
+                          seconds=sol.seconds)
+    if not exp.feasible and iis:
+        exp.iis, exp.iis_note = irreducible_subset(f, c, time_limit=time_limit)
+    return exp
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=["constraint", "member", "amount", "unit", "relative", "message"])
+
+
+def _shortfall(f: Formulation, d: ModelData, e: Elastic, j: int, slack: float, x: np.ndarray) -> dict:
+    """One relaxed row in the planner's words, from its family's declaration."""
+    fam = f.families[e.family[j]]
+    k = int(e.position[j])
+    label = fam.labels[k]
+    amount = slack * fam.unit
+    row = Row(fam.spec, d.inst, label, amount, float(fam.lower[k] * fam.unit), float(fam.upper[k] * fam.unit),
+              values=lambda name: f.exprs[name].value(x) * f.units.get(name, 1.0), data=d)
+    return {"constraint": fam.name, "member": member(label), "amount": amount, "unit": row.unit,
+            "relative": slack * float(e.weight[j]), "message": fam.spec.shortfall(row)}
+
+
+# ---- irreducible infeasible subset ---------------------------------------------------------
+def _col_name(f: Formulation, col: int, bound: int) -> str:
+    """A column bound in domain terms, from the variable group's label."""
+    g, k = f.group_of(int(col))
+    label = g.labels[k]
+    try:
+        text = g.label.format(*(label if isinstance(label, tuple) else (label,)))
+    except (IndexError, KeyError):
+        text = ""
+    if not text:
+        text = f"{g.name}[{member(label)}]"
+    lo, hi = g.lower[k], g.upper[k]
+    if g.name == "v_build" and lo >= 1 and bound == LOWER:
+        return f"project {label} is mandatory"
+    if bound == LOWER:
+        return f"{text} >= {lo:g}"
+    if bound == UPPER:
+        return f"{text} <= {hi:g}"
+    if bound == BOXED:
+        return f"{text} fixed to {lo:g}" if lo == hi else f"{lo:g} <= {text} <= {hi:g}"
+    return text
+
+
+def irreducible_subset(f: Formulation, c: Compiled | None = None,
+                       time_limit: float | None = DEFAULT_TIME_LIMIT) -> tuple[list[str], str]:
+    """HiGHS's irreducible infeasible subset of the LP relaxation of `f`, named in
+    domain terms: (rows then column bounds, note). Empty with a note saying why
+    when the LP relaxation has a plan or HiGHS gives none."""
+    c = c if c is not None else compile_model(f)
+    lp = dataclasses.replace(c, integrality=np.zeros_like(c.integrality))
+    h = make_highs(lp, SolveOptions(time_limit=time_limit, mip_rel_gap=None, seed=0))
+    h.setOptionValue("iis_strategy", IIS_STRATEGY)
+    run_direct(h)
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kInfeasible:
+        if status == highspy.HighsModelStatus.kOptimal:
+            return [], ("the LP relaxation (parcels, projects and source decisions taken fractionally) has a "
+                        "plan: the conflict lies in the yes/no decisions, for which HiGHS gives no "
+                        "irreducible infeasible subset")
+        return [], f"no irreducible infeasible subset: the LP relaxation ended with {status.name}"
+    try:
+        run_status, iis = h.getIis()
+    except Exception as exc:  # pragma: no cover - depends on the HiGHS build
+        return [], f"no irreducible infeasible subset: HiGHS getIis failed ({exc})"
+    rows = list(iis.row_index_)
+    cols = list(iis.col_index_)
+    if run_status == highspy.HighsStatus.kError or not iis.valid_ or not (rows or cols):
+        return [], "no irreducible infeasible subset: HiGHS found none for the LP relaxation"
+    starts = np.array([fam.start for fam in f.families.values()])
+    fams = list(f.families.values())
+    names = []
+    for r in rows:
+        fam = fams[int(np.searchsorted(starts, r, side="right")) - 1]
+        names.append(fam.spec.row_name(fam.labels[int(r) - fam.start]))
+    lower, upper, integer = f.bounds()
+    trivial = 0
+    for col, b in zip(cols, iis.col_bound_):
+        b = int(b)
+        if b not in (LOWER, UPPER, BOXED):
+            continue  # the column is in the subset, its bounds are not
+        if (b == LOWER and lower[col] == 0) or (b == UPPER and integer[col] and upper[col] == 1):
+            trivial += 1  # the variable's own domain (>= 0, a yes/no <= 1): not a decision
+            continue
+        names.append(_col_name(f, col, b))
+    note = ("of the LP relaxation (yes/no decisions taken fractionally), from HiGHS getIis: these "
+            "constraints and bounds cannot all hold")
+    if trivial:
+        note += f"; {trivial} variable(s) at the bounds of their domain (>= 0, yes/no <= 1) not listed"
+    return names, note
+
+
+def explain_for_solve(inst: Instance, result: Any) -> Explanation | None:
+    """The explanation `optim solve` prints after "no plan": only when HiGHS proved
+    the instance infeasible (not after a limit). The presolve checks have run already."""
+    if getattr(result, "status", None) != "infeasible":
+        return None
+    return explain(inst, prechecks=False)

@@ -1,0 +1,886 @@
+"""Independent plan checker: recompute every constraint of an instance from a plan.
+
+`check_plan(inst, plan)` takes a solved plan (a `Result`, or `PlanDecisions` read
+from a result directory) and recomputes each constraint family of docs/model.md
+from the plan's decisions alone: the use of each parcel, the draws, the projects
+built, the own funds per category and the on/off state of switched sources. It
+does not build or read the optimisation model, and it trusts none of the derived
+figures of the result (KPIs, needs, drawn totals): those are recomputed and the
+reported ones are compared against them (families `objective` and `kpis`).
+
+The report has one row per family with the largest violation in absolute units
+(yuan, mu, resource units, or a count for binary decisions), the largest
+violation relative to its right-hand side, `violation / max(1, |rhs|)`, and
+`ok` = relative violation <= tol.
+
+Families (one row each). Those tied to an optional setting (coverage target,
+EOD, policy bounds, capital rules, targets, a reported objective or KPIs)
+appear only when the setting is present; the others always appear:
+
+- ``parcel_use_eq``: every parcel of the instance takes exactly one of its
+  allowed options (a missing use, a use that is not an option of the parcel,
+  two rows for one parcel, or a parcel unknown to the instance is a violation of 1).
+- ``locked_uses``: each locked parcel takes its locked use.
+- ``mandatory_projects``: each mandatory project is built.
+- ``category_funding_eq``: per category, all draws into it plus its own funds
+  equal its need (cost of built projects, plus the conversion costs of the chosen
+  options for the conversion category).
+- ``source_cap_le``: per source, drawn <= cap, and <= cap x used for a switched
+  source (min_ticket > 0 or fixed_cost > 0): a switched source that is not used
+  draws nothing.
+- ``source_min_ge``: a used switched source with a minimum ticket draws at least it.
+- ``eligibility``: draws only on eligible (source, category) pairs; any amount on
+  another pair (or naming an unknown source or category) is a violation. Such
+  draws still count as paid into their category (funding, coverage), so the
+  break shows in this family alone.
+- ``coverage_ge``: external draws into the coverage scope >= target x need of the
+  scope (when a coverage target is set).
+- ``own_funds_le``: own funds spent plus fixed costs of used switched sources
+  <= own-funds budget + land_income_to_own_funds x land income.
+- ``eod_balance_le``: own funds of ecology categories <= income_share x (park
+  commercial income + land income of commercial uses on route parcels).
+- ``resource_cap_le``: per resource, consumption of the chosen options <= cap.
+- ``industrial_need_ge``: industrial area >= industrial area needed by built projects.
+- ``industrial_area_ge`` / ``industrial_area_le``: policy bounds on the industrial area.
+- ``forgone_income_le``: forgone land income <= policy maximum.
+- ``capital_share_ge``: own funds + capital sources' draws >= share x total investment.
+- ``debt_to_capital_le``: debt sources' draws <= multiple x project capital.
+- ``target_<term>_ge`` / ``target_<term>_le``: objective targets (coverage bounds
+  are ratios of the need in scope).
+- ``compat_forbid_le``: no two adjacent parcels take a forbidden use pair
+  (instances with an adjacency table and a `forbid` rule); compatibility
+  penalties and the industrial boundary term, recomputed from the uses, enter
+  the objective and the KPIs `compatibility_penalty`, `industrial_boundary`.
+- ``parcel_locks``: a parcel locked ``out`` keeps its current use, one locked
+  ``in`` does not (parcels table, column ``lock``).
+- ``source_locks``: a source locked ``out`` draws nothing and is not used; a
+  switched source locked ``in`` is used.
+- ``source_min_draw_ge`` / ``source_max_draw_le``: min_draw <= drawn <= max_draw.
+- ``relocation_assign_eq`` / ``relocation_assign_le``: each required enterprise
+  is relocated exactly once, an optional one at most once (plan table
+  ``relocations``: enterprise, parcel; an unknown enterprise is a violation of 1).
+- ``relocation_eligibility``: each relocation is on a known parcel with an option
+  of the enterprise's use and at least its area (a violation of 1 per row).
+- ``relocation_capacity_le``: per parcel and use, the area of the enterprises
+  relocated there <= the parcel's area if the plan gives it that use, else 0.
+  Relocation costs (the `relocation_costs` row of the pair, else the
+  enterprise's cost) count in their category's need, the output of relocated
+  enterprises in the industrial output; KPI ``relocation_cost``.
+- ``nonnegativity``: draws and own funds are >= 0.
+- ``objective``: the reported objective equals the one recomputed from the plan.
+- ``kpis``: every reported KPI that the checker knows equals its recomputed value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..inputs.instance import Instance
+from ..model.families import FamilySpec
+from .periods import check_periods
+from .report import Report
+
+OBJECTIVE = FamilySpec(
+    "objective", "the reported objective", "objective", quantity="money", kind="check",
+    math="reported objective = the one recomputed from the plan's decisions")
+KPIS = FamilySpec("kpis", "the reported KPIs", "KPI {0}", kind="check",
+                  math="each reported KPI = its value recomputed from the plan's decisions")
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+# ---- the decisions ---------------------------------------------------------------
+@dataclass
+class PlanDecisions:
+    """The decisions of a plan, as the tables of a `Result` hold them.
+
+    parcels: index ``parcel``, column ``use``.
+    draws: columns ``source``, ``category``, ``amount`` (absent pairs draw 0).
+    projects: index ``project``, column ``built``.
+    categories: index ``category``, column ``own_funds``.
+    sources: index ``source``, column ``used`` (the on/off decision of switched
+    sources; a switched source absent here counts as used if it draws anything),
+    and optionally ``drawn`` (informative only: drawn totals are recomputed).
+    objective, kpis: reported values to compare with the recomputed ones; None
+    skips the comparison. kpis has index ``kpi`` and column ``value``.
+    relocations: columns ``enterprise``, ``parcel`` (instances with enterprises;
+    None = no relocation).
+    """
+
+    parcels: pd.DataFrame
+    draws: pd.DataFrame
+    projects: pd.DataFrame
+    categories: pd.DataFrame
+    sources: pd.DataFrame
+    objective: float | None = None
+    kpis: pd.DataFrame | None = None
+    relocations: pd.DataFrame | None = None
+    period_draws: pd.DataFrame | None = None  # source, category, period, amount (with periods)
+
+    @classmethod
+    def from_result(cls, result: Any) -> "PlanDecisions":
+        """The decision tables of a solved `optim.Result` (copies)."""
+        if not result.has_plan:
+            raise ValueError(f"the result has no plan (status {result.status!r})")
+        return cls(
+            parcels=result.parcels[[c for c in ("use", "period") if c in result.parcels]].copy(),
+            draws=result.draws[["source", "category", "amount"]].copy(),
+            projects=result.projects[[c for c in ("built", "period", "recycled_in")
+                                      if c in result.projects]].copy(),
+            categories=result.categories[["own_funds"]].copy(),
+            sources=result.sources[[c for c in ("used", "drawn") if c in result.sources]].copy(),
+            objective=None if result.objective is None else float(result.objective),
+            kpis=result.kpis[["value"]].copy(),
+            relocations=(None if getattr(result, "relocations", None) is None
+                         else result.relocations[["enterprise", "parcel"]].copy()),
+            period_draws=(None if getattr(result, "period_draws", None) is None
+                          else result.period_draws.copy()),
+        )
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> "PlanDecisions":
+        """Read a directory written by `Result.write`: parcels.csv, draws.csv,
+        projects.csv, categories.csv, sources.csv, and summary.json if present
+        (reported objective and KPIs), relocations.csv if present."""
+        d = Path(path)
+        parcels = _read_csv(d / "parcels.csv", "parcel", ["use"], {"use": str, "period": str})
+        draws = _read_csv(d / "draws.csv", None, ["source", "category", "amount"],
+                          {"source": str, "category": str})
+        projects = _read_csv(d / "projects.csv", "project", ["built"], {"period": str, "recycled_in": str})
+        categories = _read_csv(d / "categories.csv", "category", ["own_funds"], {})
+        sources = _read_csv(d / "sources.csv", "source", [], {})
+        objective, kpis = None, None
+        summary = d / "summary.json"
+        if summary.exists():
+            doc = json.loads(summary.read_text(encoding="utf-8"))
+            if doc.get("objective") is not None:
+                objective = float(doc["objective"])
+            if doc.get("kpis") is not None:
+                values = {k: (np.nan if v is None else float(v)) for k, v in doc["kpis"].items()}
+                kpis = pd.DataFrame({"value": pd.Series(values, dtype=float)})
+                kpis.index.name = "kpi"
+        return cls(
+            parcels=parcels[[c for c in ("use", "period") if c in parcels]],
+            draws=draws[["source", "category", "amount"]],
+            projects=projects[[c for c in ("built", "period", "recycled_in") if c in projects]],
+            categories=categories[["own_funds"]],
+            sources=sources[[c for c in ("used", "drawn") if c in sources]],
+            objective=objective,
+            kpis=kpis,
+            relocations=(_read_csv(d / "relocations.csv", None, ["enterprise", "parcel"],
+                                   {"enterprise": str, "parcel": str})[["enterprise", "parcel"]]
+                         if (d / "relocations.csv").exists() else None),
+            period_draws=(_read_csv(d / "period_draws.csv", None, ["source", "category", "period", "amount"],
+                                    {"source": str, "category": str, "period": str})
+                          if (d / "period_draws.csv").exists() else None),
+        )
+
+
+def _read_csv(path: Path, index: str | None, required: list[str],
+              dtypes: dict[str, Any]) -> pd.DataFrame:
+    """A CSV with ids kept as text (only empty cells are missing values)."""
+    if index is not None:
+        dtypes = {index: str, **dtypes}
+    frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
+    absent = [c for c in ([index] if index else []) + required if c not in frame]
+    if absent:
+        raise ValueError(f"{path}: missing column(s) {', '.join(absent)}")
+    return frame.set_index(index) if index is not None else frame
+
+
+# ---- reading the decisions against the instance ----------------------------------
+def _as_bool(value: Any, what: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, (float, np.floating)) and value in (0.0, 1.0):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{what}: {value!r} is not true/false")
+
+
+def _as_float(values: Any, what: str) -> np.ndarray:
+    out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    if np.isnan(out).any():
+        raise ValueError(f"{what}: missing or non-numeric amounts")
+    return out
+
+
+@dataclass
+class _Plan:
+    """The decisions, put on the instance's ids."""
+
+    chosen: pd.DataFrame  # one row per plan row that names an allowed option, whole-parcel figures
+    plan_parcels: pd.DataFrame  # columns parcel, use (as given)
+    built: pd.Series  # bool per instance project
+    draws: pd.DataFrame  # source, category, amount (summed per pair)
+    own: pd.Series  # own funds per category (instance categories first, then unknown ones)
+    used: pd.Series  # bool per switched source
+    relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
+
+
+def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
+    opts = inst.option_totals().reset_index(drop=True)
+    for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
+        opts[col] = opts[col].astype(float)
+    opts["parcel"] = opts["parcel"].astype(str)
+    opts["use"] = opts["use"].astype(str)
+
+    pp = plan.parcels.reset_index()
+    pp = pd.DataFrame({"parcel": pp.iloc[:, 0].astype(object).to_numpy(),
+                       "use": pp["use"].astype(object).to_numpy()})
+    pp["parcel"] = [str(p) for p in pp["parcel"]]
+    pp["use"] = [None if pd.isna(u) else str(u) for u in pp["use"]]
+    chosen = pp.dropna(subset=["use"]).merge(opts, on=["parcel", "use"], how="inner")
+
+    projects = plan.projects
+    unknown = [p for p in projects.index if p not in inst.projects.index]
+    if unknown:
+        raise ValueError(f"the plan names projects the instance does not have: {unknown}")
+    built = pd.Series(False, index=inst.projects.index, dtype=bool)
+    for p, value in projects["built"].items():
+        built[p] = _as_bool(value, f"project {p!r} built")
+
+    dr = plan.draws
+    if len(dr):
+        draws = pd.DataFrame({"source": [str(s) for s in dr["source"]],
+                              "category": [str(c) for c in dr["category"]],
+                              "amount": _as_float(dr["amount"].to_numpy(), "draws")})
+        draws = draws.groupby(["source", "category"], as_index=False, sort=False)["amount"].sum()
+    else:
+        draws = pd.DataFrame({"source": pd.Series(dtype=object),
+                              "category": pd.Series(dtype=object),
+                              "amount": pd.Series(dtype=float)})
+
+    own_in = pd.Series(_as_float(plan.categories["own_funds"].to_numpy(), "own funds"),
+                       index=[str(c) for c in plan.categories.index])
+    own_in = own_in.groupby(level=0, sort=False).sum()
+    cats = list(inst.categories.index)
+    own = own_in.reindex(cats + [c for c in own_in.index if c not in cats], fill_value=0.0)
+
+    drawn = draws.groupby("source")["amount"].sum()
+    used = {}
+    for s in _switched(inst):
+        if s in plan.sources.index and "used" in plan.sources:
+            used[s] = _as_bool(plan.sources.loc[s, "used"], f"source {s!r} used")
+        else:
+            used[s] = bool(drawn.get(s, 0.0) != 0.0)
+    return _Plan(chosen=chosen, plan_parcels=pp, built=built, draws=draws, own=own,
+                 used=pd.Series(used, index=list(used), dtype=bool),
+                 relocations=_plan_relocations(plan))
+
+
+def _switched(inst: Instance) -> list[str]:
+    src = inst.sources
+    return [s for s in src.index
+            if float(src.loc[s, "min_ticket"]) > 0 or float(src.loc[s, "fixed_cost"]) > 0]
+
+
+# ---- recomputed quantities -------------------------------------------------------
+@dataclass
+class _Figures:
+    """The expressions of docs/model.md, recomputed from the plan."""
+
+    need: pd.Series  # N_c per instance category
+    land_income: float  # LI
+    forgone_income: float  # FI
+    industrial_output: float  # IO
+    industrial_area: float  # IA
+    rezoned_area: float  # RA
+    route_commercial_income: float
+    drawn: pd.Series  # d_s per instance source
+    fixed_costs: float  # sum of F_s over used switched sources
+    financing_cost: float  # FC
+    external_in_scope: float  # EF
+    own_funds: float  # OF (all own funds of the plan)
+    capital: float  # KC
+    debt: float  # DB
+    total_investment: float  # T
+    scope_investment: float  # T_S
+    industrial_need: float  # sum_p A_p built
+    adjacency: "_Adjacency | None" = None  # adjacent pairs' uses, when the instance has adjacency
+    relocation: "_Relocation | None" = None  # relocations, when the instance has enterprises
+    periods: Any = None  # optim.check_periods.PeriodFigures, when the instance has periods
+
+
+def _figures(inst: Instance, plan: _Plan) -> _Figures:
+    ch = plan.chosen
+    parcels = inst.parcels
+    uses = inst.uses
+    current = parcels["current_use"].astype(str).reindex(ch["parcel"]).to_numpy()
+    rezoned = ch["use"].to_numpy() != current
+    area = parcels["area"].astype(float).reindex(ch["parcel"]).to_numpy()
+    industrial = uses["industrial"].astype(bool).reindex(ch["use"]).to_numpy()
+    commercial = uses["commercial"].astype(bool).reindex(ch["use"]).to_numpy()
+    route = parcels["route"].astype(bool).reindex(ch["parcel"]).to_numpy()
+    income = ch["land_income"].to_numpy()
+
+    # forgone income: land income of the current-use option (0 if none) minus the chosen one's
+    opts = inst.option_totals()
+    cur_income = {(str(p), str(u)): float(v)
+                  for p, u, v in zip(opts["parcel"], opts["use"], opts["land_income"])}
+    base = np.array([cur_income.get((p, c), 0.0) for p, c in zip(ch["parcel"], current)])
+    forgone = np.where(rezoned, np.maximum(0.0, base - income), 0.0)
+
+    proj = inst.projects
+    built = plan.built.reindex(proj.index).to_numpy(dtype=bool)
+    cost = proj["cost"].astype(float).to_numpy()
+    cats = list(inst.categories.index)
+    need = pd.Series(0.0, index=cats)
+    for c, q in zip(proj["category"].to_numpy()[built], cost[built]):
+        need[c] += q
+    conv = inst.conversion_category()
+    if conv is not None:
+        need[conv] += float(ch["conversion_cost"].sum())
+    reloc = _relocation(inst, plan)  # None without enterprises
+    if reloc is not None:  # relocation costs are part of their categories' need
+        need = need + reloc.need.reindex(cats, fill_value=0.0)
+    scope = inst.coverage_scope()
+
+    flags = inst.source_flags()
+    dr = plan.draws
+    drawn = dr.groupby("source")["amount"].sum().reindex(flags.index, fill_value=0.0)
+    fixed = sum(float(flags.loc[s, "fixed_cost"]) for s, u in plan.used.items() if u)
+    rates = flags["rate"].astype(float)
+    known = dr["source"].isin(flags.index).to_numpy()
+    external = np.zeros(len(dr), dtype=bool)
+    external[known] = flags["external"].reindex(dr["source"][known]).to_numpy(dtype=bool)
+    in_scope = dr["category"].isin(scope).to_numpy()
+    own_total = float(plan.own.sum())
+    capital_src = flags.index[flags["capital"].to_numpy(dtype=bool)]
+    debt_src = flags.index[flags["debt"].to_numpy(dtype=bool)]
+
+    A = proj["industrial_area"].astype(float).to_numpy()
+    Y = proj["output"].astype(float).to_numpy()
+    return _Figures(
+        need=need,
+        land_income=float(income.sum()),
+        forgone_income=float(forgone.sum()),
+        industrial_output=float(ch["output"].sum()) + float(Y[built].sum())
+        + (reloc.output if reloc is not None else 0.0),
+        industrial_area=float(area[industrial].sum()),
+        rezoned_area=float(area[rezoned].sum()),
+        route_commercial_income=float(income[commercial & route].sum()),
+        drawn=drawn,
+        fixed_costs=fixed,
+        financing_cost=fixed + float((rates * drawn).sum()),
+        external_in_scope=float(dr["amount"].to_numpy()[external & in_scope].sum()),
+        own_funds=own_total,
+        capital=own_total + float(drawn[capital_src].sum()),
+        debt=float(drawn[debt_src].sum()),
+        total_investment=float(need.sum()),
+        scope_investment=float(need[[c for c in cats if c in scope]].sum()),
+        industrial_need=float(A[built].sum()),
+        adjacency=_adjacency(inst, ch),
+        relocation=reloc,
+    )
+
+
+def recompute_kpis(inst: Instance, plan: PlanDecisions | Any) -> pd.Series:
+    """The KPIs of the plan (same names as `Result.kpis`), recomputed from its decisions."""
+    if not isinstance(plan, PlanDecisions):
+        plan = PlanDecisions.from_result(plan)
+    return _kpis(inst, _figures(inst, _read_plan(inst, plan)))
+
+
+def _kpis(inst: Instance, f: _Figures) -> pd.Series:
+    pol = inst.policy
+    return pd.Series({
+        "land_income": f.land_income,
+        "forgone_land_income": f.forgone_income,
+        "industrial_output": f.industrial_output,
+        "total_investment": f.total_investment,
+        "covered_investment": f.scope_investment,
+        "external_financing": f.external_in_scope,
+        "coverage": (f.external_in_scope / f.scope_investment
+                     if f.scope_investment > 0 else float("nan")),
+        "financing_cost": f.financing_cost,
+        "own_funds_used": f.own_funds,
+        "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income,
+        "industrial_area": f.industrial_area,
+        "rezoned_area": f.rezoned_area,
+    }, dtype=float).pipe(_with_adjacency_kpis, f).pipe(_with_relocation_kpis, f).pipe(_with_period_kpis, f)
+
+
+def _with_period_kpis(kpis: pd.Series, f: "_Figures") -> pd.Series:
+    if f.periods is None:
+        return kpis
+    out = kpis.copy()
+    for name, value in f.periods.kpis.items():
+        out[name] = value
+    return out
+
+
+def _objective(inst: Instance, f: _Figures) -> float:
+    w = inst.objective
+    li, io = f.land_income, f.industrial_output
+    if f.periods is not None and w.values == "present":
+        li, io = f.periods.li_pv, f.periods.io_pv
+    return (w.weight("land_income") * li
+            + w.weight("industrial_output") * io
+            + w.weight("coverage") * f.external_in_scope
+            - w.weight("financing_cost") * f.financing_cost
+            - (f.adjacency.cost if f.adjacency is not None else 0.0))
+
+
+# ---- the families ----------------------------------------------------------------
+def _check_parcels(r: Report, inst: Instance, plan: _Plan) -> None:
+    """parcel_use_eq: sum over the parcel's options of v_use = 1, for every parcel
+    (plan rows naming no allowed option count 0; parcels unknown to the instance
+    are rows `count = 0`); locked_uses: the locked option is taken."""
+    parcels = list(inst.parcels.index)
+    counts = plan.chosen.groupby("parcel").size().reindex(parcels, fill_value=0)
+    r.add("parcel_use_eq", parcels, counts.to_numpy(dtype=float), 1.0, "eq")
+    unknown = plan.plan_parcels.loc[~plan.plan_parcels["parcel"].isin(parcels), "parcel"]
+    if len(unknown):
+        r.add("parcel_use_eq", [f"{p} (not in the instance)" for p in unknown], 1.0, 0.0, "eq")
+    locks = inst.policy.locked_uses
+    r.family("locked_uses")
+    if locks:
+        taken = set(zip(plan.chosen["parcel"], plan.chosen["use"]))
+        members = [f"{p}={u}" for p, u in locks.items()]
+        lhs = [1.0 if (p, u) in taken else 0.0 for p, u in locks.items()]
+        r.add("locked_uses", members, lhs, 1.0, "ge")
+
+
+def _check_projects(r: Report, inst: Instance, plan: _Plan) -> None:
+    """mandatory_projects: v_build[p] >= 1 for mandatory projects."""
+    r.family("mandatory_projects")
+    mand = inst.projects.index[inst.projects["mandatory"].astype(bool).to_numpy()]
+    if len(mand):
+        r.add("mandatory_projects", list(mand),
+              plan.built.reindex(mand).to_numpy(dtype=float), 1.0, "ge")
+
+
+def _check_funding(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """category_funding_eq: draws into c + own funds of c = N_c, for every category
+    (draws and own funds naming an unknown category must be 0)."""
+    into = plan.draws.groupby("category")["amount"].sum()
+    cats = list(plan.own.index) + [c for c in into.index if c not in plan.own.index]
+    lhs = into.reindex(cats, fill_value=0.0) + plan.own.reindex(cats, fill_value=0.0)
+    rhs = f.need.reindex(cats, fill_value=0.0)
+    members = [c if c in f.need.index else f"{c} (not in the instance)" for c in cats]
+    r.add("category_funding_eq", members, lhs.to_numpy(), rhs.to_numpy(), "eq")
+
+
+def _check_sources(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """source_cap_le: d_s <= U_s (x used, for switched sources); source_min_ge:
+    d_s >= m_s x used for switched sources with a minimum ticket; eligibility:
+    draws on pairs that are not eligible are 0."""
+    src = inst.sources
+    cap = src["cap"].astype(float)
+    open_ = np.array([float(plan.used.get(s, True)) for s in src.index])
+    r.add("source_cap_le", list(src.index), f.drawn.to_numpy(), cap.to_numpy() * open_, "le")
+    r.family("source_min_ge")
+    mins = [s for s in plan.used.index if float(src.loc[s, "min_ticket"]) > 0]
+    if mins:
+        rhs = [float(src.loc[s, "min_ticket"]) * float(plan.used[s]) for s in mins]
+        r.add("source_min_ge", mins, f.drawn[mins].to_numpy(), rhs, "ge")
+
+    r.family("eligibility")
+    pairs = inst.eligible_pairs()
+    eligible = set(zip(pairs["source"], pairs["category"]))
+    dr = plan.draws
+    pairs_drawn = zip(dr["source"], dr["category"])
+    bad = [k for k, pair in enumerate(pairs_drawn) if pair not in eligible]
+    if bad:
+        members = [f"{dr['source'].iloc[k]}->{dr['category'].iloc[k]}" for k in bad]
+        r.add("eligibility", members, dr["amount"].to_numpy()[bad], 0.0, "eq")
+
+
+def _check_balances(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """coverage_ge: EF >= t_cov T_S; own_funds_le: OF + fixed costs <= B_own +
+    lambda LI; eod_balance_le: own funds of ecology categories <= sigma (H +
+    commercial land income on route parcels)."""
+    pol = inst.policy
+    if pol.coverage_target > 0:
+        r.add("coverage_ge", "coverage", f.external_in_scope,
+              pol.coverage_target * f.scope_investment, "ge")
+    if not len(inst.periods):  # with periods: cash_balance_ge per period (check_periods)
+        r.add("own_funds_le", "own_funds", f.own_funds + f.fixed_costs,
+              pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income, "le")
+    ecology = [c for c in inst.categories.index if bool(inst.categories.loc[c, "ecology"])]
+    if inst.eod is not None and ecology:
+        eod = inst.eod
+        r.add("eod_balance_le", "eod", float(plan.own.reindex(ecology).sum()),
+              eod.income_share * (eod.park_commercial_income + f.route_commercial_income), "le")
+
+
+def _check_land(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """resource_cap_le: consumption of chosen options <= cap, per resource;
+    industrial_need_ge: IA >= sum A_p built; industrial_area_ge/le: policy bounds
+    on IA; forgone_income_le: FI <= FI_max."""
+    r.family("resource_cap_le")
+    rids = inst.resource_ids
+    if rids:
+        used = [float(plan.chosen[k].sum()) for k in rids]
+        r.add("resource_cap_le", rids, used, inst.resources["cap"].astype(float).to_numpy(), "le")
+    r.add("industrial_need_ge", "industrial_area", f.industrial_area, f.industrial_need, "ge")
+    pol = inst.policy
+    if pol.min_industrial_area is not None:
+        r.add("industrial_area_ge", "industrial_area", f.industrial_area,
+              pol.min_industrial_area, "ge")
+    if pol.max_industrial_area is not None:
+        r.add("industrial_area_le", "industrial_area", f.industrial_area,
+              pol.max_industrial_area, "le")
+    if pol.max_forgone_income is not None:
+        r.add("forgone_income_le", "forgone_income", f.forgone_income,
+              pol.max_forgone_income, "le")
+
+
+def _check_capital(r: Report, inst: Instance, f: _Figures) -> None:
+    """capital_share_ge: KC >= kappa T; debt_to_capital_le: DB <= mu KC."""
+    pol = inst.policy
+    if pol.min_capital_share is not None:
+        r.add("capital_share_ge", "capital", f.capital,
+              pol.min_capital_share * f.total_investment, "ge")
+    if pol.max_debt_to_capital is not None:
+        r.add("debt_to_capital_le", "debt", f.debt, pol.max_debt_to_capital * f.capital, "le")
+
+
+def _check_targets(r: Report, inst: Instance, f: _Figures) -> None:
+    """target_<term>_ge / _le: term >= min, term <= max; coverage bounds are
+    ratios: EF >= min T_S, EF <= max T_S."""
+    values = {"land_income": f.land_income, "industrial_output": f.industrial_output,
+              "coverage": f.external_in_scope, "financing_cost": f.financing_cost}
+    for term, (lo, hi) in inst.objective.targets.items():
+        for bound, sense in ((lo, "ge"), (hi, "le")):
+            if bound is None:
+                continue
+            rhs = bound * f.scope_investment if term == "coverage" else bound
+            r.add(f"target_{term}_{sense}", term, values[term], rhs, sense)
+
+
+def _check_signs(r: Report, plan: _Plan) -> None:
+    """nonnegativity: v_draw >= 0 and v_own >= 0."""
+    r.family("nonnegativity")
+    dr = plan.draws
+    if len(dr):
+        members = [f"draw {s}->{c}" for s, c in zip(dr["source"], dr["category"])]
+        r.add("nonnegativity", members, dr["amount"].to_numpy(), 0.0, "ge")
+    if len(plan.own):
+        r.add("nonnegativity", [f"own funds {c}" for c in plan.own.index],
+              plan.own.to_numpy(), 0.0, "ge")
+
+
+def _check_reported(r: Report, inst: Instance, decisions: PlanDecisions, f: _Figures) -> None:
+    """objective: reported objective = recomputed; kpis: each reported KPI the
+    checker knows = its recomputed value (both missing counts as equal)."""
+    if decisions.objective is not None:
+        r.add("objective", "objective", float(decisions.objective), _objective(inst, f), "eq")
+    if decisions.kpis is not None:
+        r.family("kpis")
+        mine = _kpis(inst, f)
+        theirs = pd.to_numeric(decisions.kpis["value"], errors="coerce")
+        names = [k for k in theirs.index if k in mine.index]
+        if names:
+            lhs = theirs[names].to_numpy(dtype=float)
+            rhs = mine[names].to_numpy(dtype=float)
+            both_nan = np.isnan(lhs) & np.isnan(rhs)
+            lhs = np.where(both_nan, 0.0, lhs)
+            rhs = np.where(both_nan, 0.0, rhs)
+            r.add("kpis", names, lhs, rhs, "eq")
+
+
+# ---- adjacency: compatibility rules and industrial boundary (optional) -----------
+@dataclass
+class _Adjacency:
+    """The plan's uses on each adjacent pair of an instance with an adjacency table."""
+
+    pairs: pd.DataFrame  # parcel_a, parcel_b, use_a, use_b, length, rule (None if no rule), penalty
+    penalty: float  # sum of penalty x length over the pairs under a `penalty` rule, yuan
+    boundary: float  # boundary length between industrial and non-industrial parcels
+    cost: float  # penalty + objective.boundary_penalty x boundary: subtracted in the objective
+
+
+def _adjacency(inst: Instance, chosen: pd.DataFrame) -> _Adjacency | None:
+    """Recompute, from the plan's parcel uses alone (`chosen`: parcel, use), the use
+    pair of every adjacent pair with the compatibility rule of that unordered pair,
+    the penalty, and the industrial boundary length."""
+    adj = inst.adjacency
+    if not len(adj):
+        return None
+    edges = pd.DataFrame({"parcel_a": adj["parcel_a"].astype(str).to_numpy(dtype=object),
+                          "parcel_b": adj["parcel_b"].astype(str).to_numpy(dtype=object),
+                          "length": adj["length"].to_numpy(dtype=float)})
+    uses = pd.DataFrame({"parcel": chosen["parcel"].to_numpy(dtype=object),
+                         "use": chosen["use"].to_numpy(dtype=object)})
+    pairs = (edges.merge(uses.rename(columns={"parcel": "parcel_a", "use": "use_a"}), on="parcel_a")
+             .merge(uses.rename(columns={"parcel": "parcel_b", "use": "use_b"}), on="parcel_b"))
+
+    def unordered(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.where(x <= y, x, y), np.where(x <= y, y, x)
+
+    comp = inst.compatibility
+    lo, hi = unordered(comp["use_a"].astype(str).to_numpy(dtype=object),
+                       comp["use_b"].astype(str).to_numpy(dtype=object))
+    rules = pd.DataFrame({"lo": lo, "hi": hi, "rule": comp["rule"].to_numpy(dtype=object),
+                          "rate": comp["penalty"].to_numpy(dtype=float)})
+    pairs["lo"], pairs["hi"] = unordered(pairs["use_a"].to_numpy(dtype=object),
+                                         pairs["use_b"].to_numpy(dtype=object))
+    pairs = pairs.merge(rules, on=["lo", "hi"], how="left")
+    penalised = (pairs["rule"] == "penalty").to_numpy(dtype=bool)
+    pairs["penalty"] = np.where(penalised, pairs["rate"].to_numpy(dtype=float) * pairs["length"], 0.0)
+    pairs = pairs.drop(columns=["lo", "hi", "rate"])
+
+    flag = inst.uses["industrial"].astype(bool)
+    industrial = pd.Series(flag.reindex(uses["use"]).fillna(False).to_numpy(dtype=bool),
+                           index=uses["parcel"]).groupby(level=0).max()
+    ind_a = industrial.reindex(edges["parcel_a"]).fillna(False).to_numpy(dtype=bool)
+    ind_b = industrial.reindex(edges["parcel_b"]).fillna(False).to_numpy(dtype=bool)
+    boundary = float(edges["length"].to_numpy()[ind_a != ind_b].sum())
+    penalty = float(pairs["penalty"].sum())
+    return _Adjacency(pairs=pairs, penalty=penalty, boundary=boundary,
+                      cost=penalty + float(inst.objective.boundary_penalty) * boundary)
+
+
+def _with_adjacency_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
+    """`kpis` plus compatibility_penalty and industrial_boundary, with adjacency."""
+    if f.adjacency is None:
+        return kpis
+    return pd.concat([kpis, pd.Series({"compatibility_penalty": f.adjacency.penalty,
+                                       "industrial_boundary": f.adjacency.boundary}, dtype=float)])
+
+
+def _check_adjacency(r: Report, inst: Instance, f: _Figures) -> None:
+    """compat_forbid_le: no adjacent pair of parcels takes a forbidden use pair
+    (v_use[a,u] + v_use[b,w] <= 1; each such pair is a violation of 1). The
+    penalties and the boundary term enter the objective (`_objective`) and the
+    KPIs compatibility_penalty and industrial_boundary (`_kpis`)."""
+    if f.adjacency is None:
+        return
+    if (inst.compatibility["rule"] == "forbid").any():
+        r.family("compat_forbid_le")
+    pairs = f.adjacency.pairs
+    hit = pairs[(pairs["rule"] == "forbid").to_numpy(dtype=bool)]
+    if len(hit):
+        members = [f"{a}-{b} ({u}/{w})" for a, b, u, w in
+                   zip(hit["parcel_a"], hit["parcel_b"], hit["use_a"], hit["use_b"])]
+        r.add("compat_forbid_le", members, 2.0, 1.0, "le")
+
+
+# ---- locks and bounds (optional; optim/locks.py) -----------------------------------
+def _column(frame: pd.DataFrame, column: str, default: Any) -> pd.Series:
+    """A column of an instance table, `default` where missing or if absent."""
+    if column not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype=object)
+    values = frame[column].to_numpy(dtype=object)
+    return pd.Series(np.where(pd.isna(values), default, values), index=frame.index, dtype=object)
+
+
+def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """parcel_locks: a parcel locked `out` takes its current use (>= 1), one locked
+    `in` does not (<= 0); source_locks: a source locked `out` draws 0 and is not
+    used, a switched source locked `in` is used; source_min_draw_ge: drawn >=
+    min_draw; source_max_draw_le: drawn <= max_draw."""
+    par = inst.parcels
+    lock = _column(par, "lock", "")
+    locked = lock[lock != ""]
+    if len(locked):
+        r.family("parcel_locks")
+        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
+        use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
+        ids = [str(i) for i in locked.index]
+        current = par["current_use"].reindex(locked.index).astype(str).to_numpy(dtype=object)
+        keeps = (use.reindex(ids).to_numpy(dtype=object) == current).astype(float)
+        how = locked.to_numpy(dtype=object)
+        for kind, sense, rhs in (("out", "ge", 1.0), ("in", "le", 0.0)):
+            at = how == kind
+            if at.any():
+                r.add("parcel_locks", [f"{i} ({kind})" for i in np.asarray(ids, dtype=object)[at]],
+                      keeps[at], rhs, sense)
+    src = inst.sources
+    slock = _column(src, "lock", "")
+    if (slock != "").any():
+        r.family("source_locks")
+        out = list(src.index[(slock == "out").to_numpy()])
+        if out:
+            r.add("source_locks", [f"{s} (out) drawn" for s in out], f.drawn.reindex(out).to_numpy(), 0.0, "le")
+        for s in src.index[(slock != "").to_numpy()]:
+            if s in plan.used.index:  # switched: its on/off decision
+                want = slock[s] == "in"
+                r.add("source_locks", f"{s} ({slock[s]}) used", float(plan.used[s]), 1.0 if want else 0.0,
+                      "ge" if want else "le")
+    lo = pd.to_numeric(_column(src, "min_draw", 0.0), errors="coerce").fillna(0.0)
+    hi = pd.to_numeric(_column(src, "max_draw", np.nan), errors="coerce")
+    mins = list(src.index[(lo > 0).to_numpy()])
+    if mins:
+        r.add("source_min_draw_ge", mins, f.drawn.reindex(mins).to_numpy(), lo[mins].to_numpy(), "ge")
+    maxs = list(src.index[hi.notna().to_numpy()])
+    if maxs:
+        r.add("source_max_draw_le", maxs, f.drawn.reindex(maxs).to_numpy(), hi[maxs].to_numpy(), "le")
+
+
+# ---- enterprise relocation (optional; optim/relocation.py) -------------------------
+@dataclass
+class _Relocation:
+    """The plan's relocations with the instance's figures of each."""
+
+    rows: pd.DataFrame  # enterprise, parcel, known, use, area, cost, category, output, parcel_area, eligible
+    need: pd.Series  # relocation cost per category
+    cost: float  # total relocation cost, yuan
+    output: float  # annual output of the relocated enterprises
+
+
+def _plan_relocations(plan: PlanDecisions) -> pd.DataFrame | None:
+    rel = plan.relocations
+    if rel is None:
+        return None
+    if not len(rel):
+        return pd.DataFrame({"enterprise": pd.Series(dtype=object), "parcel": pd.Series(dtype=object)})
+    return pd.DataFrame({"enterprise": [str(e) for e in rel["enterprise"]],
+                         "parcel": [None if pd.isna(p) else str(p) for p in rel["parcel"]]})
+
+
+def _relocation(inst: Instance, plan: _Plan) -> _Relocation | None:
+    """Recompute, from the plan's (enterprise, parcel) rows and the instance alone,
+    each relocation's cost (relocation_costs row of the pair, else the enterprise's
+    cost), category (the enterprise's, else the conversion category), output, and
+    whether the pair is eligible (an option of the enterprise's use on a parcel at
+    least as large)."""
+    ent = inst.enterprises
+    if not len(ent):
+        return None
+    rel = plan.relocations
+    if rel is None:
+        rel = pd.DataFrame({"enterprise": pd.Series(dtype=object), "parcel": pd.Series(dtype=object)})
+    ids = pd.Index([str(e) for e in ent.index])
+    at = ids.get_indexer(rel["enterprise"])
+    known = at >= 0
+    pick = np.where(known, at, 0)
+
+    def attr(column: str, default: Any) -> np.ndarray:
+        values = _column(ent, column, default).to_numpy(dtype=object)
+        return np.where(known, values[pick] if len(values) else default, default)
+
+    rows = rel.copy()
+    rows["known"] = known
+    rows["use"] = attr("use", None)
+    rows["area"] = attr("area", np.nan).astype(float)
+    cost = attr("cost", 0.0).astype(float)
+    rc = inst.relocation_costs
+    if len(rc) and len(rows):
+        over = pd.Series(pd.to_numeric(rc["cost"]).to_numpy(dtype=float),
+                         index=pd.MultiIndex.from_arrays([rc["enterprise"].astype(str), rc["parcel"].astype(str)]))
+        over = over[~over.index.duplicated()]
+        hit = over.reindex(pd.MultiIndex.from_arrays([rows["enterprise"], rows["parcel"].astype(str)]))
+        cost = np.where(hit.notna().to_numpy(), hit.to_numpy(dtype=float), cost)
+    rows["cost"] = np.where(known, cost, 0.0)
+    category = attr("category", None)
+    rows["category"] = np.where(pd.isna(category), inst.conversion_category(), category)
+    rows["output"] = np.where(known, attr("output", 0.0).astype(float), 0.0)
+    area = inst.parcels["area"].astype(float)
+    area.index = [str(p) for p in area.index]
+    rows["parcel_area"] = area.reindex(rows["parcel"]).to_numpy(dtype=float)
+    opts = inst.options
+    allowed = pd.MultiIndex.from_arrays([opts["parcel"].astype(str), opts["use"].astype(str)])
+    has_option = pd.MultiIndex.from_arrays([rows["parcel"].astype(str), rows["use"].astype(str)]).isin(allowed)
+    with np.errstate(invalid="ignore"):
+        rows["eligible"] = known & has_option & (rows["parcel_area"].to_numpy() >= rows["area"].to_numpy())
+    need = rows.groupby("category")["cost"].sum() if len(rows) else pd.Series(dtype=float)
+    return _Relocation(rows=rows, need=need, cost=float(rows["cost"].sum()),
+                       output=float(rows["output"].sum()))
+
+
+def _with_relocation_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
+    """`kpis` plus relocation_cost, with enterprises."""
+    if f.relocation is None:
+        return kpis
+    return pd.concat([kpis, pd.Series({"relocation_cost": f.relocation.cost}, dtype=float)])
+
+
+def _check_relocations(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
+    """relocation_assign_eq / _le: relocations per required enterprise = 1, per
+    optional one <= 1 (an unknown enterprise: 1 = 0); relocation_eligibility: each
+    relocation is on an eligible pair; relocation_capacity_le[p,u]: sum of the areas
+    of the enterprises of use u relocated onto p <= a_p x [plan use of p = u]."""
+    reloc = f.relocation
+    if reloc is None:
+        return
+    rows = reloc.rows
+    ent = inst.enterprises
+    ids = pd.Index([str(e) for e in ent.index])
+    required = (_column(ent, "required", True).to_numpy(dtype=object) != False)  # noqa: E712
+    counts = rows[rows["known"]].groupby("enterprise").size().reindex(ids, fill_value=0).to_numpy(dtype=float)
+    r.family("relocation_assign_eq")
+    if required.any():
+        r.add("relocation_assign_eq", list(ids[required]), counts[required], 1.0, "eq")
+    if (~required).any():
+        r.add("relocation_assign_le", list(ids[~required]), counts[~required], 1.0, "le")
+    unknown = rows.loc[~rows["known"], "enterprise"]
+    if len(unknown):
+        r.add("relocation_assign_eq", [f"{e} (not in the instance)" for e in unknown], 1.0, 0.0, "eq")
+    r.family("relocation_eligibility")
+    bad = rows[rows["known"] & ~rows["eligible"]]
+    if len(bad):
+        r.add("relocation_eligibility", [f"{e}->{p}" for e, p in zip(bad["enterprise"], bad["parcel"])],
+              1.0, 0.0, "eq")
+    r.family("relocation_capacity_le")
+    placed = rows[rows["known"] & rows["parcel"].notna()]
+    if len(placed):
+        load = placed.groupby(["parcel", "use"], sort=False)["area"].sum()
+        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
+        plan_use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
+        parcels = load.index.get_level_values(0)
+        uses = load.index.get_level_values(1)
+        takes = plan_use.reindex(parcels).to_numpy(dtype=object) == uses.to_numpy(dtype=object)
+        area = reloc.rows.drop_duplicates("parcel").set_index("parcel")["parcel_area"].reindex(parcels)
+        rhs = np.where(takes, np.nan_to_num(area.to_numpy(dtype=float)), 0.0)
+        r.add("relocation_capacity_le", [f"{p}/{u}" for p, u in load.index], load.to_numpy(dtype=float),
+              rhs, "le")
+
+
+# ---- entry points ----------------------------------------------------------------
+def check_plan(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6) -> pd.DataFrame:
+    """Recompute every constraint family of `inst` from the plan's decisions.
+
+    `plan` is a `PlanDecisions` or a `Result` with a plan. Returns a DataFrame
+    indexed by ``family`` with columns ``max_violation`` (largest violation, in
+    the constraint's own units, >= 0), ``relative`` (largest violation /
+    max(1, |rhs|)), ``ok`` (relative <= tol) and ``worst`` (the member — parcel,
+    category, source, resource, KPI — with the largest relative violation, or "").
+    Raises ValueError if the plan is unreadable (no plan, unknown project ids,
+    non-numeric amounts, non-boolean decisions).
+    """
+    decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
+    p = _read_plan(inst, decisions)
+    f = _figures(inst, p)
+    r = Report()
+    _check_parcels(r, inst, p)
+    _check_projects(r, inst, p)
+    _check_funding(r, inst, p, f)
+    _check_sources(r, inst, p, f)
+    _check_balances(r, inst, p, f)
+    _check_land(r, inst, p, f)
+    _check_capital(r, inst, f)
+    _check_targets(r, inst, f)
+    _check_signs(r, p)
+    f.periods = check_periods(r, inst, decisions, p, f)  # None without periods
+    _check_reported(r, inst, decisions, f)
+    _check_adjacency(r, inst, f)
+    _check_locks(r, inst, p, f)
+    _check_relocations(r, inst, p, f)
+    return r.frame(tol, inst)
+
+
+def assert_plan_ok(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6) -> pd.DataFrame:
+    """`check_plan`, raising AssertionError that lists every violated family."""
+    report = check_plan(inst, plan, tol)
+    bad = report[~report["ok"]]
+    if len(bad):
+        lines = [f"  {fam}: max violation {row.max_violation:.6g}, relative "
+                 f"{row.relative:.3g} (worst: {row.worst})" for fam, row in bad.iterrows()]
+        raise AssertionError("plan violates " + ", ".join(bad.index) + "\n" + "\n".join(lines))
+    return report
+
+
+__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis"]

@@ -1,0 +1,70 @@
+"""The checker's report: one row per family with its largest violation.
+
+Rows `lhs (sense) rhs` are added per family; `Report.frame` gives, per family,
+the largest violation in its own unit, the largest relative violation
+`violation / max(1, |rhs|)`, whether it holds within the tolerance, the worst
+member, and from the family's declaration (optim/model/families.py) its unit
+and its title in planner terms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import spec_of
+
+COLUMNS = ["max_violation", "relative", "ok", "worst", "unit", "title"]
+
+
+class Report:
+    """Rows `lhs (sense) rhs` grouped by family; sense is ``le``, ``ge`` or ``eq``."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+    def family(self, name: str) -> None:
+        """Declare a family that applies, even if it has no rows."""
+        self.rows.setdefault(name, [])
+
+    def add(self, family: str, members: Any, lhs: Any, rhs: Any, sense: str) -> None:
+        members = np.atleast_1d(np.asarray(members, dtype=object))
+        lhs = np.broadcast_to(np.asarray(lhs, dtype=float), members.shape)
+        rhs = np.broadcast_to(np.asarray(rhs, dtype=float), members.shape)
+        with np.errstate(invalid="ignore"):
+            if sense == "le":
+                viol = np.maximum(0.0, lhs - rhs)
+            elif sense == "ge":
+                viol = np.maximum(0.0, rhs - lhs)
+            else:
+                viol = np.abs(lhs - rhs)
+        viol = np.where(np.isnan(viol), np.inf, viol)
+        rel = viol / np.maximum(1.0, np.abs(np.where(np.isfinite(rhs), rhs, 0.0)))
+        self.rows.setdefault(family, []).append((members, viol, rel))
+
+    def frame(self, tol: float, inst: Any = None) -> pd.DataFrame:
+        """The report: one row per family (COLUMNS), in the order the families were added."""
+        out = []
+        for name, parts in self.rows.items():
+            if parts:
+                members = np.concatenate([p[0] for p in parts])
+                viol = np.concatenate([p[1] for p in parts])
+                rel = np.concatenate([p[2] for p in parts])
+            else:
+                members, viol, rel = np.array([], dtype=object), np.zeros(0), np.zeros(0)
+            if len(viol) and rel.max() > 0:
+                k = int(np.argmax(rel))
+                worst, max_rel = str(members[k]), float(rel[k])
+            else:
+                worst, max_rel = "", 0.0
+            max_viol = float(viol.max()) if len(viol) else 0.0
+            spec = spec_of(name)
+            if spec.quantity == "resource":
+                unit = spec.unit(inst, worst.split("/")[0], fallback="units") if worst else "resource units"
+            else:
+                unit = spec.unit(inst)
+            out.append((name, max_viol, max_rel, bool(max_rel <= tol), worst, unit, spec.title))
+        frame = pd.DataFrame(out, columns=["family", *COLUMNS]).set_index("family")
+        return frame.astype({"max_violation": float, "relative": float, "ok": bool})

@@ -1,0 +1,108 @@
+"""What every command shares: exit codes, the shared options (declared once), and
+reading the instance a command works on.
+
+Kept light: nothing here imports pandas, numpy or the solver at module level,
+so that `optim --help` starts at once; a command imports what it needs when it
+runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import InstanceError, Problem
+from ..inputs.limits import MAX_SEED, MAX_THREADS
+
+EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors exit 2 with a message, like bad input."""
+
+    def error(self, message: str) -> None:
+        self.print_usage(sys.stderr)
+        print(f"optim: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+# ---- shared options --------------------------------------------------------------------------
+def add_instance(p: argparse.ArgumentParser, scenario_help: str = "apply a named scenario of the instance "
+                                                                   "(repeatable)") -> None:
+    """PATH and --scenario NAME (repeatable)."""
+    p.add_argument("path")
+    p.add_argument("--scenario", action="append", default=[], metavar="NAME", help=scenario_help)
+
+
+def add_solver(p: argparse.ArgumentParser, per: str = "", threads: bool = False) -> None:
+    """--time-limit S and --gap G (and --threads N, --seed X)."""
+    p.add_argument("--time-limit", type=float, metavar="S", help=f"seconds{per}")
+    p.add_argument("--gap", type=float, metavar="G", help=f"relative MIP gap{per}, e.g. 0.001")
+    if threads:
+        p.add_argument("--threads", type=int)
+        p.add_argument("--seed", type=int)
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def add_workers(p: argparse.ArgumentParser, help: str = "local worker processes (default 1)") -> None:
+    p.add_argument("--workers", type=int, default=1, metavar="N", help=help)
+
+
+# ---- checks and reading ------------------------------------------------------------------------
+def usage_problem(option: str, message: str) -> Problem:
+    return Problem(option, message)
+
+
+def check_solver_args(args: argparse.Namespace) -> None:
+    """Refuse solver options out of range (exit 2), naming the option."""
+    problems = []
+    gap, limit = getattr(args, "gap", None), getattr(args, "time_limit", None)
+    if gap is not None and not 0 <= gap <= 1:
+        problems.append(usage_problem("--gap", f"must be in [0, 1], not {gap:g}"))
+    if limit is not None and not 0 < limit < float("inf"):
+        problems.append(usage_problem("--time-limit", f"must be > 0, not {limit:g}"))
+    threads, seed = getattr(args, "threads", None), getattr(args, "seed", None)
+    if threads is not None and not 1 <= threads <= MAX_THREADS:
+        problems.append(usage_problem("--threads", f"must be in [1, {MAX_THREADS}], not {threads}"))
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        problems.append(usage_problem("--seed", f"must be in [0, {MAX_SEED}], not {seed}"))
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        problems.append(usage_problem("--workers", f"must be >= 1, not {workers}"))
+    if problems:
+        raise InstanceError(problems)
+
+
+def solver_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The solver keyword options a command passes on (None: the instance's default)."""
+    out = {"time_limit": args.time_limit, "mip_rel_gap": args.gap}
+    for key in ("threads", "seed"):
+        if hasattr(args, key):
+            out[key] = getattr(args, key)
+    return out
+
+
+def load_instance(args: argparse.Namespace):
+    """The instance at args.path with the --scenario overrides applied."""
+    from ..inputs.reader import load
+    from ..inputs.scenarios import apply_scenarios
+
+    return apply_scenarios(load(args.path), getattr(args, "scenario", []) or [])
+
+
+def print_json(obj: Any, indent: int | None = 2) -> None:
+    print(json.dumps(obj, indent=indent, default=plain))
+
+
+def plain(x: Any) -> Any:
+    """A value JSON can take: numbers as float (None if not finite), the rest as text."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return v if v == v and abs(v) != float("inf") else None

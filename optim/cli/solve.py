@@ -1,0 +1,77 @@
+"""`optim solve PATH`: solve an instance file and report (or write) the certified plan.
+
+Exit 0 with a plan (optimal, or feasible when a limit stopped the search), 1
+without one (infeasible, the presolve checks, a limit before any plan, or a plan
+that failed its certificate), 3 when the solver failed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_solver,
+                     check_solver_args, load_instance, print_json, solver_options)
+
+
+def add_parser(sub) -> None:
+    s = sub.add_parser("solve", help="solve an instance file")
+    add_instance(s)
+    add_solver(s, threads=True)
+    s.add_argument("--out", metavar="DIR", help="write every result table as CSV plus summary.json")
+    add_json(s)
+    s.add_argument("--verbose", action="store_true", help="show the HiGHS log on stderr")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..analysis.explain import explain_for_solve
+    from ..analysis.prechecks import errors, precheck
+    from ..api import build
+    from ..atomic import check_out_dir, instance_files
+    from ..check.certificate import PlanRejected
+
+    inst = load_instance(args)
+    check_solver_args(args)
+    if args.out:  # never write over an input file (optim/atomic.py)
+        check_out_dir(args.out, instance_files(inst))
+    model = build(inst)  # built once: for the matrix checks and for the solve
+    findings = precheck(inst, formulation=model.formulation)
+    for f in findings:
+        if f.severity != "error":
+            print(f, file=sys.stderr)
+    if bad := errors(findings):  # no plan can exist, proved by a simple bound
+        for f in bad:
+            print(f, file=sys.stderr)
+        if args.json:
+            print_json({"instance": inst.name, "status": "infeasible", "termination": "precheck",
+                        "prechecks": [f.to_dict() for f in findings]})
+        else:
+            print(f"instance     {inst.name}\nstatus       infeasible (presolve checks)\nno plan")
+            for f in bad:
+                print(f"  {f}")
+        return EXIT_NO_PLAN
+    if args.verbose:
+        sys.stdout.flush()  # HiGHS logs to stderr (optim.highs.make_highs): stdout stays clean for --json
+    result = model.solve(verbose=args.verbose, **solver_options(args))
+    if result.status == "error":  # never swallowed: no plan, and the tool says why
+        print(f"optim: the solver failed: HiGHS returned an error (termination {result.termination})",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+    if result.termination == "interrupted":
+        print("interrupted: best plan so far, not proven optimal" if result.has_plan
+              else "interrupted: no plan found before the interrupt", file=sys.stderr)
+    if result.certified is False:  # the independent checker rejects it: never reported
+        print(f"optim: {PlanRejected(result.certificate)}", file=sys.stderr)
+        return EXIT_NO_PLAN
+    if args.out:
+        result.write(Path(args.out))
+    why = explain_for_solve(inst, result)  # why there is no plan (optim/analysis/explain.py)
+    if args.json:
+        print_json({**result.to_dict(), **(why.solve_keys() if why else {})})
+    else:
+        print(result.summary())
+        if why is not None:
+            print("\n" + why.summary())
+        if args.out:
+            print(f"\nresults written to {args.out}")
+    return EXIT_OK if result.has_plan else EXIT_NO_PLAN

@@ -1,0 +1,221 @@
+"""The in-memory instance: input tables as pandas DataFrames plus policy settings.
+
+An `Instance` holds inputs only (results live in `optim.results.Result`). Build
+one with `optim.load(path)` from YAML/CSV files, or with `optim.from_frames`
+from DataFrames in a notebook; either way it is checked by the same validator.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .coerce import is_missing
+from .schema import CAPITAL_KINDS, DEBT_KINDS, TERMS
+
+
+@dataclass
+class Origin:
+    """Where a table came from, to name the place of a problem in messages."""
+
+    file: str
+    key: str
+    csv: bool = False
+
+    def row(self, pos: int) -> str:
+        """Location of the table's row number `pos` (0-based data row)."""
+        if self.csv:
+            return f"{self.file} row {pos + 2}"  # line 1 is the header
+        return f"{self.file}: {self.key}[{pos}]"
+
+
+@dataclass
+class Policy:
+    """Policy settings: see docs/instance-format.md, section `policy`."""
+
+    coverage_target: float = 0.0
+    coverage_scope: list[str] | None = None
+    own_funds_budget: float = 0.0
+    land_income_to_own_funds: float = 1.0
+    conversion_category: str | None = None
+    min_industrial_area: float | None = None
+    max_industrial_area: float | None = None
+    max_forgone_income: float | None = None
+    min_capital_share: float | None = None
+    max_debt_to_capital: float | None = None
+    locked_uses: dict[str, str] = field(default_factory=dict)
+    discount_rate: float = 0.0
+    tax_share: float = 0.0
+    carry_over: bool = True
+    min_dscr: float | None = None
+
+
+@dataclass
+class Eod:
+    """Ecology-oriented development balance settings."""
+
+    income_share: float
+    park_commercial_income: float = 0.0
+
+
+@dataclass
+class Objective:
+    """Weights of the objective terms and targets that turn terms into constraints.
+
+    `targets` maps a term to a `(min, max)` pair, either side None.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {"land_income": 1.0})
+    targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    values: str = "annual"  # with periods: "annual" or "present" (discounted) values
+    boundary_penalty: float = 0.0  # yuan per unit of industrial/non-industrial boundary length
+
+    def weight(self, term: str) -> float:
+        return float(self.weights.get(term, 0.0))
+
+
+def _empty(columns: list[str], index: str | None = "id") -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    if index:
+        frame = frame.set_index(index)
+    return frame
+
+
+@dataclass
+class Instance:
+    """A land-and-capital allocation instance.
+
+    Tables (pandas DataFrames) are indexed by `id`, except `options`, which has
+    columns `parcel`, `use`, `land_income`, `output`, `conversion_cost` and one
+    column per resource id. Option figures are whole-parcel figures when
+    `option_basis == "total"`, per mu when `"per_area"`; `option_totals()`
+    always returns whole-parcel figures.
+    """
+
+    name: str
+    uses: pd.DataFrame
+    categories: pd.DataFrame
+    parcels: pd.DataFrame
+    options: pd.DataFrame
+    resources: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "cap", "unit", "description"])
+    )
+    projects: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            ["id", "category", "cost", "mandatory", "industrial_area", "output"]
+        )
+    )
+    sources: pd.DataFrame = field(
+        default_factory=lambda: _empty(
+            ["id", "kind", "cap", "min_ticket", "fixed_cost", "rate", "categories",
+             "external", "capital", "debt"]
+        )
+    )
+    policy: Policy = field(default_factory=Policy)
+    eod: Eod | None = None
+    objective: Objective = field(default_factory=Objective)
+    solver: dict[str, Any] = field(default_factory=dict)
+    option_basis: str = "total"
+    description: str = ""
+    units: dict[str, str] = field(default_factory=lambda: {"money": "yuan", "area": "mu"})
+    assumptions: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "text", "value", "unit", "source"])
+    )
+    periods: pd.DataFrame = field(default_factory=lambda: _empty(["id", "own_funds", "description"]))
+    project_costs: pd.DataFrame = field(
+        default_factory=lambda: _empty(["project", "offset", "cost"], index=None))
+    period_caps: pd.DataFrame = field(
+        default_factory=lambda: _empty(["resource", "period", "cap"], index=None))
+    draw_limits: pd.DataFrame = field(
+        default_factory=lambda: _empty(["source", "period", "min", "max"], index=None))
+    # optional: parcel adjacency and use compatibility rules (optim/adjacency.py)
+    adjacency: pd.DataFrame = field(
+        default_factory=lambda: _empty(["parcel_a", "parcel_b", "length"], index=None))
+    compatibility: pd.DataFrame = field(
+        default_factory=lambda: _empty(["use_a", "use_b", "rule", "penalty"], index=None))
+    # optional: enterprises to relocate into the park (optim/relocation.py)
+    enterprises: pd.DataFrame = field(
+        default_factory=lambda: _empty(["id", "area", "use", "cost", "required", "output",
+                                        "category", "by_period", "description"]))
+    relocation_costs: pd.DataFrame = field(
+        default_factory=lambda: _empty(["enterprise", "parcel", "cost"], index=None))
+    scenarios: dict[str, Any] = field(default_factory=dict)
+    applied_scenarios: list[str] = field(default_factory=list)
+    path: Path | None = None
+    origins: dict[str, Origin] = field(default_factory=dict, repr=False)
+
+    # ---- constructors -------------------------------------------------
+    def copy(self) -> "Instance":
+        """A deep copy, to change without touching the original."""
+        return copy.deepcopy(self)
+
+    # ---- derived data --------------------------------------------------
+    @property
+    def has_periods(self) -> bool:
+        """The instance is phased over periods (a `periods` table with rows)."""
+        return len(self.periods) > 0
+
+    @property
+    def has_adjacency(self) -> bool:
+        """The instance has an adjacency table (with at least one row)."""
+        return len(self.adjacency) > 0
+
+    @property
+    def has_enterprises(self) -> bool:
+        """The instance has enterprises to relocate."""
+        return self.enterprises is not None and len(self.enterprises) > 0
+
+    @property
+    def resource_ids(self) -> list[str]:
+        return list(self.resources.index)
+
+    def option_totals(self) -> pd.DataFrame:
+        """Options with whole-parcel figures (per-mu figures times parcel area)."""
+        opts = self.options.copy()
+        if self.option_basis == "per_area":
+            area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
+            for col in ["land_income", "output", "conversion_cost", *self.resource_ids]:
+                opts[col] = opts[col].to_numpy(dtype=float) * area
+        return opts
+
+    def conversion_category(self) -> str | None:
+        """The category that pays for conversion costs (policy, else `park`)."""
+        if self.policy.conversion_category:
+            return self.policy.conversion_category
+        return "park" if "park" in self.categories.index else None
+
+    def coverage_scope(self) -> list[str]:
+        if self.policy.coverage_scope is None:
+            return list(self.categories.index)
+        return list(self.policy.coverage_scope)
+
+    def source_flags(self) -> pd.DataFrame:
+        """Sources with `external`, `capital`, `debt` resolved from their kind."""
+        s = self.sources.copy()
+        kinds = s["kind"]
+        defaults = {
+            "external": kinds != "own_funds",
+            "capital": kinds.isin(CAPITAL_KINDS),
+            "debt": kinds.isin(DEBT_KINDS),
+        }
+        for col, default in defaults.items():
+            s[col] = [bool(d) if v is None or is_missing(v) else bool(v)
+                      for v, d in zip(s[col], default)]
+        return s
+
+    def eligible_pairs(self) -> pd.DataFrame:
+        """(source, category) pairs a source may pay for (earmarking)."""
+        rows = []
+        cats = list(self.categories.index)
+        for sid, allowed in self.sources["categories"].items():
+            for c in cats if allowed is None or is_missing(allowed) else allowed:
+                rows.append((sid, c))
+        return pd.DataFrame(rows, columns=["source", "category"])
+
+
+__all__ = ["Instance", "Policy", "Eod", "Objective", "Origin", "TERMS"]

@@ -1,0 +1,107 @@
+"""The model's index sets and coefficients, computed from an instance first.
+
+`prepare(inst) -> ModelData`: only the allowed (parcel, use) options and the
+eligible (source, category) pairs exist; every define_* function of the model
+reads its index sets and coefficient arrays from here, never from loops over
+the instance. The optional parts keep their own index sets on it (`phasing`,
+`relocation`, `adjacency`), computed when their families are defined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..inputs.instance import Instance
+
+
+@dataclass
+class ModelData:
+    """Index sets and coefficient arrays computed from an instance."""
+
+    inst: Instance
+    options: pd.DataFrame  # allowed (parcel, use) pairs, whole-parcel figures, positional
+    parcels: pd.Index
+    parcel_of_option: np.ndarray  # parcel position of each option
+    rezoning: np.ndarray  # bool per option: use != current use
+    industrial: np.ndarray  # bool per option
+    commercial_on_route: np.ndarray  # bool per option
+    area: np.ndarray  # area of the option's parcel
+    forgone: np.ndarray  # forgone income per option
+    categories: list[str]
+    projects: pd.DataFrame
+    sources: pd.DataFrame  # with external/capital/debt resolved
+    pairs: pd.DataFrame  # eligible (source, category)
+    switched: list[str]  # sources with an on/off decision
+    conversion_category: str | None
+    scope: list[str]
+    ecology: list[str]
+    resources: pd.DataFrame
+    money: float = 1.0  # money rows and money variables are in units of `money` yuan
+    locked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    phasing: Any = None  # optim.model.phasing.PhaseData when the instance has periods
+    relocation: Any = None  # optim.model.relocation.RelocationData, for instances with enterprises
+    adjacency: Any = None  # optim.model.adjacency.Edges, for instances with an adjacency table
+
+
+def prepare(inst: Instance, money: float | None = None) -> ModelData:
+    """Compute the model's index sets and coefficient arrays from `inst`."""
+    opts = inst.option_totals().reset_index(drop=True)
+    for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
+        opts[col] = opts[col].astype(float)
+    parcels = inst.parcels.index
+    parcel_of_option = parcels.get_indexer(opts["parcel"])
+    par = inst.parcels
+    current = par["current_use"].to_numpy()[parcel_of_option]
+    use = opts["use"].to_numpy()
+    rezoning = use != current
+    industrial = inst.uses["industrial"].astype(bool).reindex(use).to_numpy()
+    commercial = inst.uses["commercial"].astype(bool).reindex(use).to_numpy()
+    route = par["route"].astype(bool).to_numpy()[parcel_of_option]
+    area = par["area"].astype(float).to_numpy()[parcel_of_option]
+
+    # forgone income: income of the parcel's current-use option minus this option's
+    income = opts["land_income"].to_numpy()
+    base = np.zeros(len(parcels))
+    base[parcel_of_option[~rezoning]] = income[~rezoning]
+    forgone = np.where(rezoning, np.maximum(0.0, base[parcel_of_option] - income), 0.0)
+    locked = np.zeros(0, dtype=np.int64)
+    if inst.policy.locked_uses:
+        key = pd.MultiIndex.from_arrays([opts["parcel"], opts["use"]])
+        locked = key.get_indexer(pd.MultiIndex.from_tuples(list(inst.policy.locked_uses.items())))
+
+    sources = inst.source_flags()
+    switched = [s for s, mt, fc in zip(sources.index, sources["min_ticket"], sources["fixed_cost"])
+                if mt > 0 or fc > 0]
+    cats = inst.categories
+    return ModelData(
+        inst=inst, options=opts, parcels=parcels, parcel_of_option=parcel_of_option,
+        rezoning=rezoning, industrial=industrial, commercial_on_route=commercial & route,
+        area=area, forgone=forgone, categories=list(cats.index), projects=inst.projects,
+        sources=sources, pairs=inst.eligible_pairs(), switched=switched,
+        conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
+        ecology=[c for c in cats.index if bool(cats.loc[c, "ecology"])],
+        resources=inst.resources, money=money if money is not None else money_unit(inst),
+        locked=np.asarray(locked, dtype=np.int64),
+    )
+
+
+def money_unit(inst: Instance) -> float:
+    """A power of ten near the typical money figure of the instance.
+
+    Money rows and variables are stated in this unit so that the matrix HiGHS
+    sees has coefficients near 1 (yuan figures of 1e9 next to 0/1 decisions
+    make a badly scaled model)."""
+    figures = [inst.options[c].to_numpy(dtype=float) for c in ("land_income", "output", "conversion_cost")]
+    if inst.option_basis == "per_area":
+        area = inst.parcels["area"].astype(float).reindex(inst.options["parcel"]).to_numpy()
+        figures = [x * area for x in figures]
+    figures += [inst.projects["cost"].to_numpy(dtype=float), inst.sources["cap"].to_numpy(dtype=float)]
+    values = np.abs(np.concatenate(figures)) if figures else np.zeros(0)
+    values = values[values > 0]
+    if not len(values):
+        return 1.0
+    return float(10.0 ** np.round(np.log10(np.median(values))))

@@ -1,0 +1,277 @@
+"""A linear model held as arrays: variable groups, named expressions, row families.
+
+`optim.model` states the land-and-capital model with these building blocks;
+from one statement come both the matrices passed to HiGHS
+(`optim.highs.compile_model`) and a Pyomo model of the same rows
+(`optim.model.pyomo.to_pyomo`). Everything is numpy: building a family of
+100,000 rows costs a few array operations, not 100,000 Python expressions.
+
+Every family of rows carries its `FamilySpec` (optim/model/families.py): what
+its rows mean in planner terms, stated once where the family is defined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .families import FamilySpec
+
+INF = float("inf")
+
+
+@dataclass
+class VarGroup:
+    """A block of consecutive columns: `size` variables labelled by `labels`."""
+
+    name: str
+    start: int
+    labels: pd.Index
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: bool
+    label: str = ""  # one variable in planner terms, formatted with its label parts ("use {1} of parcel {0}")
+    unit: float = 1.0  # the variables are in units of `unit` (money: the model's money unit, in yuan)
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+    @property
+    def cols(self) -> np.ndarray:
+        return np.arange(self.start, self.start + self.size, dtype=np.int64)
+
+
+@dataclass
+class Expr:
+    """A linear expression sum_k coefs[k] * x[cols[k]] (+ constant 0)."""
+
+    cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    coefs: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def of(cls, cols: Any, coefs: Any = 1.0) -> "Expr":
+        cols = np.asarray(cols, dtype=np.int64).ravel()
+        coefs = np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape).copy()
+        keep = coefs != 0
+        return cls(cols[keep], coefs[keep])
+
+    def __add__(self, other: "Expr") -> "Expr":
+        return Expr(np.concatenate([self.cols, other.cols]), np.concatenate([self.coefs, other.coefs]))
+
+    def __sub__(self, other: "Expr") -> "Expr":
+        return self + other * -1.0
+
+    def __mul__(self, scale: float) -> "Expr":
+        if scale == 0:
+            return Expr()
+        return Expr(self.cols, self.coefs * float(scale))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Expr":
+        return self * -1.0
+
+    def dense(self, n: int) -> np.ndarray:
+        """As a dense vector of length n (duplicate columns summed)."""
+        return np.bincount(self.cols, weights=self.coefs, minlength=n)
+
+    def value(self, x: np.ndarray) -> float:
+        return float(self.coefs @ x[self.cols]) if len(self.cols) else 0.0
+
+
+@dataclass
+class Family:
+    """A family of rows `lower <= A x <= upper`, one row per label.
+
+    Nonzeros are given in coordinate form: `row` (0-based within the family),
+    `col`, `coef`. `sense` is ``eq``, ``le``, ``ge`` (or ``range``). `spec` says
+    what the rows mean (optim/model/families.py).
+    """
+
+    spec: FamilySpec
+    labels: pd.Index
+    row: np.ndarray
+    col: np.ndarray
+    coef: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    sense: str
+    start: int = 0  # first row in the whole model
+    unit: float = 1.0  # the row is stated in units of `unit` (e.g. 1e6 yuan)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+
+class Formulation:
+    """Builder and holder of a linear (mixed-integer) model in array form."""
+
+    def __init__(self, name: str = "model"):
+        self.name = name
+        self.groups: dict[str, VarGroup] = {}
+        self.families: dict[str, Family] = {}
+        self.exprs: dict[str, Expr] = {}
+        self.n_cols = 0
+        self.n_rows = 0
+        self.objective = Expr()
+        self.maximize = True
+        self.units: dict[str, float] = {}  # unit of each named expression (default 1)
+        self.objective_unit = 1.0
+
+    # ---- variables ---------------------------------------------------------------
+    def add_vars(self, name: str, labels: Sequence, *, lower: Any = 0.0, upper: Any = INF,
+                 integer: bool = False, label: str = "", unit: float = 1.0) -> VarGroup:
+        """Variables `name[label]`; `label` names one of them in planner terms; they
+        are stated in units of `unit` (a value v of the variable is v * unit in real units)."""
+        n = len(labels)
+        g = VarGroup(name, self.n_cols, _labels(labels),
+                     np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy(),
+                     np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy(), integer, label, unit)
+        self.groups[name] = g
+        self.n_cols += n
+        return g
+
+    def col(self, name: str, positions: Any = None) -> np.ndarray:
+        """Columns of variable group `name` (optionally at `positions` within it)."""
+        g = self.groups[name]
+        if positions is None:
+            return g.cols
+        return g.start + np.asarray(positions, dtype=np.int64)
+
+    # ---- rows -----------------------------------------------------------------------
+    def add_family(self, spec: FamilySpec, labels: Sequence, row: Any, col: Any, coef: Any,
+                   lower: Any, upper: Any, unit: float = 1.0) -> Family:
+        """Rows `lower <= sum coef x <= upper` of the family `spec`, given in
+        coordinate form, stated in units of `unit` (a right-hand side of v in
+        real units is v / unit)."""
+        n = len(labels)
+        lower = np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+        col = np.asarray(col, dtype=np.int64).ravel()
+        row = np.asarray(row, dtype=np.int64).ravel()
+        coef = np.broadcast_to(np.asarray(coef, dtype=float), col.shape).copy()
+        if np.all(lower == upper):
+            sense = "eq"
+        elif np.all(np.isinf(lower)):
+            sense = "le"
+        elif np.all(np.isinf(upper)):
+            sense = "ge"
+        else:
+            sense = "range"
+        if spec.name in self.families:
+            raise ValueError(f"family {spec.name} is defined twice")
+        f = Family(spec, _labels(labels), row, col, coef, lower, upper, sense,
+                   start=self.n_rows, unit=unit)
+        self.families[spec.name] = f
+        self.n_rows += n
+        return f
+
+    def add_rows(self, spec: FamilySpec, labels: Sequence, exprs: Sequence[Expr], lower: Any, upper: Any,
+                 unit: float = 1.0) -> Family:
+        """A family from one `Expr` per row (for families of a few rows)."""
+        rows = [np.full(len(e.cols), k, dtype=np.int64) for k, e in enumerate(exprs)]
+        cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
+        return self.add_family(spec, labels, cat(rows, np.int64), cat([e.cols for e in exprs], np.int64),
+                               cat([e.coefs for e in exprs], float), lower, upper, unit)
+
+    def add_row(self, spec: FamilySpec, expr: Expr, lower: float = -INF, upper: float = INF,
+                unit: float = 1.0) -> Family:
+        """A family of a single row (label None)."""
+        return self.add_rows(spec, [None], [expr], lower, upper, unit)
+
+    def set_objective(self, expr: Expr, maximize: bool = True) -> None:
+        self.objective = expr
+        self.maximize = maximize
+
+    # ---- assembly ---------------------------------------------------------------------
+    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column lower bounds, upper bounds and integrality (bool)."""
+        gs = list(self.groups.values())
+        if not gs:
+            return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+        return (np.concatenate([g.lower for g in gs]), np.concatenate([g.upper for g in gs]),
+                np.concatenate([np.full(g.size, g.integer) for g in gs]))
+
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        fs = list(self.families.values())
+        if not fs:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate([f.lower for f in fs]), np.concatenate([f.upper for f in fs])
+
+    def coo(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All nonzeros as (global row, col, coef)."""
+        fs = list(self.families.values())
+        if not fs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        return (np.concatenate([f.row + f.start for f in fs]),
+                np.concatenate([f.col for f in fs]),
+                np.concatenate([f.coef for f in fs]))
+
+    def csc(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The constraint matrix in compressed-column form (start, index, value):
+        entries sorted by column then row, duplicates summed, zeros dropped."""
+        row, col, coef = self.coo()
+        key = col * max(self.n_rows, 1) + row
+        order = np.argsort(key, kind="stable")
+        key, coef = key[order], coef[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        starts = np.flatnonzero(first)
+        value = np.add.reduceat(coef, starts) if len(starts) else np.zeros(0)
+        key = key[starts]
+        keep = value != 0
+        key, value = key[keep], value[keep]
+        cols, index = np.divmod(key, max(self.n_rows, 1))
+        start = np.zeros(self.n_cols + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cols, minlength=self.n_cols), out=start[1:])
+        return start, index, value
+
+    def cost(self) -> np.ndarray:
+        return self.objective.dense(self.n_cols)
+
+    @property
+    def n_integer(self) -> int:
+        return int(sum(g.size for g in self.groups.values() if g.integer))
+
+    @property
+    def nnz(self) -> int:
+        return int(sum(len(f.col) for f in self.families.values()))
+
+    # ---- lookups -------------------------------------------------------------------
+    def rows_of(self, family: str, label: Any = None) -> np.ndarray:
+        """Global rows of `family` (all, or the row labelled `label`)."""
+        f = self.families[family]
+        if label is None and f.size == 1:
+            return np.array([f.start])
+        if label is None:
+            return np.arange(f.start, f.start + f.size)
+        try:
+            k = f.labels.get_loc(label)
+        except KeyError:
+            raise KeyError(f"no row {label!r} in {family}") from None
+        return np.array([f.start + k])
+
+    def group_of(self, col: int) -> tuple[VarGroup, int]:
+        for g in self.groups.values():
+            if g.start <= col < g.start + g.size:
+                return g, col - g.start
+        raise IndexError(col)
+
+
+def _labels(labels: Any) -> pd.Index:
+    """Row or column labels as a pandas Index (a MultiIndex for tuples)."""
+    if isinstance(labels, pd.Index):
+        return labels
+    labels = list(labels)
+    if labels and isinstance(labels[0], tuple):
+        return pd.MultiIndex.from_tuples(labels)
+    return pd.Index(labels, dtype=object)

@@ -1,0 +1,77 @@
+"""What the solver accepts: the built model's coefficients, bounds and costs.
+
+The input limits (optim/inputs/limits.py) bound every figure of an instance;
+the model built from them must still stay within what HiGHS accepts and
+solves reliably (a product of two large figures, or money figures far apart,
+could exceed it). `check_model` is run on every model built (`optim.build`),
+so `validate` and `solve` give the same verdict.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InstanceError, Problem
+from .formulation import Family, Formulation
+
+# What HiGHS accepts: matrix values below `large_matrix_value`, costs and bounds
+# below `infinite_cost` / `infinite_bound` (beyond, a bound silently means "none").
+SOLVER_MAX_COEF = 1e15
+SOLVER_INF = 1e20
+# What HiGHS solves reliably: its tolerances are absolute (1e-7 on a row), and with
+# a matrix value or cost of 5e10 in the model's units a plan's rows could no longer
+# be met to double precision (HiGHS stops with a solve error; found by
+# tests/test_hostile.py, a 1e13 output beside money figures of 50 to 100 yuan).
+SOLVER_RELIABLE = 1e10
+FIX = ("check the figures behind it (too large, or too far apart from the others), "
+       "or state them in another unit")
+
+
+def check_model(f: Formulation) -> None:
+    """Raise `InstanceError` if the built model has a coefficient, right-hand side
+    or objective cost that HiGHS would refuse or take for infinity, naming the row."""
+    problems = []
+    for fam in f.families.values():
+        coef = np.abs(np.asarray(fam.coef, dtype=float))
+        bad = ~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)
+        if bad.any():
+            k = _largest(coef, bad)
+            limit = (f"beyond what the solver accepts ({SOLVER_MAX_COEF:g})" if not coef[k] < SOLVER_MAX_COEF
+                     else f"too large for a reliable solve (at most {SOLVER_RELIABLE:g})")
+            problems.append(Problem(_row(fam, fam.row[k]),
+                                    f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is {limit}: {FIX}"))
+        for side in (fam.lower, fam.upper):
+            side = np.asarray(side, dtype=float)
+            bad = np.isnan(side) | (np.isfinite(side) & (np.abs(side) >= SOLVER_INF))
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                problems.append(Problem(_row(fam, k),
+                                        f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is beyond "
+                                        f"what the solver accepts ({SOLVER_INF:g}): {FIX}"))
+                break
+    cost = f.cost()
+    size = np.abs(cost)
+    bad = ~np.isfinite(size) | (size >= SOLVER_RELIABLE)
+    if bad.any():
+        k = _largest(size, bad)
+        limit = (f"beyond what the solver accepts ({SOLVER_INF:g})" if not size[k] < SOLVER_INF
+                 else f"too large for a reliable solve (at most {SOLVER_RELIABLE:g})")
+        problems.append(Problem("model objective", f"an objective coefficient of {cost[k]:.3g} is "
+                                                   f"{limit}: {FIX}"))
+    if problems:
+        raise InstanceError(problems)
+
+
+def _unit(u: float) -> str:
+    return f" (in units of {u:g} yuan)" if u != 1 else ""
+
+
+def _largest(values: np.ndarray, bad: np.ndarray) -> int:
+    """Position of the largest of `values[bad]` (a non-finite one first)."""
+    at = np.flatnonzero(bad)
+    return int(at[np.argmax(np.where(np.isfinite(values[at]), values[at], np.inf))])
+
+
+def _row(fam: Family, k: int) -> str:
+    label = fam.labels[int(k)]
+    return f"model row {fam.name}" + ("" if label is None else f"[{label}]")

@@ -1,0 +1,206 @@
+"""Fast re-solves for studies: one live HiGHS object, changed in place.
+
+A sweep or a Pareto front solves the same model many times with a few
+numbers changed. `Resolver` keeps the compiled model inside one
+`highspy.Highs`, changes only the right-hand sides, objective weights and
+coefficients that the study changes, passes the previous plan as a MIP
+start, and reads back only the values asked for.
+
+    >>> model = optim.build(inst)
+    >>> r = model.resolver()
+    >>> r.set_rhs("resource_cap_le", "energy", 9.0)
+    >>> sol = r.solve()
+    >>> sol.certified        # the independent checker held every family of the plan
+    >>> r.result()           # full Result tables, only when wanted
+
+Every plan a `Resolver` returns is checked by the independent checker
+(optim/check): `solve` attaches the checker's report to the `Solution` it
+returns (`certificate`, `certified`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import highspy
+import numpy as np
+
+from .check.certificate import certify
+from .inputs.instance import Instance
+from .model.adjacency import objective_penalties
+from .model.core import TERMS, objective_expr
+from .model.formulation import Expr
+from .model.kpis import kpis
+from .results import Result, extract
+from .highs import Solution, SolveOptions, apply_options, make_highs, run_highs
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only: `optim.api.Model` builds a Resolver
+    from .api import Model
+
+INF = highspy.kHighsInf
+
+
+class Resolver:
+    """A live HiGHS copy of a built model for repeated, cheap re-solves."""
+
+    def __init__(self, model: "Model", options: SolveOptions | None = None):
+        self.model = model
+        self.formulation = model.formulation
+        self.options = options or SolveOptions.merged(model.instance.solver)
+        self.highs = make_highs(model.compiled, self.options)
+        self.last: Solution | None = None
+        self.interruptible = False  # studies: Ctrl-C stops the study (see run_highs)
+        self.weights = {t: model.instance.objective.weight(t) for t in TERMS}
+        self.row_lower, self.row_upper = self.formulation.row_bounds()  # this copy's bounds
+        self.cost = model.compiled.cost.copy()  # this copy's costs
+        self._coefs_changed = False  # set_row changed coefficients since the last update
+        self._result: Result | None = None  # the tables of the last plan, made on first use
+
+    # ---- changes -----------------------------------------------------------
+    def set_rhs(self, family: str, label: Any, value: float) -> None:
+        """Set the bound of row `family[label]` (label None for a one-row family):
+        the upper bound of a `_le` row, the lower of a `_ge` row, both of an `_eq` row.
+        `value` is in the instance's units (yuan, mu, ...)."""
+        fam = self.formulation.families[family]
+        value = value / fam.unit
+        if fam.sense == "range":
+            raise ValueError(f"{family} has ranged rows: its bounds are not one right-hand side")
+        for row in self.formulation.rows_of(family, label):
+            if fam.sense in ("le", "eq"):
+                self.row_upper[row] = value
+            if fam.sense in ("ge", "eq"):
+                self.row_lower[row] = value
+            self.highs.changeRowBounds(int(row), _h(self.row_lower[row]), _h(self.row_upper[row]))
+
+    def set_weights(self, **weights: float) -> None:
+        """Change objective weights (land_income, industrial_output, coverage,
+        financing_cost); only the columns of the changed terms are touched."""
+        unknown = set(weights) - set(TERMS)
+        if unknown:
+            raise KeyError(f"unknown objective term(s): {', '.join(sorted(unknown))}")
+        changed = [t for t, w in weights.items() if w != self.weights[t]]
+        if not changed:
+            return
+        self.weights.update(weights)
+        f = self.formulation
+        cols = np.unique(np.concatenate([f.exprs[t].cols for t in changed]))
+        # the adjacency penalties are a fixed part of the objective: no weight scales them
+        cost = (objective_expr(f, self.weights) - objective_penalties(f)).dense(f.n_cols)[cols]
+        self.cost[cols] = cost
+        self.highs.changeColsCost(len(cols), cols.astype(np.int32), cost)
+
+    def set_row(self, family: str, label: Any, expr: Expr) -> None:
+        """Replace the coefficients of row `family[label]` by those of `expr`."""
+        f = self.formulation
+        (row,) = f.rows_of(family, label)
+        fam = f.families[family]
+        k = row - fam.start
+        old = fam.col[fam.row == k]
+        new = np.bincount(expr.cols, weights=expr.coefs, minlength=f.n_cols)
+        for col in np.union1d(old, expr.cols):
+            self.highs.changeCoeff(int(row), int(col), float(new[col]))
+        self._coefs_changed = True
+
+    def set_coverage_target(self, target: float) -> None:
+        """Change the coverage target: EF - target * T_S >= 0."""
+        e = self.formulation.exprs
+        self.set_row("coverage_ge", None, e["coverage"] - e["scope_investment"] * target)
+
+    def set_options(self, **kwargs: Any) -> None:
+        for key, value in kwargs.items():
+            setattr(self.options, key, value)
+        apply_options(self.highs, self.options)
+
+    def update(self, instance: Instance) -> str:
+        """Re-state the model for `instance` (the same instance with other data, e.g.
+        a sweep's run) and change the live HiGHS model in place: only the costs,
+        bounds, right-hand sides and coefficients that differ are passed. If the
+        structure differs (other rows or columns), the model is passed whole.
+        Returns ``patched`` or ``replaced``. The new model is built like any other
+        (`optim.api.Model`, with its checks), in the money unit of the first."""
+        model = type(self.model)(instance, money=self.model.data.money)
+        old, new = self.model.compiled, model.compiled
+        same = (len(old.cost) == len(new.cost) and len(old.row_lower) == len(new.row_lower)
+                and np.array_equal(old.start, new.start) and np.array_equal(old.index, new.index)
+                and np.array_equal(old.integrality, new.integrality) and not self._coefs_changed)
+        if same:  # compared with what the live copy holds, set_* changes included
+            h = self.highs
+            k = np.flatnonzero(self.cost != new.cost)
+            if len(k):
+                h.changeColsCost(len(k), k.astype(np.int32), new.cost[k])
+            k = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+            if len(k):
+                h.changeColsBounds(len(k), k.astype(np.int32), _hs(new.col_lower[k]), _hs(new.col_upper[k]))
+            k = np.flatnonzero((self.row_lower != new.row_lower) | (self.row_upper != new.row_upper))
+            if len(k):
+                h.changeRowsBounds(len(k), k.astype(np.int32), _hs(new.row_lower[k]), _hs(new.row_upper[k]))
+            k = np.flatnonzero(old.value != new.value)
+            if len(k):
+                cols = np.searchsorted(new.start, k, side="right") - 1
+                for pos, col in zip(k, cols):
+                    h.changeCoeff(int(new.index[pos]), int(col), float(new.value[pos]))
+        else:
+            new.pass_to(self.highs)
+            self.last = None  # the previous plan does not fit the new columns
+        self.model = model
+        self.formulation = model.formulation
+        self.row_lower, self.row_upper = self.formulation.row_bounds()
+        self.cost = new.cost.copy()
+        self._coefs_changed = False
+        self.weights = {t: instance.objective.weight(t) for t in TERMS}
+        return "patched" if same else "replaced"
+
+    # ---- solve ---------------------------------------------------------------
+    def solve(self, warm_start: bool = True) -> Solution:
+        """Re-solve; the previous plan is passed as a MIP start when there is one.
+        The plan found is checked by the independent checker: the returned
+        `Solution` carries the checker's report (`certificate`, `certified`)."""
+        if warm_start and self.last is not None and self.last.values is not None:
+            sol = self.last.start  # HiGHS's own object: no conversion of the values
+            if sol is None:
+                sol = highspy.HighsSolution()
+                sol.col_value = self.last.values
+                sol.value_valid = True
+            self.highs.setSolution(sol)
+        sol = run_highs(self.highs, self.model.compiled.integer, interruptible=self.interruptible)
+        self.last = sol
+        self._result = None
+        unit = self.formulation.objective_unit  # report in yuan, like a Result
+        certificate = self.result().certificate if sol.values is not None else None
+        return replace(sol, objective=None if sol.objective is None else sol.objective * unit,
+                       bound=None if sol.bound is None else sol.bound * unit, certificate=certificate)
+
+    def value(self, name: str) -> float:
+        """Value of a named expression (e.g. `land_income`) in the last solution."""
+        if self.last is None or self.last.values is None:
+            raise RuntimeError("no solution to read")
+        f = self.formulation
+        return f.exprs[name].value(self.last.values) * f.units.get(name, 1.0)
+
+    def kpis(self) -> dict[str, float] | None:
+        """The KPIs of the last plan (the `kpis` table of `result()`, as a dict),
+        read from the model's expressions; None when there is no plan."""
+        if self.last is None or self.last.values is None:
+            return None
+        return {k: v for k, (v, _) in kpis(self.formulation, self.model.data, self.last.values).items()}
+
+    def result(self) -> Result:
+        """Full `Result` tables of the last solve, certified."""
+        if self.last is None:
+            raise RuntimeError("solve first")
+        if self._result is None:
+            res = extract(self.formulation, self.model.data, self.last)
+            if res.has_plan:
+                res.certificate = certify(self.model.instance, res)
+            self._result = res
+        return self._result
+
+
+
+def _hs(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=np.float64), -INF, INF)
+
+
+def _h(x: float) -> float:
+    return INF if np.isposinf(x) else (-INF if np.isneginf(x) else float(x))

@@ -1,0 +1,489 @@
+"""Parameter sweeps: full grid, one-at-a-time (tornado), Monte Carlo.
+
+A sweep spec (YAML or a dict) names parameters by the paths of scenario
+overrides (`optim.scenarios`) and gives their values::
+
+    design: grid                 # grid | tornado | montecarlo
+    samples: 50                  # montecarlo: number of runs
+    seed: 1                      # montecarlo: random seed
+    parameters:
+      - path: policy.coverage_target
+        values: [0.80, 0.88, 0.95]            # set these values
+      - path: options[use=commercial].land_income
+        scale: [0.8, 1.0, 1.2]                # multiply the column by these factors
+      - path: resources.energy.cap
+        range: [28000, 36000]                 # evenly spaced values ...
+        steps: 3                              # ... this many
+      - path: objective.weights.industrial_output
+        distribution: {uniform: [0.5, 1.0]}   # montecarlo: uniform, normal, triangular, choice
+
+Grid: every combination. Tornado: the base instance, then each parameter
+alone at its lowest and highest value (two values per parameter). Monte Carlo:
+`samples` runs, each parameter drawn from its distribution (or uniformly from
+its values/range), with `seed`.
+
+Every run is a row of one tidy DataFrame (`Study.runs`): run, design, varied,
+level, one column per parameter, status, gap, objective, the KPIs, solve_seconds
+(HiGHS's run) and seconds (the whole run).
+Runs whose inputs are invalid or whose solve finds no plan are rows with their
+status, never dropped. Each worker loads the instance and builds its model once;
+a run changes the data in memory and patches the live HiGHS model
+(`Resolver.update`: only changed coefficients, bounds and right-hand sides,
+the previous plan as a MIP start) instead of rebuilding it. A run that changes
+only objective weights or resource caps goes straight to the live model
+(`Resolver.set_weights`, `Resolver.set_rhs`) and its KPIs are read from the
+model's expressions (`Resolver.kpis`): no re-stated model, no result tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ..api import build
+from ..errors import InstanceError, Problem
+from ..inputs.instance import Instance
+from ..inputs.limits import number_problem
+from ..inputs.reader import load
+from ..inputs.scenarios import SCALE_PATH, apply_overrides, coerce_override
+from ..inputs.schema import Field
+from ..inputs.validate import run_checks
+from ..model.core import TERMS
+from ..highs import SolveOptions
+from .parallel import run_tasks, state
+
+DESIGNS = ("grid", "tornado", "montecarlo")
+DISTRIBUTIONS = {"uniform": 2, "normal": 2, "triangular": 3}
+RUN_COLUMNS = ["run", "design", "varied", "level"]
+RESULT_COLUMNS = ["status", "gap", "objective", "certified"]
+
+
+@dataclass
+class Parameter:
+    path: str
+    mode: str  # "set" or "scale"
+    values: list[Any]  # grid / tornado values (sorted for tornado)
+    distribution: tuple[str, list[float]] | None = None
+
+
+@dataclass
+class SweepSpec:
+    design: str
+    parameters: list[Parameter]
+    samples: int = 0
+    seed: int = 0
+
+
+@dataclass
+class Study:
+    """The runs of a sweep: one row per run (see the module docstring)."""
+
+    runs: pd.DataFrame
+    spec: SweepSpec
+    seconds: float = 0.0
+    workers: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = self.runs.replace({np.nan: None}).to_dict("records")
+        return {"design": self.spec.design, "runs": rows, "seconds": round(self.seconds, 3)}
+
+
+# ---- the spec ----------------------------------------------------------------------------
+def read_spec(source: str | Path | dict, where: str | None = None) -> SweepSpec:
+    """A sweep spec from a YAML file or a mapping; every problem is reported at once."""
+    if isinstance(source, (str, Path)):
+        where = where or Path(source).name
+        try:
+            doc = yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InstanceError([Problem(where, f"cannot read the sweep spec: {exc.strerror or exc}")]) from None
+        except yaml.YAMLError as exc:
+            raise InstanceError([Problem(where, f"not valid YAML: {exc}")]) from None
+    else:
+        doc, where = source, where or "sweep spec"
+    problems: list[Problem] = []
+    if not isinstance(doc, dict):
+        raise InstanceError([Problem(where, "a sweep spec is a mapping with 'design' and 'parameters'")])
+    for key in doc:
+        if key not in ("design", "parameters", "samples", "seed", "description"):
+            problems.append(Problem(f"{where}: {key}", "unknown key (known: design, parameters, samples, seed, description)"))
+    design = doc.get("design", "grid")
+    if design not in DESIGNS:
+        problems.append(Problem(f"{where}: design", f"must be one of {', '.join(DESIGNS)}, not {design!r}"))
+    samples, seed = doc.get("samples", 0), doc.get("seed", 0)
+    for name, value in (("samples", samples), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            problems.append(Problem(f"{where}: {name}", f"must be an integer >= 0, not {value!r}"))
+    if design == "montecarlo" and isinstance(samples, int) and samples < 1:
+        problems.append(Problem(f"{where}: samples", "a montecarlo design needs samples >= 1"))
+    raw = doc.get("parameters")
+    params: list[Parameter] = []
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(f"{where}: parameters", "must be a non-empty list of parameters"))
+        raw = []
+    for k, p in enumerate(raw):
+        at = f"{where}: parameters[{k}]"
+        param, msgs = _parameter(p, design)
+        problems += [Problem(at, m) for m in msgs]
+        if param is not None:
+            params.append(param)
+    names = [p.path for p in params]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(Problem(f"{where}: parameters", f"parameter {name!r} is given twice"))
+    if problems:
+        raise InstanceError(problems)
+    return SweepSpec(design=design, parameters=params, samples=int(samples), seed=int(seed))
+
+
+def _parameter(p: Any, design: str) -> tuple[Parameter | None, list[str]]:
+    if not isinstance(p, dict) or "path" not in p:
+        return None, ["a parameter is a mapping with 'path' and one of values, scale, range, distribution"]
+    unknown = set(p) - {"path", "values", "scale", "range", "steps", "distribution", "mode"}
+    if unknown:
+        return None, [f"unknown key(s) {', '.join(sorted(unknown))}"]
+    given = [k for k in ("values", "scale", "range", "distribution") if k in p]
+    if len(given) != 1:
+        return None, ["give exactly one of values, scale, range, distribution"]
+    path, how = str(p["path"]), given[0]
+    mode = "scale" if how == "scale" else str(p.get("mode", "set"))
+    if mode not in ("set", "scale"):
+        return None, [f"mode must be 'set' or 'scale', not {mode!r}"]
+    dist = None
+    if how in ("values", "scale"):
+        values = p[how]
+        if not isinstance(values, list) or not values:
+            return None, [f"{how} must be a non-empty list"]
+    elif how == "range":
+        r, steps = p["range"], p.get("steps", 3)
+        if not (isinstance(r, list) and len(r) == 2 and all(_is_num(v) for v in r)):
+            return None, ["range must be [low, high]"]
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+            return None, [f"steps must be an integer >= 2, not {steps!r}"]
+        values = [float(v) for v in np.linspace(float(r[0]), float(r[1]), steps)]
+    else:
+        d = p["distribution"]
+        if not (isinstance(d, dict) and len(d) == 1):
+            return None, ["distribution must be one of {uniform: [a, b]}, {normal: [mean, sd]}, "
+                          "{triangular: [low, mode, high]}, {choice: [values]}"]
+        (kind, args), = d.items()
+        if kind == "choice":
+            if not isinstance(args, list) or not args:
+                return None, ["choice needs a non-empty list of values"]
+            values = list(args)
+        elif kind in DISTRIBUTIONS:
+            if not (isinstance(args, list) and len(args) == DISTRIBUTIONS[kind] and all(_is_num(a) for a in args)):
+                return None, [f"{kind} needs {DISTRIBUTIONS[kind]} numbers"]
+            values = [float(min(args)), float(max(args))] if kind != "normal" else \
+                [float(args[0]) - float(args[1]), float(args[0]) + float(args[1])]
+            dist = (kind, [float(a) for a in args])
+        else:
+            return None, [f"unknown distribution {kind!r} (uniform, normal, triangular, choice)"]
+        if design != "montecarlo":
+            return None, ["a distribution needs design: montecarlo"]
+    if design == "tornado" and how != "distribution":
+        nums = [v for v in values if _is_num(v)]
+        if len(nums) != len(values) or len(values) < 2:
+            return None, ["a tornado needs at least two numeric values (its low and high)"]
+        values = [min(values), max(values)]
+    return Parameter(path=path, mode=mode, values=list(values), distribution=dist), []
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def design_runs(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The runs of a design: run, design, varied, level and the parameter values."""
+    ps = spec.parameters
+    runs: list[dict[str, Any]] = []
+    if spec.design == "grid":
+        for combo in itertools.product(*[p.values for p in ps]):
+            runs.append({"varied": "", "level": "", "values": dict(zip([p.path for p in ps], combo))})
+    elif spec.design == "tornado":
+        runs.append({"varied": "base", "level": "base", "values": {}})
+        for p in ps:
+            for level, value in (("low", p.values[0]), ("high", p.values[-1])):
+                runs.append({"varied": p.path, "level": level, "values": {p.path: value}})
+    else:
+        rng = np.random.default_rng(spec.seed)
+        for _ in range(spec.samples):
+            values = {}
+            for p in ps:
+                if p.distribution is None:
+                    if all(_is_num(v) for v in p.values) and len(p.values) == 2:
+                        values[p.path] = float(rng.uniform(p.values[0], p.values[1]))
+                    else:
+                        values[p.path] = p.values[int(rng.integers(len(p.values)))]
+                else:
+                    kind, a = p.distribution
+                    if kind == "uniform":
+                        values[p.path] = float(rng.uniform(a[0], a[1]))
+                    elif kind == "normal":
+                        values[p.path] = float(rng.normal(a[0], a[1]))
+                    else:
+                        values[p.path] = float(rng.triangular(a[0], a[1], a[2]))
+            runs.append({"varied": "", "level": "", "values": values})
+    for k, r in enumerate(runs):
+        r["run"], r["design"] = k, spec.design
+    return runs
+
+
+def overrides(spec: SweepSpec, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The scenario mapping (`set`, `scale`) of one run."""
+    mode = {p.path: p.mode for p in spec.parameters}
+    out: dict[str, dict[str, Any]] = {"set": {}, "scale": {}}
+    for path, value in values.items():
+        out[mode[path]][path] = value
+    return out
+
+
+# ---- one run (in a worker) --------------------------------------------------------------
+def _init(inst: Instance, options: dict[str, Any], reuse: bool) -> None:
+    s = state()
+    s["base"], s["options"], s["reuse"] = inst, options, reuse
+    s["resolver"] = None
+    s["live"] = None  # the direct changes the live model holds, None: not the base plus direct changes
+
+
+def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[str, str], float] | None:
+    """A run's changes as {("weight", term) | ("cap", resource): value} when each
+    is one the live model takes in place, with no re-stated model: an objective
+    weight (`set`) or a resource cap (`set`, or `scale` of one resource's cap or
+    all caps), with a valid value. None otherwise (the run then re-states the
+    model, and the general path reports any invalid value)."""
+    def number(v: Any) -> float | None:  # what the general path accepts for these figures
+        v, msg = coerce_override(Field("value", "num", None, check="nonneg"), v)
+        return None if msg or v is None or not math.isfinite(v) or number_problem(v) else float(v)
+
+    caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
+    out: dict[tuple[str, str], float] = {}
+    for path, value in overrides.get("set", {}).items():
+        parts = str(path).split(".")
+        v = number(value)
+        if v is None:
+            return None
+        if len(parts) == 3 and parts[:2] == ["objective", "weights"] and parts[2] in TERMS:
+            out[("weight", parts[2])] = v
+        elif len(parts) == 3 and parts[0] == "resources" and parts[2] == "cap" and parts[1] in caps.index:
+            out[("cap", parts[1])] = v
+        else:
+            return None
+    for path, factor in overrides.get("scale", {}).items():
+        f = number(factor)
+        if f is None:
+            return None
+        m = SCALE_PATH.match(str(path))  # TABLE.COLUMN or TABLE[COLUMN=VALUE].COLUMN, as scenarios read it
+        if not m or m["table"] != "resources" or m["column"] != "cap" or m["col"] not in (None, "id") \
+                or (m["col"] and m["val"] not in caps.index):
+            return None
+        ids = [m["val"]] if m["col"] else list(caps.index)
+        for rid in ids:
+            v = number(float(caps[rid]) * f)
+            if v is None:
+                return None
+            out[("cap", rid)] = v
+    if any(k == "cap" for k, _ in out) and base.has_periods:
+        return None  # caps by period: re-stated
+    if any(k == "cap" and not math.isfinite(float(caps[rid])) for k, rid in out):
+        return None  # an uncapped resource has no row to change
+    return out
+
+
+def _apply_direct(resolver: Any, base: Instance, live: dict, direct: dict) -> None:
+    """Move the live model from the base plus `live` changes to the base plus `direct` ones."""
+    keys = set(live) | set(direct)
+    weights = {t: direct.get(("weight", t), base.objective.weight(t)) for k, t in keys if k == "weight"}
+    if weights:
+        resolver.set_weights(**weights)
+    for k, rid in sorted(keys):
+        if k == "cap":
+            value = direct.get(("cap", rid), float(base.resources.at[rid, "cap"]))
+            if value != live.get(("cap", rid), float(base.resources.at[rid, "cap"])):
+                resolver.set_rhs("resource_cap_le", rid, value)
+
+
+def _run(task: dict[str, Any]) -> dict[str, Any]:
+    s = state()
+    row = {k: task[k] for k in RUN_COLUMNS}
+    row.update(task["values"])
+    start = time.perf_counter()
+    direct = _direct(s["base"], task["overrides"]) if s["reuse"] else None
+    if direct is not None and s["resolver"] is not None and s["live"] is not None:
+        # an objective weight or a resource cap: changed in the live model, KPIs read directly
+        resolver = s["resolver"]
+        _apply_direct(resolver, s["base"], s["live"], direct)
+        s["live"] = direct
+        sol = resolver.solve()
+        row.update(status=sol.status, gap=sol.gap, objective=sol.objective, model="patched",
+                   certified=sol.certified)
+        if sol.values is not None:
+            row.update(resolver.kpis())
+        row["solve_seconds"] = sol.seconds
+        row["seconds"] = time.perf_counter() - start
+        return row
+    try:
+        inst = s["base"].copy()
+        apply_overrides(inst, task["overrides"], f"run {task['run']}")
+        problems = run_checks(inst)
+        if problems:
+            raise InstanceError(problems)
+    except InstanceError as exc:
+        row.update(status="invalid", gap=None, objective=None,
+                   message="; ".join(str(p) for p in exc.problems[:3]),
+                   seconds=time.perf_counter() - start)
+        return row
+    opts = SolveOptions.merged(inst.solver, **s["options"])
+    if s["reuse"]:
+        if s["resolver"] is None:
+            s["resolver"] = build(inst).resolver(opts)
+            how = "built"
+        else:
+            how = s["resolver"].update(inst)
+        s["live"] = direct  # the live model now holds the base plus these direct changes (or other ones)
+        resolver = s["resolver"]
+        resolver.solve()
+        result = resolver.result()
+    else:
+        result = build(inst).solve(opts)
+        how = "rebuilt"
+    row.update(status=result.status, gap=result.gap, objective=result.objective, model=how,
+               certified=result.certified)
+    if result.has_plan:
+        row.update({k: float(v) for k, v in result.kpis["value"].items()})
+    row["solve_seconds"] = result.solve_seconds
+    row["seconds"] = time.perf_counter() - start
+    return row
+
+
+# ---- the sweep ------------------------------------------------------------------------------
+def sweep(source: Instance | str | Path, spec: SweepSpec | dict | str | Path, *, workers: int = 1,
+          scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
+          reuse: bool = True, progress: bool | None = None, **solve_options: Any) -> Study:
+    """Run a sweep over `source` (an instance or its file). `out`: a directory where
+    `runs.csv` is written (row by row as runs finish, so an interrupted sweep keeps
+    them; `resume=True` skips the runs already there). `reuse=False` rebuilds the
+    model for every run (for comparison). Keyword options (time_limit,
+    mip_rel_gap, threads, seed) go to HiGHS."""
+    inst = load(source) if isinstance(source, (str, Path)) else source
+    spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
+    runs = design_runs(spec)
+    for r in runs:
+        r["overrides"] = overrides(spec, r["values"])
+    names = [p.path for p in spec.parameters]
+    done: dict[int, dict[str, Any]] = {}
+    path = Path(out) / "runs.csv" if out is not None else None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and (path.exists() or path.with_name(path.name + ".partial").exists()):
+            done = _read_done(path, runs, names)
+    todo = [r for r in runs if r["run"] not in done]
+    log = _RunLog(path, names) if path is not None else None
+    if log is not None:
+        log.start(list(done.values()))
+    options = {k: v for k, v in solve_options.items() if v is not None}
+    start = time.perf_counter()
+    try:
+        rows = run_tasks(_run, todo, workers=workers, scheduler=scheduler, progress=progress,
+                         label="sweep", initializer=_init, initargs=(inst, options, reuse),
+                         on_result=(lambda i, row: log.add(row)) if log is not None else None)
+    finally:
+        if log is not None:
+            log.close()
+    seconds = time.perf_counter() - start
+    frame = _frame([*done.values(), *rows], names)
+    if path is not None:
+        _write_atomic(frame, path)
+    return Study(runs=frame, spec=spec, seconds=seconds, workers=workers)
+
+
+def _frame(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    if not len(frame):
+        return pd.DataFrame(columns=[*RUN_COLUMNS, *names, *RESULT_COLUMNS])
+    frame = frame.sort_values("run").reset_index(drop=True)
+    first = [*RUN_COLUMNS, *names, *RESULT_COLUMNS]
+    for c in first:
+        if c not in frame:
+            frame[c] = None
+    rest = [c for c in frame.columns if c not in first]
+    return frame[first + rest]
+
+
+class _RunLog:
+    """runs.csv grown one row at a time (flushed), so that a crash keeps every finished run."""
+
+    def __init__(self, path: Path, names: list[str]):
+        self.path, self.names, self.fh = path, names, None
+        self.partial = path.with_name(path.name + ".partial")
+
+    def start(self, previous: list[dict[str, Any]]) -> None:
+        self.fh = open(self.partial, "w", encoding="utf-8")
+        for row in previous:
+            self.add(row)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(row, default=_plain) + "\n")
+        self.fh.flush()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return float(x)
+    return str(x)
+
+
+def _read_done(path: Path, runs: list[dict[str, Any]], names: list[str]) -> dict[int, dict[str, Any]]:
+    """Runs already in `runs.csv` (or its `.partial` log) whose parameter values match
+    this sweep's runs."""
+    rows: list[dict[str, Any]] = []
+    partial = path.with_name(path.name + ".partial")
+    if partial.exists():
+        for line in partial.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                break  # a line cut by a crash: that run is done again
+    elif path.exists():
+        rows = pd.read_csv(path).replace({np.nan: None}).to_dict("records")
+    by_run = {int(r["run"]): r for r in rows if r.get("run") is not None}
+    done = {}
+    for r in runs:
+        old = by_run.get(r["run"])
+        if old is None:
+            continue
+        same = all(_same(old.get(n), v) for n, v in r["values"].items())
+        if same and old.get("status") not in (None, "error"):
+            done[r["run"]] = old
+    return done
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+    partial = path.with_name(path.name + ".partial")
+    if partial.exists():
+        partial.unlink()
