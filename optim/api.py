@@ -13,7 +13,6 @@ by the independent checker (`Result.certificate`, optim/check).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +42,9 @@ class Model:
 
     def __init__(self, instance: Instance, money: float | None = None):
         self.instance = instance
-        t0 = time.perf_counter()
         self.formulation, self.data = create_model(instance, money)
         check_model(self.formulation)  # what HiGHS accepts (optim/model/size.py)
-        t1 = time.perf_counter()
         self.compiled: Compiled = compile_model(self.formulation)
-        t2 = time.perf_counter()
-        self.timings = {"build": t1 - t0, "transfer": t2 - t1}
         self._pyomo = None
 
     @property

@@ -16,6 +16,7 @@ area in mu, coordinates in km (the unit of the reference instance and of
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -354,8 +355,6 @@ def _plan_tables(result: Any) -> tuple[dict[str, pd.DataFrame], str]:
         name = d.name
         summary = d / "summary.json"
         if summary.is_file():
-            import json
-
             try:
                 name = json.loads(summary.read_text(encoding="utf-8")).get("instance") or name
             except ValueError:

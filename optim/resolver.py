@@ -21,55 +21,72 @@ returns (`certificate`, `certified`).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import highspy
 import numpy as np
 
 from .check.certificate import certify
 from .inputs.instance import Instance
+from .inputs.scenarios import apply_overrides, read_value
 from .model.adjacency import objective_penalties
 from .model.core import TERMS, objective_expr
-from .model.formulation import Expr
+from .model.families import member, parts
 from .model.kpis import kpis
 from .results import Result, extract
-from .highs import Solution, SolveOptions, apply_options, make_highs, run_highs
-
-if TYPE_CHECKING:  # pragma: no cover - annotations only: `optim.api.Model` builds a Resolver
-    from .api import Model
+from .highs import Solution, SolveOptions, make_highs, run_highs
 
 INF = highspy.kHighsInf
 
 
 class Resolver:
-    """A live HiGHS copy of a built model for repeated, cheap re-solves."""
+    """A live HiGHS copy of a built model for repeated, cheap re-solves.
 
-    def __init__(self, model: "Model", options: SolveOptions | None = None):
+    `instance` is the instance the live model stands for: each change made
+    in place (`set_rhs`, `set_weights`, `set_coverage_target`) is also made to
+    it, so that every plan is checked against the figures it was solved for."""
+
+    def __init__(self, model: Any, options: SolveOptions | None = None):
+        """`model`: a built `optim.api.Model` (its `resolver()` method makes one)."""
         self.model = model
+        self.instance: Instance = model.instance  # copied before its first change
         self.formulation = model.formulation
         self.options = options or SolveOptions.merged(model.instance.solver)
         self.highs = make_highs(model.compiled, self.options)
         self.last: Solution | None = None
         self.interruptible = False  # studies: Ctrl-C stops the study (see run_highs)
-        self.weights = {t: model.instance.objective.weight(t) for t in TERMS}
         self.row_lower, self.row_upper = self.formulation.row_bounds()  # this copy's bounds
         self.cost = model.compiled.cost.copy()  # this copy's costs
-        self._coefs_changed = False  # set_row changed coefficients since the last update
+        self._coefs_changed = False  # coefficients changed in place since the last update
         self._result: Result | None = None  # the tables of the last plan, made on first use
 
     # ---- changes -----------------------------------------------------------
+    def _change(self, overrides: dict[str, Any]) -> None:
+        """Make a change to the instance the live model stands for (a private copy)."""
+        if self.instance is self.model.instance:
+            self.instance = self.instance.copy()
+        apply_overrides(self.instance, overrides, "Resolver change")
+
     def set_rhs(self, family: str, label: Any, value: float) -> None:
         """Set the bound of row `family[label]` (label None for a one-row family):
-        the upper bound of a `_le` row, the lower of a `_ge` row, both of an `_eq` row.
-        `value` is in the instance's units (yuan, mu, ...)."""
+        the upper bound of a `_le` row, the lower of a `_ge` row. `value` is in the
+        instance's units (yuan, mu, ...). Only for families whose bound is one
+        figure of the instance (`FamilySpec.bound`: a resource's cap, the own-funds
+        budget, an area bound, ...): that figure changes too."""
         fam = self.formulation.families[family]
+        rows = self.formulation.rows_of(family, label)
+        path = fam.spec.bound.format(*parts(label)) if fam.spec.bound is not None else None
+        bound = self.row_upper if fam.sense == "le" else self.row_lower
+        if path is None or not np.allclose(bound[rows] * fam.unit, float(read_value(self.instance, path))):
+            raise ValueError(f"the bound of {family}[{member(label)}] is not one figure of the instance "
+                             "(e.g. the cap of a source with a minimum ticket is a coefficient): change the "
+                             "instance and call update()")
+        self._change({"set": {path: value}})
         value = value / fam.unit
-        if fam.sense == "range":
-            raise ValueError(f"{family} has ranged rows: its bounds are not one right-hand side")
-        for row in self.formulation.rows_of(family, label):
-            if fam.sense in ("le", "eq"):
+        for row in rows:
+            if fam.sense == "le":
                 self.row_upper[row] = value
-            if fam.sense in ("ge", "eq"):
+            else:
                 self.row_lower[row] = value
             self.highs.changeRowBounds(int(row), _h(self.row_lower[row]), _h(self.row_upper[row]))
 
@@ -79,38 +96,30 @@ class Resolver:
         unknown = set(weights) - set(TERMS)
         if unknown:
             raise KeyError(f"unknown objective term(s): {', '.join(sorted(unknown))}")
-        changed = [t for t, w in weights.items() if w != self.weights[t]]
+        changed = [t for t, w in weights.items() if w != self.instance.objective.weight(t)]
         if not changed:
             return
-        self.weights.update(weights)
+        self._change({"set": {f"objective.weights.{t}": weights[t] for t in changed}})
         f = self.formulation
         cols = np.unique(np.concatenate([f.exprs[t].cols for t in changed]))
         # the adjacency penalties are a fixed part of the objective: no weight scales them
-        cost = (objective_expr(f, self.weights) - objective_penalties(f)).dense(f.n_cols)[cols]
+        weights = {t: self.instance.objective.weight(t) for t in TERMS}
+        cost = (objective_expr(f, weights) - objective_penalties(f)).dense(f.n_cols)[cols]
         self.cost[cols] = cost
         self.highs.changeColsCost(len(cols), cols.astype(np.int32), cost)
 
-    def set_row(self, family: str, label: Any, expr: Expr) -> None:
-        """Replace the coefficients of row `family[label]` by those of `expr`."""
-        f = self.formulation
-        (row,) = f.rows_of(family, label)
-        fam = f.families[family]
-        k = row - fam.start
-        old = fam.col[fam.row == k]
+    def set_coverage_target(self, target: float) -> None:
+        """Change the coverage target (policy.coverage_target): EF - target * T_S >= 0."""
+        self._change({"set": {"policy.coverage_target": target}})
+        e, f = self.formulation.exprs, self.formulation
+        (row,) = f.rows_of("coverage_ge")
+        fam = f.families["coverage_ge"]
+        expr = e["coverage"] - e["scope_investment"] * target
+        old = fam.col[fam.row == row - fam.start]
         new = np.bincount(expr.cols, weights=expr.coefs, minlength=f.n_cols)
         for col in np.union1d(old, expr.cols):
             self.highs.changeCoeff(int(row), int(col), float(new[col]))
         self._coefs_changed = True
-
-    def set_coverage_target(self, target: float) -> None:
-        """Change the coverage target: EF - target * T_S >= 0."""
-        e = self.formulation.exprs
-        self.set_row("coverage_ge", None, e["coverage"] - e["scope_investment"] * target)
-
-    def set_options(self, **kwargs: Any) -> None:
-        for key, value in kwargs.items():
-            setattr(self.options, key, value)
-        apply_options(self.highs, self.options)
 
     def update(self, instance: Instance) -> str:
         """Re-state the model for `instance` (the same instance with other data, e.g.
@@ -144,11 +153,12 @@ class Resolver:
             new.pass_to(self.highs)
             self.last = None  # the previous plan does not fit the new columns
         self.model = model
+        self.instance = instance
         self.formulation = model.formulation
         self.row_lower, self.row_upper = self.formulation.row_bounds()
         self.cost = new.cost.copy()
         self._coefs_changed = False
-        self.weights = {t: instance.objective.weight(t) for t in TERMS}
+        self._result = None
         return "patched" if same else "replaced"
 
     # ---- solve ---------------------------------------------------------------
@@ -183,18 +193,24 @@ class Resolver:
         read from the model's expressions; None when there is no plan."""
         if self.last is None or self.last.values is None:
             return None
-        return {k: v for k, (v, _) in kpis(self.formulation, self.model.data, self.last.values).items()}
+        return {k: v for k, (v, _) in kpis(self.formulation, self._data(), self.last.values).items()}
 
     def result(self) -> Result:
         """Full `Result` tables of the last solve, certified."""
         if self.last is None:
             raise RuntimeError("solve first")
         if self._result is None:
-            res = extract(self.formulation, self.model.data, self.last)
+            res = extract(self.formulation, self._data(), self.last)
             if res.has_plan:
-                res.certificate = certify(self.model.instance, res)
+                res.certificate = certify(self.instance, res)
             self._result = res
         return self._result
+
+    def _data(self):
+        """The model's index sets with the instance as changed in place (the same
+        sets: a change in place never changes the model's structure)."""
+        data = self.model.data
+        return data if data.inst is self.instance else replace(data, inst=self.instance)
 
 
 

@@ -36,8 +36,6 @@ class PeriodFigures:
     land_income: np.ndarray
     industrial_output: np.ndarray
     debt_service: np.ndarray
-    asset_income: np.ndarray
-    recycling: np.ndarray
     own: np.ndarray
     cash: np.ndarray
     beyond: float
@@ -259,7 +257,7 @@ def check_periods(r: Report, inst: Instance, decisions: Any, plan: Any, f: Any) 
 
     disc = (1.0 + (pol.discount_rate or 0.0)) ** -np.arange(n, dtype=float)
     out = PeriodFigures(periods=T, land_income=li, industrial_output=io, debt_service=ds,
-                        asset_income=ai, recycling=rp, own=own, cash=cash, beyond=beyond,
+                        own=own, cash=cash, beyond=beyond,
                         li_pv=float(li @ disc), io_pv=float(io @ disc))
     out.kpis = {"debt_service": float(ds.sum()), "debt_service_beyond_horizon": beyond,
                 "recycling_proceeds": float(rp.sum()), "land_income_pv": out.li_pv,

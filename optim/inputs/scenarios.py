@@ -142,6 +142,24 @@ def coerce_override(f: Field, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def read_value(inst: Instance, path: str) -> Any:
+    """The figure at a `set` path (`policy.KEY`, `eod.KEY`, `objective.weights.TERM`,
+    `objective.targets.TERM.min|max`, `TABLE.ID.COLUMN`); KeyError if it names nothing."""
+    parts = path.split(".")
+    head = parts[0]
+    if head in ("policy", "eod") and len(parts) == 2 and parts[1] in MAPPINGS[head]:
+        return getattr(getattr(inst, head), parts[1], None)
+    if head == "objective" and len(parts) == 3 and parts[1] == "weights" and parts[2] in TERMS:
+        return inst.objective.weight(parts[2])
+    if head == "objective" and len(parts) == 4 and parts[1] == "targets" and parts[3] in ("min", "max"):
+        return inst.objective.targets.get(parts[2], (None, None))[parts[3] == "max"]
+    if head in ID_TABLES and len(parts) == 3:
+        frame = getattr(inst, head)
+        if parts[1] in frame.index and parts[2] in frame.columns:
+            return frame.at[parts[1], parts[2]]
+    raise KeyError(f"{path!r} names no figure of the instance")
+
+
 def _set(inst: Instance, path: str, value: Any) -> str | None:
     parts = path.split(".")
     head = parts[0]

@@ -160,6 +160,7 @@ def _min_ticket_short(r: Row) -> str:
 SOURCE_CAP = FamilySpec(
     "source_cap_le", "source caps", "cap of source {0}", quantity="money",
     price=Price("one more yuan of {m}'s cap", limit=_source_column("cap"), closed=_not_opened),
+    bound="sources.{0}.cap",  # for a source without an on/off decision (else the cap is a coefficient)
     math="d_s <= U_s v_open[s] (<= U_s if not switched)")
 SOURCE_MIN = FamilySpec(
     "source_min_ge", "minimum tickets", "minimum ticket of source {0}", quantity="money", relax="lower",
@@ -238,7 +239,7 @@ def _own_funds_short(r: Row) -> str:
 
 OWN_FUNDS = FamilySpec(
     "own_funds_le", "own-funds balance", "own-funds balance", quantity="money", relax="upper",
-    shortfall=_own_funds_short, price=Price("one more yuan of own-funds budget"),
+    shortfall=_own_funds_short, price=Price("one more yuan of own-funds budget"), bound="policy.own_funds_budget",
     math="OF + sum_Sw F_s v_open[s] <= B_own + lambda LI")
 
 
@@ -285,7 +286,7 @@ def _resource_short(r: Row) -> str:
 
 RESOURCE_CAP = FamilySpec(
     "resource_cap_le", "resource caps", "resource cap of {0}", quantity="resource", relax="upper",
-    shortfall=_resource_short, price=Price("one more unit of resource {m}'s cap"),
+    shortfall=_resource_short, price=Price("one more unit of resource {m}'s cap"), bound="resources.{0}.cap",
     math="sum_O R_iuk v_use <= cap_k")
 
 
@@ -311,11 +312,13 @@ INDUSTRIAL_AREA_MIN = FamilySpec(
     "industrial_area_ge", "minimum industrial area", "minimum industrial area", quantity="area", relax="lower",
     shortfall=lambda r: (f"industrial area falls short of the minimum of {r.figure(r.lower)} "
                          f"by {r.figure(r.amount)}"),
-    price=Price("one mu less of minimum industrial area"), math="IA >= IA_min")
+    price=Price("one mu less of minimum industrial area"), bound="policy.min_industrial_area",
+    math="IA >= IA_min")
 INDUSTRIAL_AREA_MAX = FamilySpec(
     "industrial_area_le", "maximum industrial area", "maximum industrial area", quantity="area", relax="upper",
     shortfall=lambda r: f"industrial area exceeds the maximum of {r.figure(r.upper)} by {r.figure(r.amount)}",
-    price=Price("one more mu of maximum industrial area"), math="IA <= IA_max")
+    price=Price("one more mu of maximum industrial area"), bound="policy.max_industrial_area",
+    math="IA <= IA_max")
 
 
 def define_industrial_area(f: Formulation, d: ModelData) -> None:
@@ -335,7 +338,8 @@ FORGONE_INCOME = FamilySpec(
     "forgone_income_le", "cap on forgone land income", "cap on forgone land income", quantity="money",
     relax="upper",
     shortfall=lambda r: f"forgone land income exceeds its cap of {r.money(r.upper)} by {r.money(r.amount)}",
-    price=Price("one more yuan of forgone land income allowed"), math="FI <= FI_max")
+    price=Price("one more yuan of forgone land income allowed"), bound="policy.max_forgone_income",
+    math="FI <= FI_max")
 
 
 def define_forgone_income(f: Formulation, d: ModelData) -> None:
@@ -399,8 +403,10 @@ def _target_spec(term: str, sense: str) -> FamilySpec:
         price = Price(f"one yuan less of the minimum {term}" if sense == "ge"
                       else f"one more yuan of the maximum {term}")
         math = f"{term} {'>=' if sense == 'ge' else '<='} {side[:3]}"
+    bound = None if term == "coverage" else f"objective.targets.{term}.{side[:3]}"  # coverage: a coefficient
     return FamilySpec(name, f"{side} of {words} (objective.targets)", f"{side} of {words}", quantity="money",
-                      relax="lower" if sense == "ge" else "upper", shortfall=shortfall, price=price, math=math)
+                      relax="lower" if sense == "ge" else "upper", shortfall=shortfall, price=price, bound=bound,
+                      math=math)
 
 
 TARGETS = {(term, sense): _target_spec(term, sense) for term in TERMS for sense in ("ge", "le")}

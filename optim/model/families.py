@@ -25,18 +25,16 @@ declared with the same class, where the model sets the bound or in the checker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 
+from ..inputs.instance import Instance
 from ..text import money, number
-
-if TYPE_CHECKING:  # pragma: no cover - for annotations only
-    from ..inputs.instance import Instance
 
 QUANTITIES = ("money", "area", "resource", "ratio", "count")
 SIDES = ("lower", "upper")
-KINDS = ("row", "bound", "check")
+KINDS = ("row", "bound", "check", "study")
 
 SPECS: dict[str, "FamilySpec"] = {}  # every declared family, by name
 
@@ -88,8 +86,14 @@ class FamilySpec:
     structural: the rows link or define decisions rather than state a limit.
     checked_by: the checker's family that recomputes these rows (default: the
         same name).
+    bound: when each row's bound is one figure of the instance, that figure's
+        path in the scenario grammar (``{0}``: the label's first part), e.g.
+        ``resources.{0}.cap``: a re-solve that moves the bound changes it
+        (`optim.resolver.Resolver.set_rhs`).
     kind: ``row`` (rows of the model), ``bound`` (column bounds of the model that
-        the checker checks as a family) or ``check`` (a family of the checker alone).
+        the checker checks as a family), ``check`` (a family of the checker alone)
+        or ``study`` (rows a study adds to the model, e.g. a Pareto front's
+        epsilon row).
     math: the rows in the notation of docs/model.md.
     """
 
@@ -103,6 +107,7 @@ class FamilySpec:
     price: Price | None = field(default=None, compare=False)
     structural: bool = False
     checked_by: str | None = None
+    bound: str | None = None
     kind: str = "row"
     math: str = ""
 
@@ -124,7 +129,7 @@ class FamilySpec:
     def checker_family(self) -> str:
         return self.checked_by or self.name
 
-    def unit(self, inst: "Instance | None", label: Any = None, fallback: str = "units") -> str:
+    def unit(self, inst: Instance | None, label: Any = None, fallback: str = "units") -> str:
         """The unit a row is measured in, for the instance's units and the row's label."""
         units = (inst.units if inst is not None and inst.units else {}) or {}
         if self.quantity == "money":
@@ -167,7 +172,7 @@ def member(label: Any, sep: str = ", ") -> str:
     return sep.join(map(str, parts(label)))
 
 
-def resource_unit(inst: "Instance | None", rid: Any, fallback: str = "units") -> str:
+def resource_unit(inst: Instance | None, rid: Any, fallback: str = "units") -> str:
     """The unit of resource `rid` as the instance states it, else `fallback`."""
     res = inst.resources if inst is not None else None
     if res is not None and rid in res.index and "unit" in res.columns:
@@ -184,7 +189,7 @@ class Row:
     values), `values` the named expressions at `x` in real units."""
 
     spec: FamilySpec
-    inst: "Instance"
+    inst: Instance
     label: Any
     amount: float
     lower: float  # the row's bounds in real units
@@ -228,9 +233,10 @@ class PriceRows:
         return self.formulation.exprs[expr].value(self.plan)
 
 
-def markdown_table(specs: list[FamilySpec] | None = None) -> str:
-    """The table of families for docs/model.md: name, meaning, unit, relaxable side."""
-    specs = sorted(SPECS.values(), key=lambda s: (KINDS.index(s.kind), s.name)) if specs is None else specs
+def markdown_table(specs: list[FamilySpec]) -> str:
+    """The table of `specs` for docs/model.md: name, kind, meaning, unit, relaxable
+    side, the checker's family; ordered by kind, then name."""
+    specs = sorted(specs, key=lambda s: (KINDS.index(s.kind), s.name))
     lines = ["| family | kind | in planner terms | measured in | may be relaxed | checked by |",
              "|---|---|---|---|---|---|"]
     for s in specs:

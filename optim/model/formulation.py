@@ -153,6 +153,8 @@ class Formulation:
         """Rows `lower <= sum coef x <= upper` of the family `spec`, given in
         coordinate form, stated in units of `unit` (a right-hand side of v in
         real units is v / unit)."""
+        if not isinstance(spec, FamilySpec):
+            raise TypeError(f"a family of rows needs its FamilySpec (optim/model/families.py), not {spec!r}")
         n = len(labels)
         lower = np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
         upper = np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
@@ -237,14 +239,6 @@ class Formulation:
 
     def cost(self) -> np.ndarray:
         return self.objective.dense(self.n_cols)
-
-    @property
-    def n_integer(self) -> int:
-        return int(sum(g.size for g in self.groups.values() if g.integer))
-
-    @property
-    def nnz(self) -> int:
-        return int(sum(len(f.col) for f in self.families.values()))
 
     # ---- lookups -------------------------------------------------------------------
     def rows_of(self, family: str, label: Any = None) -> np.ndarray:

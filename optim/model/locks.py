@@ -98,12 +98,12 @@ SOURCE_MIN_DRAW = FamilySpec(
     "source_min_draw_ge", "minimum draws", "minimum draw of source {0}", quantity="money", relax="lower",
     shortfall=lambda r: (f"source {r.label} cannot reach its minimum draw of {r.money(r.lower)}: "
                          f"short by {r.money(r.amount)}"),
-    price=Price("one yuan less of {m}'s minimum draw"), math="d_s >= D_s^min")
+    price=Price("one yuan less of {m}'s minimum draw"), bound="sources.{0}.min_draw", math="d_s >= D_s^min")
 SOURCE_MAX_DRAW = FamilySpec(
     "source_max_draw_le", "maximum draws", "maximum draw of source {0}", quantity="money", relax="upper",
     shortfall=lambda r: (f"source {r.label} must draw {r.money(r.amount)} more than its maximum draw of "
                          f"{r.money(r.upper)}"),
-    price=Price("one more yuan of {m}'s maximum draw"), math="d_s <= D_s^max")
+    price=Price("one more yuan of {m}'s maximum draw"), bound="sources.{0}.max_draw", math="d_s <= D_s^max")
 
 
 def define_draw_bounds(f: Formulation, d: ModelData) -> None:

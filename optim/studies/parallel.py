@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
@@ -102,8 +103,6 @@ def _run_dask(fn, tasks, scheduler, initializer, initargs, done) -> None:
         from distributed import Client, as_completed as dask_completed
     except ImportError as exc:
         raise RuntimeError("a Dask scheduler needs the dask extra: pip install 'optim[dask]'") from exc
-    import uuid
-
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
     try:

@@ -51,11 +51,11 @@ DELTA = 1e-3
 
 # the rows the epsilon-constraint method adds to the instance's model
 PARETO_EPS = FamilySpec(
-    "pareto_eps_eq", "epsilon row of a Pareto front", "epsilon row", quantity="money", structural=True,
+    "pareto_eps_eq", "epsilon row of a Pareto front", "epsilon row", quantity="money", structural=True, kind="study",
     checked_by="objective", math="g_y - s = eps (s >= 0: the slack of the augmented method)")
 PARETO_X = FamilySpec(
     "pareto_x_ge", "the first term held at its optimum", "the first term held", quantity="money",
-    structural=True, checked_by="objective", math="g_x >= its optimum (payoff table)")
+    structural=True, kind="study", checked_by="objective", math="g_x >= its optimum (payoff table)")
 
 
 @dataclass
