@@ -33,7 +33,7 @@ from .model.adjacency import objective_penalties
 from .model.core import TERMS, objective_expr
 from .model.families import member, parts
 from .model.kpis import kpis
-from .results import Result, extract
+from .results import Result, decide, extract, plan_decisions
 from .highs import Solution, SolveOptions, make_highs, run_highs
 
 INF = highspy.kHighsInf
@@ -59,6 +59,7 @@ class Resolver:
         self.cost = model.compiled.cost.copy()  # this copy's costs
         self._coefs_changed = False  # coefficients changed in place since the last update
         self._result: Result | None = None  # the tables of the last plan, made on first use
+        self._kpis: dict[str, float] | None = None  # the KPIs of the last plan
 
     # ---- changes -----------------------------------------------------------
     def _change(self, overrides: dict[str, Any]) -> None:
@@ -174,12 +175,16 @@ class Resolver:
                 sol.value_valid = True
             self.highs.setSolution(sol)
         sol = run_highs(self.highs, self.model.compiled.integer, interruptible=self.interruptible)
-        self.last = sol
-        self._result = None
         unit = self.formulation.objective_unit  # report in yuan, like a Result
-        certificate = self.result().certificate if sol.values is not None else None
-        return replace(sol, objective=None if sol.objective is None else sol.objective * unit,
-                       bound=None if sol.bound is None else sol.bound * unit, certificate=certificate)
+        sol = replace(sol, objective=None if sol.objective is None else sol.objective * unit,
+                      bound=None if sol.bound is None else sol.bound * unit)
+        self.last, self._result, self._kpis = sol, None, None
+        if sol.values is not None:  # checked from the decisions, without the result tables
+            data = self._data()
+            dec = decide(self.formulation, data, sol.values)
+            self._kpis = {k: v for k, (v, _) in kpis(self.formulation, data, dec.x).items()}
+            sol.certificate = certify(self.instance, plan_decisions(data, dec, sol.objective, self._kpis))
+        return sol
 
     def value(self, name: str) -> float:
         """Value of a named expression (e.g. `land_income`) in the last solution."""
@@ -191,19 +196,18 @@ class Resolver:
     def kpis(self) -> dict[str, float] | None:
         """The KPIs of the last plan (the `kpis` table of `result()`, as a dict),
         read from the model's expressions; None when there is no plan."""
-        if self.last is None or self.last.values is None:
-            return None
-        return {k: v for k, (v, _) in kpis(self.formulation, self._data(), self.last.values).items()}
+        return None if self._kpis is None else dict(self._kpis)
 
     def result(self) -> Result:
-        """Full `Result` tables of the last solve, certified."""
+        """Full `Result` tables of the last solve, with its certificate."""
         if self.last is None:
             raise RuntimeError("solve first")
         if self._result is None:
-            res = extract(self.formulation, self._data(), self.last)
-            if res.has_plan:
-                res.certificate = certify(self.instance, res)
-            self._result = res
+            unit = self.formulation.objective_unit  # `extract` takes the solution in model units
+            last = replace(self.last, objective=None if self.last.objective is None else self.last.objective / unit,
+                           bound=None if self.last.bound is None else self.last.bound / unit)
+            self._result = extract(self.formulation, self._data(), last)
+            self._result.certificate = self.last.certificate
         return self._result
 
     def _data(self):
@@ -211,7 +215,6 @@ class Resolver:
         sets: a change in place never changes the model's structure)."""
         data = self.model.data
         return data if data.inst is self.instance else replace(data, inst=self.instance)
-
 
 
 def _hs(x: np.ndarray) -> np.ndarray:

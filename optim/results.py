@@ -23,7 +23,8 @@ from .model.adjacency import extract_conflicts
 from .model.core import TERM_SENSE
 from .model.data import ModelData
 from .model.formulation import Formulation
-from .model.kpis import KPI_UNITS, kpis
+from .check.plan import PlanDecisions
+from .model.kpis import KPI_UNITS, as_taken, kpis
 from .model.phasing import extract_periods
 from .model.relocation import extract_relocations
 from .highs import Solution
@@ -183,6 +184,57 @@ class Result:
         return "\n".join(lines)
 
 
+@dataclass
+class Decisions:
+    """The decisions of a plan as taken (`optim.model.kpis.as_taken`): integer
+    columns rounded, money to the fen. Both the result tables and the plan the
+    checker is given are read from here."""
+
+    x: np.ndarray  # the column values as taken
+    use: np.ndarray  # bool per option: taken
+    build: np.ndarray  # bool per project
+    draw: np.ndarray  # yuan per eligible (source, category) pair
+    opened: np.ndarray  # bool per switched source
+    own: np.ndarray  # yuan of own funds per category
+    relocations: Any = None  # optim.model.relocation.RelocationResult, with enterprises
+    periods: Any = None  # optim.model.phasing.PeriodResult, with periods
+
+
+def decide(f: Formulation, data: ModelData, values: np.ndarray) -> Decisions:
+    """The decisions of the column vector `values`."""
+    x = as_taken(f, values)
+    return Decisions(x=x, use=x[f.col("v_use")] > 0.5, build=x[f.col("v_build")] > 0.5,
+                     draw=x[f.col("v_draw")] * data.money, opened=x[f.col("v_open")] > 0.5,
+                     own=x[f.col("v_own")] * data.money,
+                     relocations=extract_relocations(f, data, x), periods=extract_periods(f, data, x))
+
+
+def plan_decisions(data: ModelData, dec: Decisions, objective: float | None,
+                   kpis: dict[str, float]) -> PlanDecisions:
+    """The plan as the independent checker reads it (`optim.check.PlanDecisions`),
+    straight from the decisions, without the result tables."""
+    opts = data.options
+    parcels = pd.DataFrame({"use": opts["use"].to_numpy()[dec.use]},
+                           index=pd.Index(opts["parcel"].to_numpy()[dec.use], name="parcel"))
+    projects = pd.DataFrame({"built": dec.build}, index=pd.Index(data.projects.index, name="project"))
+    if dec.periods is not None:
+        parcels["period"] = dec.periods.parcel_period.reindex(parcels.index)
+        projects["period"] = dec.periods.project_period.reindex(projects.index)
+        projects["recycled_in"] = dec.periods.recycled.reindex(projects.index)
+    drawn = dec.draw > 0
+    return PlanDecisions(
+        parcels=parcels,
+        draws=pd.DataFrame({"source": data.pairs["source"].to_numpy()[drawn],
+                            "category": data.pairs["category"].to_numpy()[drawn], "amount": dec.draw[drawn]}),
+        projects=projects,
+        categories=pd.DataFrame({"own_funds": dec.own}, index=pd.Index(data.categories, name="category")),
+        sources=pd.DataFrame({"used": dec.opened}, index=pd.Index(data.switched, name="source", dtype=object)),
+        objective=objective,
+        kpis=pd.DataFrame({"value": pd.Series(kpis, dtype=float)}),
+        relocations=None if dec.relocations is None else dec.relocations.table,
+        period_draws=None if dec.periods is None else dec.periods.period_draws)
+
+
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
@@ -195,23 +247,10 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         return res
     inst = data.inst
     opts = data.options
-    x = solution.values
-
-    def values(group: str, integer: bool = False, scale: float = 1.0) -> np.ndarray:
-        v = x[f.col(group)]
-        if integer:
-            return np.round(v)
-        v = v * scale  # money variables are in units of `data.money` yuan
-        v = np.where(np.abs(v) < 1e-6 * max(scale, 1.0), 0.0, v)
-        return np.round(v, 2) if scale > 1 else v  # yuan to the fen
-
-    use = values("v_use", True) > 0.5
-    chosen = np.flatnonzero(use)
-    build = values("v_build", True)
-    draw = values("v_draw", scale=data.money)
-    opened = values("v_open", True)
-    own = values("v_own", scale=data.money)
-    reloc = extract_relocations(f, data, x)  # None without enterprises
+    dec = decide(f, data, solution.values)
+    chosen = np.flatnonzero(dec.use)
+    build, draw, own, reloc = dec.build, dec.draw, dec.own, dec.relocations
+    opened = dec.opened
 
     # parcels
     ch = opts.iloc[chosen]
@@ -283,20 +322,20 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     }, index=pd.Index(inst.resource_ids, name="resource"))
 
     # KPIs and the objective's terms
-    found = kpis(f, data, x)
+    found = kpis(f, data, dec.x)
     res.kpis = pd.DataFrame({"value": {k: v for k, (v, _) in found.items()},
                              "unit": {k: u for k, (_, u) in found.items()}})
     res.kpis.index.name = "kpi"
     res.objective_terms = objective_terms(inst, {k: v for k, (v, _) in found.items()})
     if reloc is not None:
         res.relocations = reloc.table
-    phased = extract_periods(f, data, x)  # None without periods
+    phased = dec.periods  # None without periods
     if phased is not None:
         res.periods, res.period_draws, res.debt_service = phased.periods, phased.period_draws, phased.debt_service
         res.parcels["period"] = phased.parcel_period.reindex(res.parcels.index)
         res.projects["period"] = phased.project_period.reindex(res.projects.index)
         res.projects["recycled_in"] = phased.recycled.reindex(res.projects.index)
-    res.conflicts = extract_conflicts(data, use)  # None without an adjacency table
+    res.conflicts = extract_conflicts(data, dec.use)  # None without an adjacency table
     return res
 
 

@@ -25,14 +25,15 @@ TINY = ROOT / "instances" / "tiny" / "instance.yaml"
 REF = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
 
 
-def tamper(extract):
-    """An `extract` whose plan draws 12 M from `policy` (cap 10 M) for the park."""
+def tamper(make):
+    """`make` (an `extract`, or what builds the plan the checker is given) with the
+    plan drawing 12 M from `policy` (cap 10 M) for the park."""
     def broken(*args, **kwargs):
-        res = extract(*args, **kwargs)
-        if res.has_plan:
-            at = (res.draws["source"] == "policy") & (res.draws["category"] == "park")
-            res.draws.loc[at, "amount"] = 12e6
-        return res
+        plan = make(*args, **kwargs)
+        if getattr(plan, "has_plan", True):
+            at = (plan.draws["source"] == "policy") & (plan.draws["category"] == "park")
+            plan.draws.loc[at, "amount"] = 12e6
+        return plan
     return broken
 
 
@@ -71,7 +72,7 @@ def test_resolver_solves_are_certified(monkeypatch):
     expected = optim.solve(fresh)
     assert sol.objective == pytest.approx(expected.objective)
     assert r.result().parcels["use"].to_dict() == expected.parcels["use"].to_dict()
-    monkeypatch.setattr(resolver_module, "extract", tamper(resolver_module.extract))
+    monkeypatch.setattr(resolver_module, "plan_decisions", tamper(resolver_module.plan_decisions))
     r.set_rhs("resource_cap_le", "energy", 100.0)
     assert r.solve().certified is False
 
@@ -105,7 +106,7 @@ def test_sweep_runs_are_certified(monkeypatch):
         {"path": "options[use=commercial].land_income", "scale": [0.9, 1.0]}]}  # re-stated
     runs = optim.sweep(inst, spec, progress=False).runs
     assert runs["certified"].tolist() == [True] * 4
-    monkeypatch.setattr(resolver_module, "extract", tamper(resolver_module.extract))
+    monkeypatch.setattr(resolver_module, "plan_decisions", tamper(resolver_module.plan_decisions))
     tiny = optim.load(TINY)
     runs = optim.sweep(tiny, {"design": "grid", "parameters": [
         {"path": "objective.weights.industrial_output", "values": [0.1, 0.2]}]}, progress=False).runs

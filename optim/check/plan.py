@@ -217,7 +217,8 @@ def _as_float(values: Any, what: str) -> np.ndarray:
 
 @dataclass
 class _Plan:
-    """The decisions, put on the instance's ids."""
+    """The decisions, put on the instance's ids (positions by integer codes, so that
+    reading a plan costs a few array operations, not a join per figure)."""
 
     chosen: pd.DataFrame  # one row per plan row that names an allowed option, whole-parcel figures
     plan_parcels: pd.DataFrame  # columns parcel, use (as given)
@@ -226,63 +227,86 @@ class _Plan:
     own: pd.Series  # own funds per category (instance categories first, then unknown ones)
     used: pd.Series  # bool per switched source
     relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
+    options: pd.DataFrame | None = None  # the instance's options, whole-parcel figures, ids as text
+    option_key: pd.Index | None = None  # the options' (parcel, use) as integer codes
+    parcel_of: np.ndarray | None = None  # instance parcel position of each chosen row
+    plan_parcel_of: np.ndarray | None = None  # instance parcel position of each plan row (-1: unknown)
+    use_of: np.ndarray | None = None  # instance use position of each chosen row
+    flags: pd.DataFrame | None = None  # the sources with external/capital/debt resolved
+
+
+def _codes(inst: Instance, parcels: Any, uses: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions of `parcels` among the instance's parcels and of `uses` among its
+    uses (-1 if unknown), and one integer key per (parcel, use) pair (-1 if either
+    is unknown)."""
+    p = inst.parcels.index.get_indexer(pd.Index(parcels, dtype=object))
+    u = inst.uses.index.get_indexer(pd.Index(uses, dtype=object))
+    key = np.where((p >= 0) & (u >= 0), p.astype(np.int64) * (len(inst.uses) + 1) + u, -1)
+    return p, u, key
 
 
 def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
-    opts = inst.option_totals().reset_index(drop=True)
-    for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
-        opts[col] = opts[col].astype(float)
-    opts["parcel"] = opts["parcel"].astype(str)
-    opts["use"] = opts["use"].astype(str)
+    raw = inst.options
+    parcel_ids = raw["parcel"].astype(str).to_numpy(dtype=object)
+    use_ids = raw["use"].astype(str).to_numpy(dtype=object)
+    opos, _, okey = _codes(inst, parcel_ids, use_ids)
+    option_key = pd.Index(okey)
+    figures = ["land_income", "output", "conversion_cost", *inst.resource_ids]
+    values = {c: raw[c].to_numpy(dtype=float) for c in figures}
+    if inst.option_basis == "per_area":  # whole-parcel figures
+        area = np.where(opos >= 0, inst.parcels["area"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
+        values = {c: v * area for c, v in values.items()}
+    opts = pd.DataFrame({"parcel": parcel_ids, "use": use_ids, **values})
 
     pp = plan.parcels.reset_index()
-    pp = pd.DataFrame({"parcel": pp.iloc[:, 0].astype(object).to_numpy(),
-                       "use": pp["use"].astype(object).to_numpy()})
-    pp["parcel"] = [str(p) for p in pp["parcel"]]
-    pp["use"] = [None if pd.isna(u) else str(u) for u in pp["use"]]
-    chosen = pp.dropna(subset=["use"]).merge(opts, on=["parcel", "use"], how="inner")
+    pp = pd.DataFrame({"parcel": [str(p) for p in pp.iloc[:, 0]],
+                       "use": [None if pd.isna(u) else str(u) for u in pp["use"]]})
+    # the plan's rows that name an allowed option, in the plan's order, with the option's figures
+    p_of, u_of, key = _codes(inst, pp["parcel"], pp["use"].fillna(""))
+    at = np.where(key >= 0, option_key.get_indexer(key), -1)
+    hit = at >= 0
+    chosen = opts.iloc[at[hit]].reset_index(drop=True)
 
     projects = plan.projects
     unknown = [p for p in projects.index if p not in inst.projects.index]
     if unknown:
         raise ValueError(f"the plan names projects the instance does not have: {unknown}")
-    built = pd.Series(False, index=inst.projects.index, dtype=bool)
-    for p, value in projects["built"].items():
-        built[p] = _as_bool(value, f"project {p!r} built")
+    flags = {p: _as_bool(value, f"project {p!r} built") for p, value in projects["built"].items()}
+    built = pd.Series([flags.get(p, False) for p in inst.projects.index], index=inst.projects.index, dtype=bool)
 
     dr = plan.draws
-    if len(dr):
-        draws = pd.DataFrame({"source": [str(s) for s in dr["source"]],
-                              "category": [str(c) for c in dr["category"]],
-                              "amount": _as_float(dr["amount"].to_numpy(), "draws")})
+    draws = pd.DataFrame({"source": [str(s) for s in dr["source"]],
+                          "category": [str(c) for c in dr["category"]],
+                          "amount": _as_float(dr["amount"].to_numpy(), "draws")})
+    if draws.duplicated(["source", "category"]).any():
         draws = draws.groupby(["source", "category"], as_index=False, sort=False)["amount"].sum()
-    else:
-        draws = pd.DataFrame({"source": pd.Series(dtype=object),
-                              "category": pd.Series(dtype=object),
-                              "amount": pd.Series(dtype=float)})
 
     own_in = pd.Series(_as_float(plan.categories["own_funds"].to_numpy(), "own funds"),
                        index=[str(c) for c in plan.categories.index])
-    own_in = own_in.groupby(level=0, sort=False).sum()
+    if own_in.index.has_duplicates:
+        own_in = own_in.groupby(level=0, sort=False).sum()
     cats = list(inst.categories.index)
     own = own_in.reindex(cats + [c for c in own_in.index if c not in cats], fill_value=0.0)
 
-    drawn = draws.groupby("source")["amount"].sum()
+    sources = inst.source_flags()
+    spos = sources.index.get_indexer(draws["source"])
+    drawn = np.bincount(spos[spos >= 0], weights=draws["amount"].to_numpy(dtype=float)[spos >= 0],
+                        minlength=len(sources)).astype(float)
     used = {}
     for s in _switched(inst):
         if s in plan.sources.index and "used" in plan.sources:
             used[s] = _as_bool(plan.sources.loc[s, "used"], f"source {s!r} used")
         else:
-            used[s] = bool(drawn.get(s, 0.0) != 0.0)
+            used[s] = bool(drawn[sources.index.get_loc(s)] != 0.0)
     return _Plan(chosen=chosen, plan_parcels=pp, built=built, draws=draws, own=own,
                  used=pd.Series(used, index=list(used), dtype=bool),
-                 relocations=_plan_relocations(plan))
+                 relocations=_plan_relocations(plan), options=opts, option_key=option_key,
+                 parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], flags=sources)
 
 
 def _switched(inst: Instance) -> list[str]:
     src = inst.sources
-    return [s for s in src.index
-            if float(src.loc[s, "min_ticket"]) > 0 or float(src.loc[s, "fixed_cost"]) > 0]
+    return list(src.index[(src["min_ticket"].to_numpy(dtype=float) > 0) | (src["fixed_cost"].to_numpy(dtype=float) > 0)])
 
 
 # ---- recomputed quantities -------------------------------------------------------
@@ -314,30 +338,29 @@ class _Figures:
 
 def _figures(inst: Instance, plan: _Plan) -> _Figures:
     ch = plan.chosen
-    parcels = inst.parcels
-    uses = inst.uses
-    current = parcels["current_use"].astype(str).reindex(ch["parcel"]).to_numpy()
-    rezoned = ch["use"].to_numpy() != current
-    area = parcels["area"].astype(float).reindex(ch["parcel"]).to_numpy()
-    industrial = uses["industrial"].astype(bool).reindex(ch["use"]).to_numpy()
-    commercial = uses["commercial"].astype(bool).reindex(ch["use"]).to_numpy()
-    route = parcels["route"].astype(bool).reindex(ch["parcel"]).to_numpy()
+    parcels, uses = inst.parcels, inst.uses
+    par, use = plan.parcel_of, plan.use_of
+    current_use = inst.uses.index.get_indexer(parcels["current_use"])[par]
+    rezoned = use != current_use
+    area = parcels["area"].to_numpy(dtype=float)[par]
+    industrial = uses["industrial"].to_numpy(dtype=bool)[use]
+    commercial = uses["commercial"].to_numpy(dtype=bool)[use]
+    route = parcels["route"].to_numpy(dtype=bool)[par]
     income = ch["land_income"].to_numpy()
 
     # forgone income: land income of the current-use option (0 if none) minus the chosen one's
-    opts = inst.option_totals()
-    cur_income = {(str(p), str(u)): float(v)
-                  for p, u, v in zip(opts["parcel"], opts["use"], opts["land_income"])}
-    base = np.array([cur_income.get((p, c), 0.0) for p, c in zip(ch["parcel"], current)])
+    at = plan.option_key.get_indexer(par.astype(np.int64) * (len(uses) + 1) + np.maximum(current_use, 0))
+    at = np.where(current_use >= 0, at, -1)
+    base = np.where(at >= 0, plan.options["land_income"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
     forgone = np.where(rezoned, np.maximum(0.0, base - income), 0.0)
 
     proj = inst.projects
     built = plan.built.reindex(proj.index).to_numpy(dtype=bool)
     cost = proj["cost"].astype(float).to_numpy()
     cats = list(inst.categories.index)
-    need = pd.Series(0.0, index=cats)
-    for c, q in zip(proj["category"].to_numpy()[built], cost[built]):
-        need[c] += q
+    cat_of = inst.categories.index.get_indexer(proj["category"])
+    take = built & (cat_of >= 0)
+    need = pd.Series(np.bincount(cat_of[take], weights=cost[take], minlength=len(cats)).astype(float), index=cats)
     conv = inst.conversion_category()
     if conv is not None:
         need[conv] += float(ch["conversion_cost"].sum())
@@ -346,18 +369,22 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         need = need + reloc.need.reindex(cats, fill_value=0.0)
     scope = inst.coverage_scope()
 
-    flags = inst.source_flags()
+    flags = plan.flags
     dr = plan.draws
-    drawn = dr.groupby("source")["amount"].sum().reindex(flags.index, fill_value=0.0)
-    fixed = sum(float(flags.loc[s, "fixed_cost"]) for s, u in plan.used.items() if u)
-    rates = flags["rate"].astype(float)
-    known = dr["source"].isin(flags.index).to_numpy()
+    amount = dr["amount"].to_numpy(dtype=float)
+    spos = flags.index.get_indexer(dr["source"])
+    known = spos >= 0
+    drawn = pd.Series(np.bincount(spos[known], weights=amount[known], minlength=len(flags)).astype(float),
+                      index=flags.index)
+    used = plan.used.reindex(flags.index, fill_value=False).to_numpy(dtype=bool)
+    fixed = float(flags["fixed_cost"].to_numpy(dtype=float)[used].sum())
+    rates = flags["rate"].to_numpy(dtype=float)
     external = np.zeros(len(dr), dtype=bool)
-    external[known] = flags["external"].reindex(dr["source"][known]).to_numpy(dtype=bool)
+    external[known] = flags["external"].to_numpy(dtype=bool)[spos[known]]
     in_scope = dr["category"].isin(scope).to_numpy()
     own_total = float(plan.own.sum())
-    capital_src = flags.index[flags["capital"].to_numpy(dtype=bool)]
-    debt_src = flags.index[flags["debt"].to_numpy(dtype=bool)]
+    capital_src = flags["capital"].to_numpy(dtype=bool)
+    debt_src = flags["debt"].to_numpy(dtype=bool)
 
     A = proj["industrial_area"].astype(float).to_numpy()
     Y = proj["output"].astype(float).to_numpy()
@@ -372,13 +399,13 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         route_commercial_income=float(income[commercial & route].sum()),
         drawn=drawn,
         fixed_costs=fixed,
-        financing_cost=fixed + float((rates * drawn).sum()),
-        external_in_scope=float(dr["amount"].to_numpy()[external & in_scope].sum()),
+        financing_cost=fixed + float((rates * drawn.to_numpy()).sum()),
+        external_in_scope=float(amount[external & in_scope].sum()),
         own_funds=own_total,
-        capital=own_total + float(drawn[capital_src].sum()),
-        debt=float(drawn[debt_src].sum()),
+        capital=own_total + float(drawn.to_numpy()[capital_src].sum()),
+        debt=float(drawn.to_numpy()[debt_src].sum()),
         total_investment=float(need.sum()),
-        scope_investment=float(need[[c for c in cats if c in scope]].sum()),
+        scope_investment=float(need.to_numpy()[need.index.isin(scope)].sum()),
         industrial_need=float(A[built].sum()),
         adjacency=_adjacency(inst, ch),
         relocation=reloc,
@@ -438,9 +465,9 @@ def _check_parcels(r: Report, inst: Instance, plan: _Plan) -> None:
     (plan rows naming no allowed option count 0; parcels unknown to the instance
     are rows `count = 0`); locked_uses: the locked option is taken."""
     parcels = list(inst.parcels.index)
-    counts = plan.chosen.groupby("parcel").size().reindex(parcels, fill_value=0)
-    r.add("parcel_use_eq", parcels, counts.to_numpy(dtype=float), 1.0, "eq")
-    unknown = plan.plan_parcels.loc[~plan.plan_parcels["parcel"].isin(parcels), "parcel"]
+    counts = np.bincount(plan.parcel_of, minlength=len(parcels)).astype(float)
+    r.add("parcel_use_eq", parcels, counts, 1.0, "eq")
+    unknown = plan.plan_parcels["parcel"].to_numpy()[plan.plan_parcel_of < 0]
     if len(unknown):
         r.add("parcel_use_eq", [f"{p} (not in the instance)" for p in unknown], 1.0, 0.0, "eq")
     locks = inst.policy.locked_uses
@@ -464,12 +491,14 @@ def _check_projects(r: Report, inst: Instance, plan: _Plan) -> None:
 def _check_funding(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     """category_funding_eq: draws into c + own funds of c = N_c, for every category
     (draws and own funds naming an unknown category must be 0)."""
-    into = plan.draws.groupby("category")["amount"].sum()
-    cats = list(plan.own.index) + [c for c in into.index if c not in plan.own.index]
-    lhs = into.reindex(cats, fill_value=0.0) + plan.own.reindex(cats, fill_value=0.0)
-    rhs = f.need.reindex(cats, fill_value=0.0)
+    dr = plan.draws
+    cats = pd.Index(list(plan.own.index) + [c for c in dict.fromkeys(dr["category"]) if c not in plan.own.index])
+    at = cats.get_indexer(dr["category"])
+    lhs = np.bincount(at, weights=dr["amount"].to_numpy(dtype=float), minlength=len(cats)).astype(float)
+    lhs[:len(plan.own)] += plan.own.to_numpy(dtype=float)
+    rhs = f.need.reindex(cats, fill_value=0.0).to_numpy()
     members = [c if c in f.need.index else f"{c} (not in the instance)" for c in cats]
-    r.add("category_funding_eq", members, lhs.to_numpy(), rhs.to_numpy(), "eq")
+    r.add("category_funding_eq", members, lhs, rhs, "eq")
 
 
 def _check_sources(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
@@ -508,10 +537,10 @@ def _check_balances(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None
     if not len(inst.periods):  # with periods: cash_balance_ge per period (check_periods)
         r.add("own_funds_le", "own_funds", f.own_funds + f.fixed_costs,
               pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income, "le")
-    ecology = [c for c in inst.categories.index if bool(inst.categories.loc[c, "ecology"])]
+    ecology = list(inst.categories.index[inst.categories["ecology"].to_numpy(dtype=bool)])
     if inst.eod is not None and ecology:
         eod = inst.eod
-        r.add("eod_balance_le", "eod", float(plan.own.reindex(ecology).sum()),
+        r.add("eod_balance_le", "eod", float(plan.own.to_numpy()[plan.own.index.isin(ecology)].sum()),
               eod.income_share * (eod.park_commercial_income + f.route_commercial_income), "le")
 
 
@@ -581,10 +610,11 @@ def _check_reported(r: Report, inst: Instance, decisions: PlanDecisions, f: _Fig
         r.family("kpis")
         mine = _kpis(inst, f)
         theirs = pd.to_numeric(decisions.kpis["value"], errors="coerce")
-        names = [k for k in theirs.index if k in mine.index]
+        at = mine.index.get_indexer(theirs.index)
+        names = list(theirs.index[at >= 0])
         if names:
-            lhs = theirs[names].to_numpy(dtype=float)
-            rhs = mine[names].to_numpy(dtype=float)
+            lhs = theirs.to_numpy(dtype=float)[at >= 0]
+            rhs = mine.to_numpy(dtype=float)[at[at >= 0]]
             both_nan = np.isnan(lhs) & np.isnan(rhs)
             lhs = np.where(both_nan, 0.0, lhs)
             rhs = np.where(both_nan, 0.0, rhs)
@@ -683,8 +713,8 @@ def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     used, a switched source locked `in` is used; source_min_draw_ge: drawn >=
     min_draw; source_max_draw_le: drawn <= max_draw."""
     par = inst.parcels
-    lock = _column(par, "lock", "")
-    locked = lock[lock != ""]
+    lock = _column(par, "lock", "") if "lock" in par.columns else None
+    locked = lock[lock != ""] if lock is not None else ()
     if len(locked):
         r.family("parcel_locks")
         pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
@@ -700,7 +730,7 @@ def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
                       keeps[at], rhs, sense)
     src = inst.sources
     slock = _column(src, "lock", "")
-    if (slock != "").any():
+    if "lock" in src.columns and (slock != "").any():
         r.family("source_locks")
         out = list(src.index[(slock == "out").to_numpy()])
         if out:
@@ -710,14 +740,14 @@ def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
                 want = slock[s] == "in"
                 r.add("source_locks", f"{s} ({slock[s]}) used", float(plan.used[s]), 1.0 if want else 0.0,
                       "ge" if want else "le")
-    lo = pd.to_numeric(_column(src, "min_draw", 0.0), errors="coerce").fillna(0.0)
-    hi = pd.to_numeric(_column(src, "max_draw", np.nan), errors="coerce")
-    mins = list(src.index[(lo > 0).to_numpy()])
-    if mins:
-        r.add("source_min_draw_ge", mins, f.drawn.reindex(mins).to_numpy(), lo[mins].to_numpy(), "ge")
-    maxs = list(src.index[hi.notna().to_numpy()])
-    if maxs:
-        r.add("source_max_draw_le", maxs, f.drawn.reindex(maxs).to_numpy(), hi[maxs].to_numpy(), "le")
+    n = len(src)
+    lo = np.nan_to_num(src["min_draw"].to_numpy(dtype=float) if "min_draw" in src else np.zeros(n), nan=0.0)
+    hi = src["max_draw"].to_numpy(dtype=float) if "max_draw" in src else np.full(n, np.nan)
+    drawn = f.drawn.to_numpy()  # per instance source, in the sources' order
+    if (lo > 0).any():
+        r.add("source_min_draw_ge", list(src.index[lo > 0]), drawn[lo > 0], lo[lo > 0], "ge")
+    if (~np.isnan(hi)).any():
+        r.add("source_max_draw_le", list(src.index[~np.isnan(hi)]), drawn[~np.isnan(hi)], hi[~np.isnan(hi)], "le")
 
 
 # ---- enterprise relocation (optional; optim/relocation.py) -------------------------

@@ -46,7 +46,7 @@ class Report:
 
     def frame(self, tol: float, inst: Any = None) -> pd.DataFrame:
         """The report: one row per family (COLUMNS), in the order the families were added."""
-        out = []
+        out: dict[str, list] = {c: [] for c in ["family", *COLUMNS]}
         for name, parts in self.rows.items():
             if parts:
                 members = np.concatenate([p[0] for p in parts])
@@ -65,6 +65,8 @@ class Report:
                 unit = spec.unit(inst, worst.split("/")[0], fallback="units") if worst else "resource units"
             else:
                 unit = spec.unit(inst)
-            out.append((name, max_viol, max_rel, bool(max_rel <= tol), worst, unit, spec.title))
-        frame = pd.DataFrame(out, columns=["family", *COLUMNS]).set_index("family")
-        return frame.astype({"max_violation": float, "relative": float, "ok": bool})
+            for column, value in zip(out, (name, max_viol, max_rel, max_rel <= tol, worst, unit, spec.title)):
+                out[column].append(value)
+        return pd.DataFrame({c: np.array(v, dtype=float if c in ("max_violation", "relative") else
+                                          bool if c == "ok" else object) for c, v in out.items() if c != "family"},
+                            index=pd.Index(out["family"], name="family", dtype=object))

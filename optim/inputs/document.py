@@ -12,8 +12,8 @@ from .coerce import type_name
 from .limits import MAX_ALIAS_NODES, MAX_DEPTH, yaml_size_problem
 
 # ---- the YAML document ---------------------------------------------------------
-class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that notes duplicate keys instead of silently keeping the last."""
+class _Duplicates:
+    """A safe YAML loader that notes duplicate keys instead of silently keeping the last."""
 
     def __init__(self, stream: Any):
         super().__init__(stream)
@@ -29,6 +29,27 @@ class _Loader(yaml.SafeLoader):
                 self.duplicates.append((key_node.start_mark.line + 1, key))
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _Loader(_Duplicates, yaml.SafeLoader):
+    """PyYAML's own parser: the messages of a broken document come from it."""
+
+
+# libyaml's parser, about 7x faster, when PyYAML was built with it; a document it
+# refuses is parsed again by `_Loader`, so that every message is the same either way
+_FastLoader = type("_FastLoader", (_Duplicates, yaml.CSafeLoader), {}) if yaml.__with_libyaml__ else _Loader
+
+
+def _parse(loader_class: type, text: str, where: str) -> tuple[Any, list[tuple[int, Any]]]:
+    """The document and its duplicate keys, parsed with `loader_class`."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and (too_big := node_problem(node)):  # aliases, depth: optim/inputs/limits.py
+            raise InstanceError([Problem(where, f"not accepted: {too_big}")])
+        return (loader.construct_document(node) if node is not None else None), loader.duplicates
+    finally:
+        loader.dispose()
 
 
 
@@ -50,13 +71,11 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
         raise InstanceError([Problem(where, f"cannot read the file: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
         raise InstanceError([Problem(where, f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
-    loader = None
     try:
-        loader = _Loader(text)
-        node = loader.get_single_node()
-        if node is not None and (too_big := node_problem(node)):  # aliases, depth: optim/limits.py
-            raise InstanceError([Problem(where, f"not accepted: {too_big}")])
-        doc = loader.construct_document(node) if node is not None else None
+        try:
+            doc, duplicates = _parse(_FastLoader, text, where)
+        except (yaml.YAMLError, RecursionError):
+            doc, duplicates = _parse(_Loader, text, where)  # the message of PyYAML's own parser
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"{where} line {mark.line + 1}" if mark else where
@@ -70,16 +89,13 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
         raise InstanceError([Problem(where, f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise InstanceError([Problem(where, "not valid YAML: nested too deeply")]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
     if doc is None:
         raise InstanceError([Problem(where, "the file is empty: an instance is a mapping of keys "
                                             "(name, uses, categories, parcels, options, ...)")])
     if not isinstance(doc, dict):
         raise InstanceError([Problem(where, f"the document must be a mapping of keys, not {type_name(doc)}")])
     problems = [Problem(f"{path.name} line {line}", f"duplicate key {key!r}")
-                for line, key in loader.duplicates]
+                for line, key in duplicates]
     return doc, problems
 
 

@@ -176,12 +176,13 @@ class Instance:
 
     def option_totals(self) -> pd.DataFrame:
         """Options with whole-parcel figures (per-mu figures times parcel area)."""
-        opts = self.options.copy()
-        if self.option_basis == "per_area":
-            area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
-            for col in ["land_income", "output", "conversion_cost", *self.resource_ids]:
-                opts[col] = opts[col].to_numpy(dtype=float) * area
-        return opts
+        if self.option_basis != "per_area":
+            return self.options.copy()
+        opts = self.options
+        area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
+        scaled = {"land_income", "output", "conversion_cost", *self.resource_ids}
+        return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy()
+                             for c in opts.columns}, index=opts.index)
 
     def conversion_category(self) -> str | None:
         """The category that pays for conversion costs (policy, else `park`)."""
@@ -196,26 +197,23 @@ class Instance:
 
     def source_flags(self) -> pd.DataFrame:
         """Sources with `external`, `capital`, `debt` resolved from their kind."""
-        s = self.sources.copy()
-        kinds = s["kind"]
-        defaults = {
-            "external": kinds != "own_funds",
-            "capital": kinds.isin(CAPITAL_KINDS),
-            "debt": kinds.isin(DEBT_KINDS),
-        }
+        s = self.sources.copy(deep=False)  # new columns below; the instance's table is not touched
+        kinds = s["kind"].to_numpy(dtype=object)
+        defaults = {"external": kinds != "own_funds",
+                    "capital": np.isin(kinds, list(CAPITAL_KINDS)),
+                    "debt": np.isin(kinds, list(DEBT_KINDS))}
         for col, default in defaults.items():
-            s[col] = [bool(d) if v is None or is_missing(v) else bool(v)
-                      for v, d in zip(s[col], default)]
+            given = s[col].to_numpy(dtype=object)
+            s[col] = np.where(pd.isna(given), default, given).astype(bool)
         return s
 
     def eligible_pairs(self) -> pd.DataFrame:
         """(source, category) pairs a source may pay for (earmarking)."""
-        rows = []
         cats = list(self.categories.index)
-        for sid, allowed in self.sources["categories"].items():
-            for c in cats if allowed is None or is_missing(allowed) else allowed:
-                rows.append((sid, c))
-        return pd.DataFrame(rows, columns=["source", "category"])
+        lists = [cats if allowed is None or is_missing(allowed) else list(allowed)
+                 for allowed in self.sources["categories"]]
+        return pd.DataFrame({"source": np.repeat(self.sources.index.to_numpy(dtype=object), [len(x) for x in lists]),
+                             "category": np.array([c for x in lists for c in x], dtype=object)})
 
 
 __all__ = ["Instance", "Policy", "Eod", "Objective", "Origin", "TERMS"]

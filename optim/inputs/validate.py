@@ -468,9 +468,13 @@ def check_loan_terms(inst: Instance) -> Iterator[Problem]:
     if not len(src) or "tenor" not in src:
         return
     origin = _origin(inst, "sources")
+    tenors = [int(v or 0) for v in src["tenor"]]
+    graces = [int(v or 0) for v in src["grace"]]
+    if not any(tenors) and not any(graces) and not len(inst.periods):
+        return  # nothing to repay within the model, nothing to check
     debt = inst.source_flags()["debt"].to_numpy(dtype=bool)
-    for pos, (sid, row) in enumerate(src.iterrows()):
-        tenor, grace = int(row["tenor"] or 0), int(row["grace"] or 0)
+    kinds, exits = src["kind"].tolist(), [float(v or 0) for v in src["exit_share"]]
+    for pos, (sid, tenor, grace) in enumerate(zip(src.index, tenors, graces)):
         if tenor > MAX_TENOR:  # found by tests/test_hostile.py: a 1e15 tenor sized the repayment schedule
             yield Problem(f"{origin.row(pos)}, tenor", f"must be at most {MAX_TENOR} periods, not {tenor:,}")
             continue
@@ -479,7 +483,7 @@ def check_loan_terms(inst: Instance) -> Iterator[Problem]:
         if len(inst.periods) and debt[pos] and tenor == 0:
             yield Problem(f"{origin.row(pos)}, tenor",
                           f"source {sid!r} is a loan or bond: give its tenor (periods to repay it)")
-        if len(inst.periods) and row["kind"] == "equity" and float(row["exit_share"] or 0) > 0 and tenor == 0:
+        if len(inst.periods) and kinds[pos] == "equity" and exits[pos] > 0 and tenor == 0:
             yield Problem(f"{origin.row(pos)}, tenor",
                           f"source {sid!r} has an exit share: give its tenor (periods until the exit)")
 
@@ -539,7 +543,9 @@ def check_number_limits(inst: Instance) -> Iterator[Problem]:
             cols += [r for r in inst.resource_ids if isinstance(r, str) and r in frame.columns]
         origin = _origin(inst, table)
         for col in cols:
-            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            values = frame[col].to_numpy()
+            values = values if values.dtype == np.float64 else pd.to_numeric(frame[col], errors="coerce").to_numpy(
+                dtype=float)
             with np.errstate(invalid="ignore"):
                 for pos in np.flatnonzero(np.abs(values) > MAX_NUMBER)[:MAX_LISTED_PER_COLUMN]:
                     yield Problem(f"{origin.row(int(pos))}, {col}", number_problem(float(values[pos])))

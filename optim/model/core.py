@@ -45,12 +45,18 @@ def define_variables(f: Formulation, d: ModelData) -> None:
     n_opt = len(d.options)
     lower = np.zeros(n_opt)
     lower[d.locked] = 1.0
-    f.add_vars("v_use", pd.MultiIndex.from_arrays([d.options["parcel"], d.options["use"]]),
+    uses = pd.Index(d.inst.uses.index, dtype=object)
+    f.add_vars("v_use", pd.MultiIndex(levels=[pd.Index(d.parcels, dtype=object), uses],  # built from codes
+                                      codes=[d.parcel_of_option, uses.get_indexer(d.options["use"])],
+                                      verify_integrity=False),
                lower=lower, upper=1.0, integer=True, label="use {1} of parcel {0}")
     f.add_vars("v_build", list(d.projects.index),
                lower=d.projects["mandatory"].astype(bool).to_numpy(dtype=float), upper=1.0, integer=True,
                label="project {0}")
-    f.add_vars("v_draw", pd.MultiIndex.from_arrays([d.pairs["source"], d.pairs["category"]]),
+    sources, cats = pd.Index(d.sources.index, dtype=object), pd.Index(d.categories, dtype=object)
+    f.add_vars("v_draw", pd.MultiIndex(levels=[sources, cats], codes=[sources.get_indexer(d.pairs["source"]),
+                                                                     cats.get_indexer(d.pairs["category"])],
+                                       verify_integrity=False),
                label="draw of source {0} for {1}", unit=d.money)
     f.add_vars("v_open", d.switched, upper=1.0, integer=True, label="source {0} drawn at all")
     f.add_vars("v_own", d.categories, label="own funds for {0}", unit=d.money)
@@ -78,23 +84,28 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
         Expr.of(build, proj["output"].astype(float).to_numpy() / S)
     e["industrial_need"] = Expr.of(build, proj["industrial_area"].astype(float).to_numpy())
     cat_of_project = proj["category"].to_numpy()
+    cost = proj["cost"].to_numpy(dtype=float) / S
     for c in d.categories:
-        need = Expr.of(build, np.where(cat_of_project == c, proj["cost"].astype(float).to_numpy(), 0.0) / S)
+        need = Expr.of(build, np.where(cat_of_project == c, cost, 0.0))
         if c == d.conversion_category:
             need = need + Expr.of(use, opts["conversion_cost"].to_numpy() / S)
         e[f"need:{c}"] = need
     e["total_investment"] = sum((e[f"need:{c}"] for c in d.categories), Expr())
     e["scope_investment"] = sum((e[f"need:{c}"] for c in d.scope), Expr())
 
-    src = d.sources.reindex(d.pairs["source"])
+    src = d.sources.index.get_indexer(d.pairs["source"])  # the source of each pair
+
+    def per_pair(column: str, dtype: type = float) -> np.ndarray:
+        return d.sources[column].to_numpy(dtype=dtype)[src]
+
     draw = f.col("v_draw")
     in_scope = d.pairs["category"].isin(d.scope).to_numpy()
-    e["coverage"] = Expr.of(draw, (src["external"].to_numpy(dtype=bool) & in_scope).astype(float))
-    e["capital"] = Expr.of(draw, src["capital"].to_numpy(dtype=float)) + Expr.of(f.col("v_own"), 1.0)
-    e["debt"] = Expr.of(draw, src["debt"].to_numpy(dtype=float))
-    sw = d.sources.reindex(d.switched)
-    e["fixed_costs"] = Expr.of(f.col("v_open"), sw["fixed_cost"].astype(float).to_numpy() / S)
-    e["financing_cost"] = Expr.of(draw, src["rate"].astype(float).to_numpy()) + e["fixed_costs"]
+    e["coverage"] = Expr.of(draw, (per_pair("external", bool) & in_scope).astype(float))
+    e["capital"] = Expr.of(draw, per_pair("capital")) + Expr.of(f.col("v_own"), 1.0)
+    e["debt"] = Expr.of(draw, per_pair("debt"))
+    fixed = d.sources["fixed_cost"].to_numpy(dtype=float)[d.sources.index.get_indexer(d.switched)]
+    e["fixed_costs"] = Expr.of(f.col("v_open"), fixed / S)
+    e["financing_cost"] = Expr.of(draw, per_pair("rate")) + e["fixed_costs"]
     e["own_funds"] = Expr.of(f.col("v_own"), 1.0)
     for name in list(e):
         if name not in ("industrial_area", "rezoned_area", "industrial_need"):
@@ -296,7 +307,7 @@ def define_resource_caps(f: Formulation, d: ModelData) -> None:
     if not ids:
         return
     use = f.col("v_use")
-    amounts = d.options[ids].to_numpy(dtype=float)  # options x resources
+    amounts = np.column_stack([d.options[k].to_numpy(dtype=float) for k in ids])  # options x resources
     opt_pos, res_pos = np.nonzero(amounts)
     f.add_family(RESOURCE_CAP, ids, res_pos, use[opt_pos], amounts[opt_pos, res_pos],
                  -INF, d.resources["cap"].astype(float).to_numpy())

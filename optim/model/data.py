@@ -50,18 +50,20 @@ class ModelData:
 def prepare(inst: Instance, money: float | None = None) -> ModelData:
     """Compute the model's index sets and coefficient arrays from `inst`."""
     opts = inst.option_totals().reset_index(drop=True)
-    for col in ["land_income", "output", "conversion_cost", *inst.resource_ids]:
-        opts[col] = opts[col].astype(float)
+    figures = ["land_income", "output", "conversion_cost", *inst.resource_ids]
+    if any(opts[col].dtype != np.float64 for col in figures):
+        opts = opts.astype({col: float for col in figures})
     parcels = inst.parcels.index
     parcel_of_option = parcels.get_indexer(opts["parcel"])
     par = inst.parcels
     current = par["current_use"].to_numpy()[parcel_of_option]
     use = opts["use"].to_numpy()
     rezoning = use != current
-    industrial = inst.uses["industrial"].astype(bool).reindex(use).to_numpy()
-    commercial = inst.uses["commercial"].astype(bool).reindex(use).to_numpy()
-    route = par["route"].astype(bool).to_numpy()[parcel_of_option]
-    area = par["area"].astype(float).to_numpy()[parcel_of_option]
+    use_of_option = inst.uses.index.get_indexer(use)
+    industrial = inst.uses["industrial"].to_numpy(dtype=bool)[use_of_option]
+    commercial = inst.uses["commercial"].to_numpy(dtype=bool)[use_of_option]
+    route = par["route"].to_numpy(dtype=bool)[parcel_of_option]
+    area = par["area"].to_numpy(dtype=float)[parcel_of_option]
 
     # forgone income: income of the parcel's current-use option minus this option's
     income = opts["land_income"].to_numpy()
@@ -83,7 +85,7 @@ def prepare(inst: Instance, money: float | None = None) -> ModelData:
         area=area, forgone=forgone, categories=list(cats.index), projects=inst.projects,
         sources=sources, pairs=inst.eligible_pairs(), switched=switched,
         conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
-        ecology=[c for c in cats.index if bool(cats.loc[c, "ecology"])],
+        ecology=list(cats.index[cats["ecology"].to_numpy(dtype=bool)]),
         resources=inst.resources, money=money if money is not None else money_unit(inst),
         locked=np.asarray(locked, dtype=np.int64),
     )

@@ -83,15 +83,13 @@ def apply_locks(f: Formulation, d: ModelData) -> None:
     opened.lower[sw_lock == "in"] = 1.0
 
 
-def draw_bounds(sources: pd.DataFrame) -> pd.DataFrame:
-    """Bounds on the total drawn per source: columns `min_draw` (0 if none) and
-    `max_draw` (NaN if none), indexed by source, for the sources that have one."""
-    lo = (pd.to_numeric(sources["min_draw"], errors="coerce").fillna(0.0)
-          if "min_draw" in sources.columns else pd.Series(0.0, index=sources.index))
-    hi = (pd.to_numeric(sources["max_draw"], errors="coerce")
-          if "max_draw" in sources.columns else pd.Series(np.nan, index=sources.index))
-    out = pd.DataFrame({"min_draw": lo.astype(float), "max_draw": hi.astype(float)})
-    return out[(out["min_draw"] > 0) | out["max_draw"].notna()]
+def draw_bounds(sources: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on the total drawn per source: `min_draw` (0 if none) and `max_draw`
+    (NaN if none), one per source."""
+    n = len(sources)
+    lo = sources["min_draw"].to_numpy(dtype=float) if "min_draw" in sources.columns else np.zeros(n)
+    hi = sources["max_draw"].to_numpy(dtype=float) if "max_draw" in sources.columns else np.full(n, np.nan)
+    return np.nan_to_num(lo, nan=0.0), hi
 
 
 SOURCE_MIN_DRAW = FamilySpec(
@@ -110,16 +108,17 @@ def define_draw_bounds(f: Formulation, d: ModelData) -> None:
     """source_min_draw_ge[s]: d_s >= min_draw_s (min_draw_s > 0);
     source_max_draw_le[s]: d_s <= max_draw_s (max_draw_s given, s has eligible
     pairs), with d_s = sum_c v_draw[s,c]."""
-    bounds = draw_bounds(d.sources)
-    if not len(bounds):
+    lo, hi = draw_bounds(d.sources)
+    ids = d.sources.index
+    if not ((lo > 0) | ~np.isnan(hi)).any():
         return
     pair_src = d.pairs["source"].to_numpy()
-    drawn = {s: Expr.of(f.col("v_draw", np.flatnonzero(pair_src == s)), 1.0) for s in bounds.index}
-    mins = [s for s in bounds.index if bounds.at[s, "min_draw"] > 0]
-    if mins:
-        f.add_rows(SOURCE_MIN_DRAW, mins, [drawn[s] for s in mins],
-                   bounds.loc[mins, "min_draw"].to_numpy() / d.money, INF, unit=d.money)
-    maxs = [s for s in bounds.index if not np.isnan(bounds.at[s, "max_draw"]) and len(drawn[s].cols)]
-    if maxs:
-        f.add_rows(SOURCE_MAX_DRAW, maxs, [drawn[s] for s in maxs], -INF,
-                   bounds.loc[maxs, "max_draw"].to_numpy() / d.money, unit=d.money)
+    drawn = {s: Expr.of(f.col("v_draw", np.flatnonzero(pair_src == s)), 1.0) for s in ids}
+    mins = np.flatnonzero(lo > 0)
+    if len(mins):
+        f.add_rows(SOURCE_MIN_DRAW, list(ids[mins]), [drawn[ids[k]] for k in mins], lo[mins] / d.money, INF,
+                   unit=d.money)
+    maxs = np.array([k for k in np.flatnonzero(~np.isnan(hi)) if len(drawn[ids[k]].cols)], dtype=np.int64)
+    if len(maxs):
+        f.add_rows(SOURCE_MAX_DRAW, list(ids[maxs]), [drawn[ids[k]] for k in maxs], -INF, hi[maxs] / d.money,
+                   unit=d.money)

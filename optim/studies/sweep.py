@@ -320,17 +320,9 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     direct = _direct(s["base"], task["overrides"]) if s["reuse"] else None
     if direct is not None and s["resolver"] is not None and s["live"] is not None:
         # an objective weight or a resource cap: changed in the live model, KPIs read directly
-        resolver = s["resolver"]
-        _apply_direct(resolver, s["base"], s["live"], direct)
+        _apply_direct(s["resolver"], s["base"], s["live"], direct)
         s["live"] = direct
-        sol = resolver.solve()
-        row.update(status=sol.status, gap=sol.gap, objective=sol.objective, model="patched",
-                   certified=sol.certified)
-        if sol.values is not None:
-            row.update(resolver.kpis())
-        row["solve_seconds"] = sol.seconds
-        row["seconds"] = time.perf_counter() - start
-        return row
+        return _solved(row, s["resolver"], "patched", start)
     try:
         inst = s["base"].copy()
         apply_overrides(inst, task["overrides"], f"run {task['run']}")
@@ -343,24 +335,32 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
                    seconds=time.perf_counter() - start)
         return row
     opts = SolveOptions.merged(inst.solver, **s["options"])
-    if s["reuse"]:
-        if s["resolver"] is None:
-            s["resolver"] = build(inst).resolver(opts)
-            how = "built"
-        else:
-            how = s["resolver"].update(inst)
-        s["live"] = direct  # the live model now holds the base plus these direct changes (or other ones)
-        resolver = s["resolver"]
-        resolver.solve()
-        result = resolver.result()
-    else:
+    if not s["reuse"]:
         result = build(inst).solve(opts)
-        how = "rebuilt"
-    row.update(status=result.status, gap=result.gap, objective=result.objective, model=how,
-               certified=result.certified)
-    if result.has_plan:
-        row.update({k: float(v) for k, v in result.kpis["value"].items()})
-    row["solve_seconds"] = result.solve_seconds
+        row.update(status=result.status, gap=result.gap, objective=result.objective, model="rebuilt",
+                   certified=result.certified)
+        if result.has_plan:
+            row.update({k: float(v) for k, v in result.kpis["value"].items()})
+        row["solve_seconds"] = result.solve_seconds
+        row["seconds"] = time.perf_counter() - start
+        return row
+    if s["resolver"] is None:
+        s["resolver"] = build(inst).resolver(opts)
+        how = "built"
+    else:
+        how = s["resolver"].update(inst)
+    s["live"] = direct  # the live model now holds the base plus these direct changes (or other ones)
+    return _solved(row, s["resolver"], how, start)
+
+
+def _solved(row: dict[str, Any], resolver: Any, how: str, start: float) -> dict[str, Any]:
+    """Solve the live model and fill the run's row: status, objective, the checker's
+    verdict and the KPIs (read from the model's expressions: no result tables)."""
+    sol = resolver.solve()
+    row.update(status=sol.status, gap=sol.gap, objective=sol.objective, model=how, certified=sol.certified)
+    if sol.values is not None:
+        row.update(resolver.kpis())
+    row["solve_seconds"] = sol.seconds
     row["seconds"] = time.perf_counter() - start
     return row
 
