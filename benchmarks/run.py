@@ -5,8 +5,9 @@
 For each size it generates an instance (`optim.generate`, fixed seed), then
 runs each path in a fresh Python process per repetition (so that peak memory
 is that path's own), timing the stages `load`, `build`, `transfer`, `solve`,
-`extract`, `write` and their `total`, with the same HiGHS options on both
-paths. It prints a table of medians, the ratios optim/highspy, the fitted
+`extract`, `check` (optim's independent checker, which every plan optim
+returns passes; the baseline has none: 0), `write` and their `total`, with the
+same HiGHS options on both paths. It prints a table of medians, the ratios optim/highspy, the fitted
 exponent of non-solve time against size, and writes the CSV with columns
 `size,path,stage,median_s,min_s,max_s,peak_mb`.
 """
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("load", "build", "transfer", "solve", "extract", "write")
+STAGES = ("load", "build", "transfer", "solve", "extract", "check", "write")
 
 
 def _peak_mb() -> float:
@@ -37,9 +38,11 @@ def _peak_mb() -> float:
 def run_optim(path: str, options: dict, out_dir: str) -> dict:
     """optim's own path, stage by stage."""
     import optim
-    from optim.model import create_model
-    from optim.results import extract
+    from optim.check.certificate import certify
     from optim.highs import SolveOptions, compile_model, make_highs, run_highs
+    from optim.model import create_model
+    from optim.model.size import check_model
+    from optim.results import extract
 
     t = _Stages()
     s = time.perf_counter()
@@ -47,6 +50,7 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     t["load"] = time.perf_counter() - s
     s = time.perf_counter()
     formulation, data = create_model(inst)
+    check_model(formulation)  # what the solver accepts, as `optim.build` checks it
     t["build"] = time.perf_counter() - s
     s = time.perf_counter()
     compiled = compile_model(formulation)
@@ -58,6 +62,10 @@ def run_optim(path: str, options: dict, out_dir: str) -> dict:
     s = time.perf_counter()
     res = extract(formulation, data, sol)
     t["extract"] = time.perf_counter() - s
+    s = time.perf_counter()
+    res.certificate = certify(inst, res)  # the independent checker, as on every plan optim returns
+    assert res.certified, "the plan failed the independent checker"
+    t["check"] = time.perf_counter() - s
     s = time.perf_counter()
     res.write(out_dir)
     t["write"] = time.perf_counter() - s
@@ -181,7 +189,7 @@ def main() -> None:
         for which, rs in runs.items():
             peak = statistics.median(r["peak_mb"] for r in rs)
             for stage in (*STAGES, "total"):
-                vals = [r["stages"][stage] for r in rs]
+                vals = [r["stages"].get(stage, 0.0) for r in rs]
                 rows.append({"size": size, "path": which, "stage": stage,
                              "median_s": statistics.median(vals), "min_s": min(vals),
                              "max_s": max(vals), "peak_mb": peak})
