@@ -24,6 +24,9 @@ from .model.core import TERM_SENSE
 from .model.data import ModelData
 from .model.formulation import Formulation
 from .check.plan import PlanDecisions
+from .errors import InstanceError, Problem
+from .inputs.reader import load
+from .inputs.scenarios import apply_scenarios
 from .model.kpis import KPI_UNITS, as_taken, kpis
 from .model.phasing import extract_periods
 from .model.relocation import extract_relocations
@@ -47,6 +50,8 @@ class Result:
     gap: float | None
     solve_seconds: float
     instance: str = ""
+    instance_file: str | None = None  # the instance file the plan was solved for (absolute path)
+    scenarios: list[str] = field(default_factory=list)  # the scenarios applied to it, in order
     parcels: pd.DataFrame = field(default_factory=pd.DataFrame)
     draws: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["source", "category", "amount"]))
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -97,6 +102,8 @@ class Result:
         """JSON-ready summary: status, objective, gap, KPIs, draws, parcels."""
         out: dict[str, Any] = {
             "instance": self.instance,
+            "instance_file": self.instance_file,
+            "scenarios": list(self.scenarios),
             "status": self.status,
             "termination": self.termination,
             "objective": json_number(self.objective),
@@ -235,6 +242,22 @@ def plan_decisions(data: ModelData, dec: Decisions, objective: float | None,
         period_draws=None if dec.periods is None else dec.periods.period_draws)
 
 
+def instance_of(result_dir: str | Path):
+    """The instance a result folder was solved for: the file and the scenarios its
+    summary.json records, loaded and applied again. `InstanceError` naming the
+    folder when it records none (a result of an instance built in memory)."""
+    summary = Path(result_dir) / "summary.json"
+    try:
+        doc = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InstanceError([Problem(str(summary), f"cannot read the result's summary: {exc}")]) from None
+    path = doc.get("instance_file") if isinstance(doc, dict) else None
+    if not isinstance(path, str):
+        raise InstanceError([Problem(str(summary), "the result records no instance file: give the instance")])
+    scenarios = doc.get("scenarios") or []
+    return apply_scenarios(load(path), [str(s) for s in scenarios])
+
+
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
@@ -242,7 +265,10 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     res = Result(status=solution.status, termination=solution.termination,
                  objective=None if solution.objective is None else solution.objective * unit,
                  bound=None if solution.bound is None else solution.bound * unit, gap=solution.gap,
-                 solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes)
+                 solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes,
+                 instance_file=str(Path(data.inst.path).resolve()) if data.inst.path is not None
+                 and Path(data.inst.path).is_file() else None,
+                 scenarios=list(data.inst.applied_scenarios))
     if solution.values is None:
         return res
     inst = data.inst
