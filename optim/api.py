@@ -22,6 +22,7 @@ from .check.certificate import certify
 from .errors import InstanceError, Problem
 from .inputs.instance import Instance
 from .inputs.reader import load
+from .inputs.scenarios import check_scenarios
 from .inputs.validate import run_checks
 from .model import create_model
 from .model.size import check_model
@@ -138,7 +139,7 @@ def validate(source: Instance | str | Path) -> list[Problem]:
         inst = load(source) if isinstance(source, (str, Path)) else source
     except InstanceError as exc:
         return exc.problems
-    problems = run_checks(inst)
+    problems = run_checks(inst) + check_scenarios(inst)
     if problems:
         return problems
     try:

@@ -16,18 +16,30 @@ TINY = ROOT / "instances" / "tiny" / "instance.yaml"
 M = 1e6
 
 
-@pytest.fixture()
-def tiny_with_scenarios(tmp_path):
+GOOD = {
+    "output_cheap": {"description": "output weight 1", "set": {"objective.weights.industrial_output": 1}},
+    "more_special": {"set": {"sources.special.cap": 20 * M}},
+    "cheap_commercial": {"scale": {"options[use=commercial].land_income": 0.5}},
+}
+
+
+def with_scenarios(tmp_path, scenarios: dict) -> Path:
     doc = yaml.safe_load(TINY.read_text())
-    doc["scenarios"] = {
-        "output_cheap": {"description": "output weight 1", "set": {"objective.weights.industrial_output": 1}},
-        "more_special": {"set": {"sources.special.cap": 20 * M}},
-        "cheap_commercial": {"scale": {"options[use=commercial].land_income": 0.5}},
-        "bad": {"set": {"sources.nowhere.cap": 1, "policy.coverage_target": 8}},
-    }
+    doc["scenarios"] = scenarios
     path = tmp_path / "instance.yaml"
     path.write_text(yaml.safe_dump(doc))
     return path
+
+
+@pytest.fixture()
+def tiny_with_scenarios(tmp_path):
+    """Good scenarios and a bad one (a path that names nothing, a value out of range)."""
+    return with_scenarios(tmp_path, {**GOOD, "bad": {"set": {"sources.nowhere.cap": 1, "policy.coverage_target": 8}}})
+
+
+@pytest.fixture()
+def tiny_with_good_scenarios(tmp_path):
+    return with_scenarios(tmp_path, GOOD)
 
 
 def test_set_and_scale_change_only_what_they_name(tiny_with_scenarios):
@@ -64,23 +76,41 @@ def cli(*args):
                           capture_output=True, text=True, cwd=ROOT)
 
 
-def test_cli_scenario_flags_compose(tiny_with_scenarios):
-    proc = cli("solve", tiny_with_scenarios, "--scenario", "output_cheap", "--scenario", "more_special", "--json")
+def test_cli_scenario_flags_compose(tiny_with_good_scenarios):
+    proc = cli("solve", tiny_with_good_scenarios, "--scenario", "output_cheap", "--scenario", "more_special", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["objective"] == pytest.approx(67.3 * M)
 
 
-def test_cli_unknown_scenario_exits_2(tiny_with_scenarios):
-    proc = cli("solve", tiny_with_scenarios, "--scenario", "nope")
+def test_cli_unknown_scenario_exits_2(tiny_with_good_scenarios):
+    proc = cli("solve", tiny_with_good_scenarios, "--scenario", "nope")
     assert proc.returncode == 2
     assert "--scenario nope: unknown scenario" in proc.stderr
 
 
-def test_validate_checks_every_scenario(tiny_with_scenarios):
-    proc = cli("validate", tiny_with_scenarios)
-    assert proc.returncode == 2
-    assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_validate_and_solve_check_every_scenario(tiny_with_scenarios):
+    """One verdict: a scenario of the file whose path names nothing is an error of the
+    file, for `validate` and for `solve` alike, whichever scenarios are applied."""
+    for args in (("validate",), ("solve",), ("solve", "--scenario", "output_cheap")):
+        proc = cli(*args[:1], tiny_with_scenarios, *args[1:])
+        assert proc.returncode == 2, args
+        assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in proc.stderr
+        assert "scenario bad.set.policy.coverage_target: must be a ratio in [0, 1], not 8" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_validate_with_a_scenario_checks_the_instance_it_makes(tiny_with_good_scenarios, tmp_path):
+    """`validate --scenario NAME` checks the instance as that scenario makes it: a
+    minimum ticket raised above the cap is refused there, as `solve --scenario` refuses it."""
+    doc = yaml.safe_load(tiny_with_good_scenarios.read_text())
+    doc["scenarios"]["ticket_above_cap"] = {"set": {"sources.cdb.min_ticket": 50 * M}}
+    path = tmp_path / "more.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert cli("validate", path).returncode == 0
+    for command in ("validate", "solve"):
+        proc = cli(command, path, "--scenario", "ticket_above_cap")
+        assert proc.returncode == 2
+        assert "minimum ticket 5e+07 of source 'cdb' exceeds its cap 4e+07" in proc.stderr
 
 
 # ---- scenarios in separate override files ------------------------------------------------

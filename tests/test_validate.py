@@ -524,7 +524,8 @@ def test_huge_integer_in_yaml(tmp_path):
     doc = tiny()
     doc["projects"][0]["cost"] = 10 ** 400
     problems = assert_reports(write(tmp_path, doc))
-    assert problems == [f"instance.yaml: projects[0], cost: must be a finite number, not {10 ** 400!r}"]
+    # the message names the number by its size: a message quotes at most a few dozen characters
+    assert problems == ["instance.yaml: projects[0], cost: must be a finite number, not an integer of 401 digits"]
 
 
 # ---- CSV structure -------------------------------------------------------------------

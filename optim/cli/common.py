@@ -88,11 +88,16 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_instance(args: argparse.Namespace):
-    """The instance at args.path with the --scenario overrides applied."""
+    """The instance at args.path with the --scenario overrides applied. Every named
+    scenario of the file is checked too (its paths name figures of the instance and
+    its values fit them), as `optim validate` checks them: one verdict."""
     from ..inputs.reader import load
-    from ..inputs.scenarios import apply_scenarios
+    from ..inputs.scenarios import apply_scenarios, check_scenarios
 
-    return apply_scenarios(load(args.path), getattr(args, "scenario", []) or [])
+    inst = load(args.path)
+    if problems := check_scenarios(inst):
+        raise InstanceError(problems)
+    return apply_scenarios(inst, getattr(args, "scenario", []) or [])
 
 
 def print_json(obj: Any, indent: int | None = 2) -> None:

@@ -1,30 +1,25 @@
-"""`optim validate PATH`: check an instance file (exit 0 valid, 2 not).
+"""`optim validate PATH [--scenario NAME]...`: check an instance file (exit 0 valid, 2 not).
 
-The same verdict as `optim solve`: the file is read and checked, its scenarios
-applied and checked, and the model built to check what the solver accepts."""
+The same verdict as `optim solve` with the same arguments: the file is read and
+checked, every named scenario's paths and values are checked, the scenarios
+given are applied, and the model is built to check what the solver accepts."""
 
 from __future__ import annotations
 
 import argparse
 
-from ..errors import InstanceError
-from .common import EXIT_OK
+from .common import EXIT_OK, add_instance, load_instance
 
 
 def add_parser(sub) -> None:
     v = sub.add_parser("validate", help="check an instance file; exit 0 if valid, 2 if not")
-    v.add_argument("path")
+    add_instance(v, scenario_help="also check the instance as this scenario makes it (repeatable)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..api import Model
-    from ..inputs.reader import load
-    from ..inputs.scenarios import check_scenarios
 
-    inst = load(args.path)
-    problems = check_scenarios(inst)
-    if problems:
-        raise InstanceError(problems)
+    inst = load_instance(args)
     Model(inst)  # what the solver accepts (optim/model/size.py): raises InstanceError
     print(f"{args.path}: valid ({len(inst.parcels)} parcels, {len(inst.options)} options, "
           f"{len(inst.projects)} projects, {len(inst.sources)} sources)")

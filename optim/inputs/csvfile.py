@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import Problem
 from .coerce import empty_cells
 from .instance import Origin
-from .limits import csv_columns_problem
+from .limits import csv_columns_problem, show
 
 # ---- CSV files ---------------------------------------------------------------------
 @dataclass
@@ -80,7 +80,7 @@ def read_csv_table(csv_path: Path, name: str,
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            problems.append(Problem(name, f"duplicate column {h!r}"))
+            problems.append(Problem(name, f"duplicate column {show(h)}"))
         seen.add(h)
 
     # white space can only surround a cell if the file has some besides its line ends

@@ -9,7 +9,7 @@ import yaml
 
 from ..errors import InstanceError, Problem
 from .coerce import type_name
-from .limits import MAX_ALIAS_NODES, MAX_DEPTH, yaml_size_problem
+from .limits import MAX_ALIAS_NODES, MAX_DEPTH, regular_file_problem, show, yaml_size_problem
 
 # ---- the YAML document ---------------------------------------------------------
 class _Duplicates:
@@ -62,8 +62,8 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     try:
         if path.is_dir():
             raise InstanceError([Problem(where, "is a directory, not an instance file")])
-        if not path.is_file():
-            raise InstanceError([Problem(where, "file not found")])
+        if bad := regular_file_problem(path):
+            raise InstanceError([Problem(where, bad)])
         if too_big := yaml_size_problem(path.stat().st_size):  # limits: optim/limits.py
             raise InstanceError([Problem(where, too_big)])
         text = path.read_bytes().decode("utf-8-sig")
@@ -89,12 +89,16 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
         raise InstanceError([Problem(where, f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise InstanceError([Problem(where, "not valid YAML: nested too deeply")]) from None
+    except InstanceError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:  # a tag or a number PyYAML cannot build
+        raise InstanceError([Problem(where, f"not valid YAML: a value cannot be read ({_reason(exc)})")]) from None
     if doc is None:
         raise InstanceError([Problem(where, "the file is empty: an instance is a mapping of keys "
                                             "(name, uses, categories, parcels, options, ...)")])
     if not isinstance(doc, dict):
         raise InstanceError([Problem(where, f"the document must be a mapping of keys, not {type_name(doc)}")])
-    problems = [Problem(f"{path.name} line {line}", f"duplicate key {key!r}")
+    problems = [Problem(f"{path.name} line {line}", f"duplicate key {show(key)}")
                 for line, key in duplicates]
     return doc, problems
 
@@ -142,3 +146,11 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
     return []
+
+
+def _reason(exc: Exception) -> str:
+    """Why PyYAML could not build a value, in a few words (never the whole input)."""
+    text = str(exc)
+    if "integer string conversion" in text:
+        return "an integer with more than 4,300 digits"
+    return show(text)

@@ -4,7 +4,9 @@ The loader (optim/io.py) reads YAML with PyYAML's safe loader only (no tag
 constructs a Python object) and enforces, before building anything:
 
 - ``MAX_YAML_BYTES``: the size of the YAML file (long tables belong in CSV files);
-- ``MAX_CSV_BYTES``: the size of each CSV file;
+- ``MAX_CSV_BYTES``: the size of each table file, checked from the file's size
+  before it is read (128 MiB: the options of about 2 million parcel-use pairs;
+  the environment variable ``OPTIM_MAX_TABLE_MB`` raises it for larger parks);
 - ``MAX_CSV_COLUMNS``: the columns of each CSV file (checked on the header line,
   before the rows are parsed);
 - ``MAX_DEPTH``: how deeply YAML collections nest;
@@ -30,6 +32,7 @@ See docs/instance-format.md, "Limits".
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -38,24 +41,28 @@ MAX_LISTED_PER_COLUMN = 20  # numbers over the limit reported per column by `opt
 MAX_THREADS = 256  # solver.threads (HiGHS starts that many threads)
 MAX_SEED = 2**31 - 1  # solver.seed (HiGHS's random_seed is a 32-bit integer)
 MAX_YAML_BYTES = 8 * 2**20  # 8 MiB
-MAX_CSV_BYTES = 2**30  # 1 GiB
+MAX_CSV_BYTES = 128 * 2**20  # 128 MiB: a 100,000-parcel park's options table has 17 MB
+MAX_TABLE_ENV = "OPTIM_MAX_TABLE_MB"
 MAX_CSV_COLUMNS = 1000  # columns of a CSV header (a table has a dozen, options one more per resource)
 MAX_DEPTH = 32
 MAX_ALIAS_NODES = 1_000_000
-SHOW_CHARS = 500
+SHOW_CHARS = 40
 ALLOW_EXTERNAL_ENV = "OPTIM_ALLOW_EXTERNAL_FILES"
 
 
 def show(value: Any) -> str:
-    """repr() of a value for a message, cut to SHOW_CHARS characters; a
+    """repr() of a value for a message, cut to SHOW_CHARS characters: a message
+    quotes the offending cell or value, never more of a file than that; a
     collection is named by its kind and size, never printed whole."""
     if isinstance(value, dict):
         return f"a mapping of {len(value)} key(s)"
     if isinstance(value, (list, tuple, set)):
         return f"a list of {len(value)} item(s)"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
+        return f"an integer of {len(str(abs(value))) if abs(value) < 10 ** 4000 else 'over 4,000'} digits"
     text = repr(value)
     if len(text) > SHOW_CHARS:
-        text = f"{text[:SHOW_CHARS - 20]}...{text[-12:]} ({len(str(value)):,} characters)"
+        text = f"{text[:SHOW_CHARS]}... ({len(str(value)):,} characters)"
     return text
 
 
@@ -66,10 +73,40 @@ def yaml_size_problem(size: int) -> str | None:
     return None
 
 
+def max_table_bytes() -> int:
+    """The size limit of a table file: MAX_CSV_BYTES, or OPTIM_MAX_TABLE_MB megabytes."""
+    raw = os.environ.get(MAX_TABLE_ENV, "").strip()
+    try:
+        return int(float(raw) * 2**20) if raw else MAX_CSV_BYTES
+    except ValueError:
+        return MAX_CSV_BYTES
+
+
 def csv_size_problem(size: int) -> str | None:
-    if size > MAX_CSV_BYTES:
-        return f"the file has {size:,} bytes, more than the limit of {MAX_CSV_BYTES:,}"
+    limit = max_table_bytes()
+    if size > limit:
+        return (f"the file has {size:,} bytes, more than the limit of {limit:,} (set {MAX_TABLE_ENV} to a "
+                "number of megabytes to read larger tables)")
     return None
+
+
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as an input file (missing, a folder, a FIFO, a device,
+    a socket), or None. Checked before any file is opened: reading a FIFO or a device
+    would wait forever."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "file not found"
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"is {kind}, not a regular file: give a file"
 
 
 def external_allowed() -> bool:

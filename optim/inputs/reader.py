@@ -26,7 +26,7 @@ from .coerce import (check_value, coerce_column, constant_column, is_missing, ty
 from .csvfile import CsvOrigin, CsvTable, read_csv_table
 from .document import read_yaml
 from .instance import Eod, Instance, Objective, Origin, Policy
-from .limits import csv_path_problem, csv_size_problem, show
+from .limits import csv_path_problem, csv_size_problem, regular_file_problem, show
 from .schema import (ADJACENCY_TABLES, ID_TABLES, MAPPINGS, OPTION_BASES, PERIOD_TABLES, RELOCATION_TABLES,
                      REQUIRED_TOP, TABLES, TERMS, TOP_LEVEL, Field)
 from .validate import run_checks
@@ -205,18 +205,19 @@ class _Reader:
             self.bad(where, outside)
             return None, origin
         csv_path = self.path.parent / name
+        if bad := regular_file_problem(csv_path):  # a FIFO or a device would be read forever
+            self.bad(where, f"CSV file not found: {csv_path}" if bad == "file not found" else
+                     f"{name} is a directory, not a CSV file" if bad.startswith("is a directory") else
+                     f"cannot read {show(name)}: {bad.removeprefix('cannot read the file: ')}"
+                     if bad.startswith("cannot read") else f"{name} {bad}")
+            return None, origin
         try:
-            if csv_path.is_dir():
-                self.bad(where, f"{name} is a directory, not a CSV file")
-                return None, origin
-            if not csv_path.is_file():
-                self.bad(where, f"CSV file not found: {csv_path}")
-                return None, origin
-            if too_big := csv_size_problem(csv_path.stat().st_size):
-                self.bad(name, too_big)
-                return None, origin
+            size = csv_path.stat().st_size
         except OSError as exc:
             self.bad(where, f"cannot read {name}: {exc.strerror or exc}")
+            return None, origin
+        if too_big := csv_size_problem(size):
+            self.bad(name, too_big)
             return None, origin
         tbl, problems = read_csv_table(csv_path, name, numeric)
         self.problems.extend(problems)
@@ -236,7 +237,7 @@ class _Reader:
             else:
                 for key in row:
                     if key not in schema:
-                        self.bad(where, f"unknown key {key!r} (known: {', '.join(schema)})")
+                        self.bad(where, f"unknown key {show(key)} (known: {', '.join(schema)})")
             for fname, fdef in schema.items():
                 if row is None:
                     columns[fname].append(None)
@@ -251,7 +252,7 @@ class _Reader:
         if not lenient:
             for h in dict.fromkeys(tbl.header):
                 if h not in schema:
-                    self.bad(name, f"unknown column {h!r} (known: {', '.join(schema)})")
+                    self.bad(name, f"unknown column {show(h)} (known: {', '.join(schema)})")
         n = len(tbl.rows)
         found = [(pos, -1, problem) for pos, problem in tbl.broken_rows]
         columns: dict[str, Any] = {}
@@ -259,7 +260,7 @@ class _Reader:
             cells = tbl.columns.get(fname)
             if cells is None:
                 if f.required:
-                    self.bad(name, f"missing required column {fname!r}")
+                    self.bad(name, f"missing required column {show(fname)}")
                 columns[fname] = constant_column(f, None if f.required else f.default, n)
                 continue
             # a row with a wrong number of cells is reported as such, its cells are not
@@ -283,7 +284,7 @@ class _Reader:
             ids = frame["id"]
             dup = ids.duplicated() & ids.notna()
             for pos in np.flatnonzero(dup.to_numpy()):
-                self.bad(origin.row(pos), f"duplicate id {ids.iloc[pos]!r}")
+                self.bad(origin.row(pos), f"duplicate id {show(ids.iloc[pos])}")
             frame = frame.set_index("id")
         return frame
 

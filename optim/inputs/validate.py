@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import Problem
 from .instance import Instance, Origin
-from .limits import MAX_LISTED_PER_COLUMN, MAX_NUMBER, MAX_SEED, MAX_THREADS, number_problem
+from .limits import MAX_LISTED_PER_COLUMN, MAX_NUMBER, MAX_SEED, MAX_THREADS, number_problem, show
 from .schema import MAPPINGS, TABLES
 
 Check = Callable[[Instance], Iterator[Problem]]
@@ -82,7 +82,7 @@ def _refs(inst: Instance, table: str, column: str, target: str) -> Iterator[Prob
     bad = _given(values) & (_positions(inst, table, column, target) < 0)
     origin = _origin(inst, table)
     for pos in np.flatnonzero(bad):
-        yield Problem(f"{origin.row(pos)}, {column}", f"unknown {_SINGULAR[target]} {values.iloc[pos]!r}")
+        yield Problem(f"{origin.row(pos)}, {column}", f"unknown {_SINGULAR[target]} {show(values.iloc[pos])}")
 
 
 def check_parcel_uses(inst: Instance) -> Iterator[Problem]:
@@ -114,7 +114,7 @@ def check_option_duplicates(inst: Instance) -> Iterator[Problem]:
     origin = _origin(inst, "options")
     for pos in np.flatnonzero(dup):
         row = opts.iloc[pos]
-        yield Problem(origin.row(pos), f"duplicate option ({row['parcel']!r}, {row['use']!r})")
+        yield Problem(origin.row(pos), f"duplicate option ({show(row['parcel'])}, {show(row['use'])})")
 
 
 def check_parcels_have_options(inst: Instance) -> Iterator[Problem]:
@@ -130,7 +130,7 @@ def check_parcels_have_options(inst: Instance) -> Iterator[Problem]:
     bad &= _given(ids)
     origin = _origin(inst, "parcels")
     for pos in np.flatnonzero(bad):
-        yield Problem(origin.row(pos), f"parcel {ids.iloc[pos]!r} has no allowed use in the options table")
+        yield Problem(origin.row(pos), f"parcel {show(ids.iloc[pos])} has no allowed use in the options table")
 
 
 def check_resource_ids(inst: Instance) -> Iterator[Problem]:
@@ -138,7 +138,7 @@ def check_resource_ids(inst: Instance) -> Iterator[Problem]:
     for pos, rid in enumerate(inst.resources.index):
         if rid in TABLES["options"]:
             yield Problem(_origin(inst, "resources").row(pos),
-                          f"resource id {rid!r} clashes with an options column of that name")
+                          f"resource id {show(rid)} clashes with an options column of that name")
 
 
 def check_project_categories(inst: Instance) -> Iterator[Problem]:
@@ -157,7 +157,7 @@ def check_source_categories(inst: Instance) -> Iterator[Problem]:
         for c in cats:
             if c not in known:
                 yield Problem(f"{_origin(inst, 'sources').row(pos)}, categories",
-                              f"source {sid!r} names unknown category {c!r}")
+                              f"source {show(sid)} names unknown category {show(c)}")
 
 
 def check_source_tickets(inst: Instance) -> Iterator[Problem]:
@@ -169,7 +169,7 @@ def check_source_tickets(inst: Instance) -> Iterator[Problem]:
         bad = ticket > cap  # False where either is missing
     for pos in np.flatnonzero(bad):
         yield Problem(f"{_origin(inst, 'sources').row(pos)}, min_ticket",
-                      f"minimum ticket {ticket[pos]:g} of source {src.index[pos]!r} "
+                      f"minimum ticket {ticket[pos]:g} of source {show(src.index[pos])} "
                       f"exceeds its cap {cap[pos]:g}")
 
 
@@ -180,10 +180,10 @@ def check_policy_refs(inst: Instance) -> Iterator[Problem]:
     if not _unread(inst, "categories"):
         for c in pol.coverage_scope or []:
             if c not in cats:
-                yield Problem(_top(inst, "policy.coverage_scope"), f"unknown category {c!r}")
+                yield Problem(_top(inst, "policy.coverage_scope"), f"unknown category {show(c)}")
         if pol.conversion_category is not None and pol.conversion_category not in cats:
             yield Problem(_top(inst, "policy.conversion_category"),
-                          f"unknown category {pol.conversion_category!r}")
+                          f"unknown category {show(pol.conversion_category)}")
     if not pol.locked_uses or any(_unread(inst, t) for t in ("parcels", "uses", "options")):
         return
     opts = inst.options
@@ -192,11 +192,11 @@ def check_policy_refs(inst: Instance) -> Iterator[Problem]:
     for (parcel, use), ok in zip(pol.locked_uses.items(), allowed):
         where = _top(inst, f"policy.locked_uses.{parcel}")
         if parcel not in inst.parcels.index:
-            yield Problem(where, f"unknown parcel {parcel!r}")
+            yield Problem(where, f"unknown parcel {show(parcel)}")
         elif use not in inst.uses.index:
-            yield Problem(where, f"unknown use {use!r}")
+            yield Problem(where, f"unknown use {show(use)}")
         elif not ok:
-            yield Problem(where, f"use {use!r} is not an allowed option of parcel {parcel!r}")
+            yield Problem(where, f"use {show(use)} is not an allowed option of parcel {show(parcel)}")
 
 
 def check_conversion_category(inst: Instance) -> Iterator[Problem]:
@@ -245,11 +245,11 @@ def check_adjacency(inst: Instance) -> Iterator[Problem]:
     same = known & (pa == pb)
     origin = _origin(inst, "adjacency")
     for pos in np.flatnonzero(same):
-        yield Problem(origin.row(pos), f"parcel {a[pos]!r} is adjacent to itself")
+        yield Problem(origin.row(pos), f"parcel {show(a[pos])} is adjacent to itself")
     dup, earlier = _unordered_duplicates(pa, pb, known & ~same)
     for pos, first in zip(dup, earlier):
-        yield Problem(origin.row(pos), f"duplicate pair ({a[pos]!r}, {b[pos]!r}), "
-                                       f"already listed as ({a[first]!r}, {b[first]!r})")
+        yield Problem(origin.row(pos), f"duplicate pair ({show(a[pos])}, {show(b[pos])}), "
+                                       f"already listed as ({show(a[first])}, {show(b[first])})")
 
 
 def check_compatibility(inst: Instance) -> Iterator[Problem]:
@@ -269,8 +269,8 @@ def check_compatibility(inst: Instance) -> Iterator[Problem]:
     codes, _ = pd.factorize(np.concatenate([np.where(given, u, ""), np.where(given, w, "")]))
     dup, earlier = _unordered_duplicates(codes[:len(u)], codes[len(u):], given)
     for pos, first in zip(dup, earlier):
-        yield Problem(origin.row(pos), f"duplicate rule for the uses ({u[pos]!r}, {w[pos]!r}), "
-                                       f"already given as ({u[first]!r}, {w[first]!r})")
+        yield Problem(origin.row(pos), f"duplicate rule for the uses ({show(u[pos])}, {show(w[pos])}), "
+                                       f"already given as ({show(u[first])}, {show(w[first])})")
 
 
 # ---- locks (optim/locks.py) and enterprise relocation (optim/relocation.py) ----------
@@ -313,18 +313,18 @@ def check_parcel_locks(inst: Instance) -> Iterator[Problem]:
             continue  # a missing current use is reported while reading
         where = f"{origin.row(pos)}, lock"
         if how == "out" and not has_cur[k]:
-            yield Problem(where, f"parcel {pid!r} is locked out (keeps its current use {use!r}), "
-                                 f"but {use!r} is not one of its options")
+            yield Problem(where, f"parcel {show(pid)} is locked out (keeps its current use {show(use)}), "
+                                 f"but {show(use)} is not one of its options")
         elif how == "in" and not has_other[k]:
-            yield Problem(where, f"parcel {pid!r} is locked in (must be rezoned), but it has no "
-                                 f"option other than its current use {use!r}")
+            yield Problem(where, f"parcel {show(pid)} is locked in (must be rezoned), but it has no "
+                                 f"option other than its current use {show(use)}")
         fixed = locked_uses.get(pid)
         if fixed is not None and how == "out" and fixed != use:
-            yield Problem(where, f"parcel {pid!r} is locked out (keeps its current use {use!r}), "
-                                 f"but policy.locked_uses gives it {fixed!r}")
+            yield Problem(where, f"parcel {show(pid)} is locked out (keeps its current use {show(use)}), "
+                                 f"but policy.locked_uses gives it {show(fixed)}")
         elif fixed is not None and how == "in" and fixed == use:
-            yield Problem(where, f"parcel {pid!r} is locked in (must be rezoned), but "
-                                 f"policy.locked_uses keeps its current use {use!r}")
+            yield Problem(where, f"parcel {show(pid)} is locked in (must be rezoned), but "
+                                 f"policy.locked_uses keeps its current use {show(use)}")
 
 
 def check_source_draws(inst: Instance) -> Iterator[Problem]:
@@ -342,19 +342,19 @@ def check_source_draws(inst: Instance) -> Iterator[Problem]:
     with np.errstate(invalid="ignore"):  # comparisons with NaN are False
         for pos in np.flatnonzero(lo > cap):
             yield Problem(f"{origin.row(pos)}, min_draw",
-                          f"min_draw {lo[pos]:g} of source {ids[pos]!r} exceeds its cap {cap[pos]:g}")
+                          f"min_draw {lo[pos]:g} of source {show(ids[pos])} exceeds its cap {cap[pos]:g}")
         for pos in np.flatnonzero(lo > hi):
             yield Problem(f"{origin.row(pos)}, min_draw",
-                          f"min_draw {lo[pos]:g} of source {ids[pos]!r} is above its max_draw {hi[pos]:g}")
+                          f"min_draw {lo[pos]:g} of source {show(ids[pos])} is above its max_draw {hi[pos]:g}")
         for pos in np.flatnonzero((lock == "in") & (hi == 0)):
-            yield Problem(f"{origin.row(pos)}, lock", f"source {ids[pos]!r} is locked in, but its max_draw is 0")
+            yield Problem(f"{origin.row(pos)}, lock", f"source {show(ids[pos])} is locked in, but its max_draw is 0")
         for pos in np.flatnonzero((lock == "in") & (hi > 0) & (ticket > hi)):
             yield Problem(f"{origin.row(pos)}, lock",
-                          f"source {ids[pos]!r} is locked in, so it draws at least its min_ticket "
+                          f"source {show(ids[pos])} is locked in, so it draws at least its min_ticket "
                           f"{ticket[pos]:g}, but its max_draw is {hi[pos]:g}")
         for pos in np.flatnonzero((lock == "out") & (lo > 0)):
             yield Problem(f"{origin.row(pos)}, lock",
-                          f"source {ids[pos]!r} is locked out, but its min_draw is {lo[pos]:g}")
+                          f"source {show(ids[pos])} is locked out, but its min_draw is {lo[pos]:g}")
 
 
 def check_enterprises(inst: Instance) -> Iterator[Problem]:
@@ -376,8 +376,8 @@ def check_enterprises(inst: Instance) -> Iterator[Problem]:
     industrial = known & (uses["industrial"].reindex(use).to_numpy(dtype=object) == True)  # noqa: E712
     if not _unread(inst, "uses"):
         for pos in np.flatnonzero(known & ~industrial):
-            yield Problem(f"{origin.row(pos)}, use", f"enterprise {ids[pos]!r} needs industrial land, "
-                                                     f"but use {use[pos]!r} is not industrial")
+            yield Problem(f"{origin.row(pos)}, use", f"enterprise {show(ids[pos])} needs industrial land, "
+                                                     f"but use {show(use[pos])} is not industrial")
     if not _unread(inst, "categories") and inst.conversion_category() is None:
         cost = np.nan_to_num(_numbers(ent, "cost"))
         rc = inst.relocation_costs
@@ -385,7 +385,7 @@ def check_enterprises(inst: Instance) -> Iterator[Problem]:
         override = override.groupby(level=0).max().reindex(ids, fill_value=0.0).to_numpy()
         for pos in np.flatnonzero((_text(ent, "category") == "") & ((cost > 0) | (override > 0))):
             yield Problem(f"{origin.row(pos)}, category",
-                          f"enterprise {ids[pos]!r} has a relocation cost but no category pays for it: "
+                          f"enterprise {show(ids[pos])} has a relocation cost but no category pays for it: "
                           "set its category, policy.conversion_category or define a 'park' category")
     if not any(_unread(inst, t) for t in ("uses", "parcels", "options")):
         required = ent["required"].to_numpy(dtype=object) == True  # noqa: E712
@@ -397,13 +397,13 @@ def check_enterprises(inst: Instance) -> Iterator[Problem]:
         with np.errstate(invalid="ignore"):
             bad = required & industrial & np.isfinite(area) & ~(best >= area)
         for pos in np.flatnonzero(bad):
-            yield Problem(origin.row(pos), f"enterprise {ids[pos]!r} needs {area[pos]:g} mu of "
-                                           f"{use[pos]!r} land: no parcel can host it")
+            yield Problem(origin.row(pos), f"enterprise {show(ids[pos])} needs {area[pos]:g} mu of "
+                                           f"{show(use[pos])} land: no parcel can host it")
     periods = getattr(inst, "periods", None)
     if isinstance(periods, pd.DataFrame) and len(periods) and not _unread(inst, "periods"):
         by = _text(ent, "by_period")
         for pos in np.flatnonzero((by != "") & ~pd.Index(by).isin(periods.index)):
-            yield Problem(f"{origin.row(pos)}, by_period", f"unknown period {by[pos]!r}")
+            yield Problem(f"{origin.row(pos)}, by_period", f"unknown period {show(by[pos])}")
 
 
 def check_relocation_costs(inst: Instance) -> Iterator[Problem]:
@@ -418,7 +418,7 @@ def check_relocation_costs(inst: Instance) -> Iterator[Problem]:
     origin = _origin(inst, "relocation_costs")
     for pos in np.flatnonzero(dup):
         yield Problem(origin.row(pos), f"duplicate relocation cost "
-                                       f"({rc['enterprise'].iloc[pos]!r}, {rc['parcel'].iloc[pos]!r})")
+                                       f"({show(rc['enterprise'].iloc[pos])}, {show(rc['parcel'].iloc[pos])})")
 
 
 def check_has_rows(inst: Instance) -> Iterator[Problem]:
@@ -482,10 +482,10 @@ def check_loan_terms(inst: Instance) -> Iterator[Problem]:
             yield Problem(f"{origin.row(pos)}, grace", f"grace {grace} must be shorter than tenor {tenor}")
         if len(inst.periods) and debt[pos] and tenor == 0:
             yield Problem(f"{origin.row(pos)}, tenor",
-                          f"source {sid!r} is a loan or bond: give its tenor (periods to repay it)")
+                          f"source {show(sid)} is a loan or bond: give its tenor (periods to repay it)")
         if len(inst.periods) and kinds[pos] == "equity" and exits[pos] > 0 and tenor == 0:
             yield Problem(f"{origin.row(pos)}, tenor",
-                          f"source {sid!r} has an exit share: give its tenor (periods until the exit)")
+                          f"source {show(sid)} has an exit share: give its tenor (periods until the exit)")
 
 
 def check_project_schedules(inst: Instance) -> Iterator[Problem]:
@@ -502,12 +502,12 @@ def check_project_schedules(inst: Instance) -> Iterator[Problem]:
     for pos, (pid, row) in enumerate(proj.iterrows()):
         if pid in sums.index and abs(float(sums[pid]) - float(row["cost"])) > 1e-9 * max(1.0, float(row["cost"])):
             yield Problem(f"{origin.row(pos)}, cost",
-                          f"project {pid!r} costs {float(row['cost']):g} but its project_costs add up to "
+                          f"project {show(pid)} costs {float(row['cost']):g} but its project_costs add up to "
                           f"{float(sums[pid]):g}")
         first = row.get("period") if isinstance(row.get("period"), str) else row.get("earliest")
         start = periods.index(first) if isinstance(first, str) and first in periods else 0
         if bool(row["mandatory"]) and start + int(last.get(pid, 0)) > len(periods) - 1:
-            yield Problem(origin.row(pos), f"mandatory project {pid!r} cannot be completed within the "
+            yield Problem(origin.row(pos), f"mandatory project {show(pid)} cannot be completed within the "
                                            f"{len(periods)} periods")
 
 
@@ -523,7 +523,7 @@ def check_period_windows(inst: Instance) -> Iterator[Problem]:
         if isinstance(a, str) and isinstance(b, str) and a in periods and b in periods \
                 and periods.index(a) > periods.index(b):
             yield Problem(f"{origin.row(pos)}, available_from",
-                          f"available_from {a!r} is after available_until {b!r}")
+                          f"available_from {show(a)} is after available_until {show(b)}")
     lim = inst.draw_limits
     origin = _origin(inst, "draw_limits")
     for pos, (lo, hi) in enumerate(zip(lim["min"], lim["max"])):

@@ -17,6 +17,11 @@ import pandas as pd
 
 from ..inputs.instance import Instance
 
+# A money value below this share of the money unit is the solver's noise, taken as 0
+# (HiGHS's tolerances are 1e-7 in the model's units; a figure a thousandth of that is
+# no decision). Above it, values are kept, rounded to the fen.
+MONEY_NOISE = 1e-9
+
 
 @dataclass
 class ModelData:

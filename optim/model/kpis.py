@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .adjacency import adjacency_kpis
-from .data import ModelData
+from .data import MONEY_NOISE, ModelData
 from .formulation import Formulation
 from .phasing import period_kpis
 from .relocation import relocation_kpis
@@ -45,8 +45,8 @@ KPI_UNITS = {
 
 def as_taken(f: Formulation, x: np.ndarray) -> np.ndarray:
     """The plan's decisions as taken and reported: `x` with its integer columns
-    rounded, and its money columns rounded to the fen (solver noise, below 1e-6
-    of the money unit, taken as 0), as the result tables show them."""
+    rounded, and its money columns rounded to the fen (solver noise, below
+    MONEY_NOISE of the money unit, taken as 0), as the result tables show them."""
     x = np.array(x, dtype=float)
     for g in f.groups.values():
         v = x[g.start:g.start + g.size]
@@ -54,7 +54,7 @@ def as_taken(f: Formulation, x: np.ndarray) -> np.ndarray:
             x[g.start:g.start + g.size] = np.round(v)
         elif g.unit != 1.0:
             real = v * g.unit
-            real = np.where(np.abs(real) < 1e-6 * max(g.unit, 1.0), 0.0, np.round(real, 2))
+            real = np.where(np.abs(real) < MONEY_NOISE * max(g.unit, 1.0), 0.0, np.round(real, 2))
             x[g.start:g.start + g.size] = real / g.unit
     return x
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..text import number
-from .data import ModelData
+from .data import MONEY_NOISE, ModelData
 from .families import FamilySpec, Price, PriceRows
 from .formulation import INF, Expr, Formulation
 
@@ -556,8 +556,8 @@ class PeriodResult:
 
 
 def _yuan(v: float, S: float) -> float:
-    """A money figure in yuan rounded to the fen; solver noise (below 1e-6 of the unit) is 0."""
-    return round(v, 2) if abs(v) > 1e-6 * max(S, 1.0) else 0.0
+    """A money figure in yuan rounded to the fen; solver noise (below MONEY_NOISE of the unit) is 0."""
+    return round(v, 2) + 0.0 if abs(v) > MONEY_NOISE * max(S, 1.0) else 0.0
 
 
 def extract_periods(f: Formulation, d: ModelData, x: np.ndarray) -> PeriodResult | None:
@@ -568,7 +568,7 @@ def extract_periods(f: Formulation, d: ModelData, x: np.ndarray) -> PeriodResult
     S, T, n = d.money, ph.periods, len(ph.periods)
     e = f.exprs
     pdraw = x[f.col("v_pdraw")] * S
-    pdraw = np.where(np.abs(pdraw) < 1e-6 * max(S, 1.0), 0.0, np.round(pdraw, 2))
+    pdraw = np.where(np.abs(pdraw) < MONEY_NOISE * max(S, 1.0), 0.0, np.round(pdraw, 2))
     draws = pd.DataFrame({"source": d.pairs["source"].to_numpy()[ph.draw_k],
                           "category": d.pairs["category"].to_numpy()[ph.draw_k],
                           "period": np.asarray(T, dtype=object)[ph.draw_t], "amount": pdraw})

@@ -23,6 +23,13 @@ SOLVER_INF = 1e20
 # be met to double precision (HiGHS stops with a solve error; found by
 # tests/test_hostile.py, a 1e13 output beside money figures of 50 to 100 yuan).
 SOLVER_RELIABLE = 1e10
+# What HiGHS can tell from 0: a row holds to its feasibility tolerance (1e-7 in the
+# model's units), so a right-hand side smaller than that, or a yes/no decision's
+# coefficient that small in a row it must meet (>= or =), is lost: a minimum ticket of
+# 0.5 yuan in a model in units of 1e8 yuan, and the solver draws 0 and calls the row
+# met (found by tests/test_hostile.py). In a <= row such a coefficient is a cost the
+# solver may overlook by less than its tolerance, which the plan's check allows.
+SOLVER_RESOLVES = 1e-7
 FIX = ("check the figures behind it (too large, or too far apart from the others), "
        "or state them in another unit")
 
@@ -31,6 +38,7 @@ def check_model(f: Formulation) -> None:
     """Raise `InstanceError` if the built model has a coefficient, right-hand side
     or objective cost that HiGHS would refuse or take for infinity, naming the row."""
     problems = []
+    _, _, integer = f.bounds()
     for fam in f.families.values():
         coef = np.abs(np.asarray(fam.coef, dtype=float))
         bad = ~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)
@@ -40,6 +48,13 @@ def check_model(f: Formulation) -> None:
                      else f"too large for a reliable solve (at most {SOLVER_RELIABLE:g})")
             problems.append(Problem(_row(fam, fam.row[k]),
                                     f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is {limit}: {FIX}"))
+        must_meet = np.isfinite(fam.lower)[np.asarray(fam.row, dtype=np.int64)] if len(fam.row) else np.zeros(0, bool)
+        tiny = (coef > 0) & (coef < SOLVER_RESOLVES) & integer[np.asarray(fam.col, dtype=np.int64)] & must_meet
+        if tiny.any():
+            k = int(np.flatnonzero(tiny)[np.argmin(coef[tiny])])
+            problems.append(Problem(_row(fam, fam.row[k]),
+                                    f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is below what the solver "
+                                    f"can tell from 0 ({SOLVER_RESOLVES:g}): {FIX}"))
         for side in (fam.lower, fam.upper):
             side = np.asarray(side, dtype=float)
             bad = np.isnan(side) | (np.isfinite(side) & (np.abs(side) >= SOLVER_INF))
@@ -48,6 +63,13 @@ def check_model(f: Formulation) -> None:
                 problems.append(Problem(_row(fam, k),
                                         f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is beyond "
                                         f"what the solver accepts ({SOLVER_INF:g}): {FIX}"))
+                break
+            tiny = (side != 0) & (np.abs(side) < SOLVER_RESOLVES)
+            if tiny.any():
+                k = int(np.flatnonzero(tiny)[0])
+                problems.append(Problem(_row(fam, k),
+                                        f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is below what the "
+                                        f"solver can tell from 0 ({SOLVER_RESOLVES:g}): {FIX}"))
                 break
     cost = f.cost()
     size = np.abs(cost)

@@ -54,7 +54,7 @@ from ..errors import InstanceError, Problem
 from ..inputs.instance import Instance
 from ..inputs.limits import number_problem
 from ..inputs.reader import load
-from ..inputs.scenarios import SCALE_PATH, apply_overrides, coerce_override
+from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path
 from ..inputs.schema import Field
 from ..inputs.validate import run_checks
 from ..model.core import TERMS
@@ -258,44 +258,36 @@ def _init(inst: Instance, options: dict[str, Any], reuse: bool) -> None:
 def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[str, str], float] | None:
     """A run's changes as {("weight", term) | ("cap", resource): value} when each
     is one the live model takes in place, with no re-stated model: an objective
-    weight (`set`) or a resource cap (`set`, or `scale` of one resource's cap or
-    all caps), with a valid value. None otherwise (the run then re-states the
-    model, and the general path reports any invalid value)."""
+    weight (`set`) or resource caps (`set`, or `scale`, by any path of the
+    grammar that names them), with a valid value. None otherwise (the run then
+    re-states the model, and the general path reports any invalid value)."""
     def number(v: Any) -> float | None:  # what the general path accepts for these figures
         v, msg = coerce_override(Field("value", "num", None, check="nonneg"), v)
         return None if msg or v is None or not math.isfinite(v) or number_problem(v) else float(v)
 
     caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
     out: dict[tuple[str, str], float] = {}
-    for path, value in overrides.get("set", {}).items():
-        parts = str(path).split(".")
-        v = number(value)
-        if v is None:
-            return None
-        if len(parts) == 3 and parts[:2] == ["objective", "weights"] and parts[2] in TERMS:
-            out[("weight", parts[2])] = v
-        elif len(parts) == 3 and parts[0] == "resources" and parts[2] == "cap" and parts[1] in caps.index:
-            out[("cap", parts[1])] = v
-        else:
-            return None
-    for path, factor in overrides.get("scale", {}).items():
-        f = number(factor)
-        if f is None:
-            return None
-        m = SCALE_PATH.match(str(path))  # TABLE.COLUMN or TABLE[COLUMN=VALUE].COLUMN, as scenarios read it
-        if not m or m["table"] != "resources" or m["column"] != "cap" or m["col"] not in (None, "id") \
-                or (m["col"] and m["val"] not in caps.index):
-            return None
-        ids = [m["val"]] if m["col"] else list(caps.index)
-        for rid in ids:
-            v = number(float(caps[rid]) * f)
+    for how in ("set", "scale"):
+        for path, value in overrides.get(how, {}).items():
+            try:
+                target = parse_path(base, str(path))
+            except PathError:
+                return None
+            v = number(value)
             if v is None:
                 return None
-            out[("cap", rid)] = v
+            if how == "set" and target.section == "objective.weights":
+                out[("weight", target.key)] = v
+            elif target.section == "resources" and target.key == "cap":
+                for rid in base.resources.index[target.rows]:
+                    cap = v if how == "set" else number(float(caps[rid]) * v)
+                    if cap is None or not math.isfinite(float(caps[rid])):
+                        return None  # an invalid value, or an uncapped resource: re-stated
+                    out[("cap", rid)] = cap
+            else:
+                return None
     if any(k == "cap" for k, _ in out) and base.has_periods:
         return None  # caps by period: re-stated
-    if any(k == "cap" and not math.isfinite(float(caps[rid])) for k, rid in out):
-        return None  # an uncapped resource has no row to change
     return out
 
 
