@@ -49,8 +49,8 @@ import optim
 from optim.inputs.instance import Instance
 
 INF = highspy.kHighsInf
-TERMS = ("land_income", "industrial_output", "coverage", "financing_cost")
-TERM_SIGN = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0}
+TERMS = ("land_income", "industrial_output", "coverage", "financing_cost", "value")
+TERM_SIGN = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0, "value": 1.0}
 DEFAULT_OPTIONS = {"output_flag": False, "mip_rel_gap": 1e-4, "random_seed": 0}
 
 
@@ -151,6 +151,7 @@ class Baseline:
     solver: dict[str, Any] = field(default_factory=dict)  # the instance's solver defaults
     eod_share: float = 0.0  # sigma, to turn a new H into the eod_balance_le bound
     money: float = 1.0  # money rows and columns are in units of `money` yuan
+    offset: float = 0.0  # objective.offset, in units of `money` yuan
     # enterprise relocation (instances with enterprises): v_reloc columns from col_reloc on
     col_reloc: int = -1
     reloc: pd.DataFrame | None = None  # enterprise, parcel, area, cost (yuan) per v_reloc column
@@ -278,6 +279,8 @@ def build(inst: Instance) -> Baseline:
     LI = Lin(L, np.zeros(n_small))
     FI = Lin(G, np.zeros(n_small))
     IO = Lin(Y, small(slice(b0, b0 + n_proj), Yp))
+    V = Lin(opts["value"].to_numpy(dtype=float) / MU,
+            small(slice(b0, b0 + n_proj), proj["value"].to_numpy(dtype=float) / MU))
     # relocation: cost (in its category's need) and output of each eligible pair
     rel_cost = np.zeros(0) if rel is None else rel["cost"].to_numpy(dtype=float) / MU
     rel_cat = np.zeros(0, dtype=int) if rel is None else rel["cat"].to_numpy(dtype=int)
@@ -379,7 +382,7 @@ def build(inst: Instance) -> Baseline:
     if pol.max_debt_to_capital is not None:
         add("debt_to_capital_le", None, -INF, 0.0, DB - pol.max_debt_to_capital * KC)
         ratio_forms["debt_to_capital_le"] = (DB, -KC)
-    term_form = {"land_income": LI, "industrial_output": IO, "coverage": EF, "financing_cost": FC}
+    term_form = {"land_income": LI, "industrial_output": IO, "coverage": EF, "financing_cost": FC, "value": V}
     for term, (lo, hi) in inst.objective.targets.items():
         for bound, sense in ((lo, "ge"), (hi, "le")):
             if bound is None:
@@ -520,10 +523,10 @@ def build(inst: Instance) -> Baseline:
 
     w = {t: inst.objective.weight(t) for t in TERMS}
     obj = (w["land_income"] * LI + w["industrial_output"] * IO + w["coverage"] * EF
-           - w["financing_cost"] * FC)
+           - w["financing_cost"] * FC + w["value"] * V)
     col_cost = obj.full(n_opt)
 
-    terms = {"land_income": LI, "industrial_output": IO, "coverage": EF, "financing_cost": FC,
+    terms = {"land_income": LI, "industrial_output": IO, "coverage": EF, "financing_cost": FC, "value": V,
              "forgone_income": FI, "total_investment": T, "scope_investment": TS,
              "own_funds": OF, "industrial_area": IA, "rezoned_area": RA,
              "relocation_cost": RCOST}
@@ -548,6 +551,7 @@ def build(inst: Instance) -> Baseline:
         sources=src.index, switched=src.index[sw], open_of_source=open_of_source,
         categories=cats, rows=rows, row_keys=keys, terms=terms, weights=w,
         ratio_rows=ratio_rows, solver=dict(inst.solver), eod_share=sigma, money=MU,
+        offset=float(inst.objective.offset) / MU,
         col_reloc=c_rel if rel is not None else -1,
         reloc=None if rel is None else rel[["enterprise", "parcel", "area", "cost"]].reset_index(drop=True)), inst)
 
@@ -712,7 +716,8 @@ def _money_unit(inst: Instance, opts: pd.DataFrame) -> float:
     """10 ** round(log10(median of the nonzero money figures)), 1 if there are none."""
     values = np.concatenate([
         opts["land_income"].to_numpy(dtype=float), opts["output"].to_numpy(dtype=float),
-        opts["conversion_cost"].to_numpy(dtype=float), inst.projects["cost"].to_numpy(dtype=float),
+        opts["conversion_cost"].to_numpy(dtype=float), opts["value"].to_numpy(dtype=float),
+        inst.projects["cost"].to_numpy(dtype=float), inst.projects["value"].to_numpy(dtype=float),
         inst.sources["cap"].to_numpy(dtype=float)])
     values = np.abs(values[values != 0])
     return float(10.0 ** np.round(np.log10(np.median(values)))) if len(values) else 1.0
@@ -780,7 +785,7 @@ def transfer(baseline: Baseline, options: dict[str, Any] | None = None, *,
     if via == "arrays":
         status = h.passModel(
             b.num_col, b.num_row, len(b.a_value), int(highspy.MatrixFormat.kColwise),
-            int(highspy.ObjSense.kMaximize), 0.0, b.col_cost, b.col_lower, b.col_upper,
+            int(highspy.ObjSense.kMaximize), b.offset, b.col_cost, b.col_lower, b.col_upper,
             b.row_lower, b.row_upper, b.a_start, b.a_index, b.a_value,
             b.integrality.astype(np.int32))
     elif via == "lp":
@@ -803,7 +808,7 @@ def _highs_lp(b: Baseline) -> highspy.HighsLp:
     lp.num_col_ = b.num_col
     lp.num_row_ = b.num_row
     lp.sense_ = highspy.ObjSense.kMaximize
-    lp.offset_ = 0.0
+    lp.offset_ = b.offset
     lp.col_cost_ = b.col_cost
     lp.col_lower_ = b.col_lower
     lp.col_upper_ = b.col_upper
@@ -880,7 +885,7 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
     own = np.where(np.abs(own) < 1e-6 * b.money, 0.0, own)
     t = b.terms
     kpis = {name: t[name].dot(x, n_opt) for name in (
-        "land_income", "industrial_output", "financing_cost", "forgone_income",
+        "land_income", "industrial_output", "financing_cost", "value", "forgone_income",
         "total_investment", "scope_investment", "own_funds", "industrial_area", "rezoned_area")}
     kpis["external_financing"] = t["coverage"].dot(x, n_opt)
     for name in kpis:
@@ -888,7 +893,7 @@ def extract(baseline: Baseline, h: highspy.Highs) -> dict[str, Any]:
             kpis[name] *= b.money
     kpis["coverage"] = (kpis["external_financing"] / kpis["scope_investment"]
                         if kpis["scope_investment"] > 0 else float("nan"))
-    kpis["objective"] = float(h._optim_cost @ x) * b.money
+    kpis["objective"] = (float(h._optim_cost @ x) + b.offset) * b.money
     for name, (cols, coef) in b.penalties.items():  # adjacency penalties, yuan
         kpis[name] = float(coef @ x[cols]) * b.money
     relocations = None

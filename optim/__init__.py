@@ -29,7 +29,7 @@ _EXPORTS = {
     "Objective": "optim.inputs.instance",
     "InstanceError": "optim.errors", "Problem": "optim.errors",
     "load": "optim.inputs.reader", "from_frames": "optim.inputs.reader",
-    "apply_scenarios": "optim.inputs.scenarios",
+    "apply_scenarios": "optim.inputs.scenarios", "input_warnings": "optim.inputs.validate",
     "Model": "optim.api", "build": "optim.api", "solve": "optim.api", "validate": "optim.api",
     "Result": "optim.results", "SolveOptions": "optim.highs", "Resolver": "optim.resolver",
     "shadow_prices": "optim.analysis.shadow", "alternatives": "optim.analysis.alternatives",
@@ -65,6 +65,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .inputs.instance import Eod, Instance, Objective, Policy
     from .inputs.reader import from_frames, load
     from .inputs.scenarios import apply_scenarios
+    from .inputs.validate import input_warnings
     from .resolver import Resolver
     from .results import Result
     from .highs import SolveOptions

@@ -8,6 +8,12 @@ aside first. Only then is the old folder removed. A crash or a kill at any
 moment leaves `target` as it was or wholly new; a failure while writing
 removes the temporary folder and leaves `target` untouched.
 
+The temporary folder is named after its writer, `.TARGET.tmp-PID-START-XXXX`
+(process id and start time). A writer killed outright (SIGKILL, power loss)
+cannot remove its folder; the next write to the same target removes the
+temporary folders of writers that are no longer alive (`clean_dead_writers`),
+never a live writer's.
+
 Only a result folder is ever replaced: an existing `target` must be empty or
 hold nothing but `.csv`/`.json` files including `summary.json` (what
 `Result.write` writes), so that a mistyped `--out` cannot delete other files.
@@ -21,6 +27,7 @@ import errno
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -80,6 +87,68 @@ def _check_replaceable(target: Path) -> None:
                                                       "to a new or empty folder, or over an earlier result folder")])
 
 
+# ---- temporary folders of dead writers -------------------------------------------------------
+LEGACY_AGE = 24 * 3600.0  # seconds: a temporary folder without its writer's id, older than this, is litter
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process `pid` (clock ticks since boot, Linux), None if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[-1].split()[19]  # field 22, after the command name
+
+
+def _writer_id() -> str:
+    pid = os.getpid()
+    return f"{pid}-{_start_time(pid) or 0}"
+
+
+def _alive(pid: int, start: str) -> bool:
+    """Process `pid`, started at `start` (0: unknown), still runs. A process id reused by
+    another process (another start time) is not the writer."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        pass
+    now = _start_time(pid)
+    return start == "0" or now is None or now == start
+
+
+def clean_dead_writers(target: Path) -> list[Path]:
+    """Remove the temporary folders beside `target` left by writers that died before
+    they finished (`.TARGET.tmp-PID-START-*` whose process is gone; folders of the
+    old naming without an id once a day old); returns what was removed."""
+    removed = []
+    prefix = f".{target.name}."
+    try:
+        entries = [e for e in target.parent.iterdir() if e.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for entry in entries:
+        rest = entry.name[len(prefix):]
+        kind, _, tail = rest.partition("-")
+        if kind not in ("tmp", "old") or not entry.is_dir() or entry.is_symlink():
+            continue
+        parts = tail.split("-")
+        if len(parts) >= 3 and parts[0].isdigit() and parts[1].isdigit():
+            dead = not _alive(int(parts[0]), parts[1])
+        else:  # named before writers were named in it
+            try:
+                dead = time.time() - entry.stat().st_mtime > LEGACY_AGE
+            except OSError:
+                continue
+        if dead:
+            if kind == "old" and not target.exists() and (entry / "result").is_dir():
+                os.rename(entry / "result", target)  # killed between its two renames: the old result back
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
 def replace_dir(target: str | Path, fill: Callable[[Path], None]) -> Path:
     """Write a folder with `fill(tmp_dir)` and put it at `target` as a whole."""
     target = Path(target)
@@ -88,7 +157,8 @@ def replace_dir(target: str | Path, fill: Callable[[Path], None]) -> Path:
     _check_replaceable(target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    clean_dead_writers(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-{_writer_id()}-", dir=parent))
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -102,7 +172,7 @@ def replace_dir(target: str | Path, fill: Callable[[Path], None]) -> Path:
         elif _exchange(tmp, target):
             shutil.rmtree(tmp)  # now the old folder
         else:  # rename the old folder aside, the new one in, then drop the old one
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{_writer_id()}-", dir=parent))
             os.rename(target, old / "result")
             try:
                 os.rename(tmp, target)

@@ -107,7 +107,7 @@ def compile_model(f: Formulation) -> Compiled:
     lower, upper, integer = f.bounds()
     row_lower, row_upper = f.row_bounds()
     start, index, value = f.csc()
-    return Compiled.of(f.cost(), 0.0, f.maximize, lower, upper, integer, row_lower, row_upper,
+    return Compiled.of(f.cost(), f.objective_offset, f.maximize, lower, upper, integer, row_lower, row_upper,
                        start, index, value)
 
 

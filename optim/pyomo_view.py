@@ -71,7 +71,7 @@ def to_pyomo(f: Formulation) -> pyo.ConcreteModel:
             m.add_component(fam.name, con)
         obj = f.objective
         m.objective = pyo.Objective(
-            expr=LinearExpression(constant=0, linear_coefs=obj.coefs.tolist(),
+            expr=LinearExpression(constant=f.objective_offset, linear_coefs=obj.coefs.tolist(),
                                   linear_vars=[columns[c] for c in obj.cols]),
             sense=pyo.maximize if f.maximize else pyo.minimize)
         m._optim_columns = columns

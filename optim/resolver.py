@@ -93,7 +93,7 @@ class Resolver:
 
     def set_weights(self, **weights: float) -> None:
         """Change objective weights (land_income, industrial_output, coverage,
-        financing_cost); only the columns of the changed terms are touched."""
+        financing_cost, value); only the columns of the changed terms are touched."""
         unknown = set(weights) - set(TERMS)
         if unknown:
             raise KeyError(f"unknown objective term(s): {', '.join(sorted(unknown))}")
@@ -139,6 +139,8 @@ class Resolver:
             k = np.flatnonzero(self.cost != new.cost)
             if len(k):
                 h.changeColsCost(len(k), k.astype(np.int32), new.cost[k])
+            if new.offset != old.offset:
+                h.changeObjectiveOffset(new.offset)
             k = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
             if len(k):
                 h.changeColsBounds(len(k), k.astype(np.int32), _hs(new.col_lower[k]), _hs(new.col_upper[k]))

@@ -27,6 +27,7 @@ from .check.plan import PlanDecisions
 from .errors import InstanceError, Problem
 from .inputs.reader import load
 from .inputs.scenarios import apply_scenarios
+from .inputs.validate import input_warnings
 from .model.kpis import KPI_UNITS, as_taken, kpis
 from .model.phasing import extract_periods
 from .model.relocation import extract_relocations
@@ -67,6 +68,7 @@ class Result:
     period_draws: pd.DataFrame | None = None  # source, category, period, amount
     debt_service: pd.DataFrame | None = None  # source, period (or 'after'), amount
     certificate: pd.DataFrame | None = None  # the independent checker's report (optim.check)
+    warnings: list[str] = field(default_factory=list)  # what the model did that the instance does not say
 
     @property
     def has_plan(self) -> bool:
@@ -111,6 +113,7 @@ class Result:
             "gap": json_number(self.gap),
             "solve_seconds": round(self.solve_seconds, 6),
             "certified": self.certified,
+            "warnings": list(self.warnings),
             "kpis": {k: json_number(v) for k, v in self.kpis["value"].items()},
             "objective_terms": {t: json_number(r["value"]) for t, r in self.objective_terms.iterrows()}
             if len(self.objective_terms) else {},
@@ -268,7 +271,8 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
                  solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes,
                  instance_file=str(Path(data.inst.path).resolve()) if data.inst.path is not None
                  and Path(data.inst.path).is_file() else None,
-                 scenarios=list(data.inst.applied_scenarios))
+                 scenarios=list(data.inst.applied_scenarios),
+                 warnings=[str(w) for w in input_warnings(data.inst)])
     if solution.values is None:
         return res
     inst = data.inst
@@ -291,6 +295,7 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
         "forgone_income": data.forgone[chosen],
         "output": ch["output"].to_numpy(),
         "conversion_cost": ch["conversion_cost"].to_numpy(),
+        "value": ch["value"].to_numpy(),
     })
     for rid in inst.resource_ids:
         parcels[rid] = ch[rid].to_numpy()
@@ -367,15 +372,16 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
 
 # the KPI each objective term reads (present values when the objective counts them)
 TERM_KPIS = {"land_income": "land_income", "industrial_output": "industrial_output",
-             "coverage": "external_financing", "financing_cost": "financing_cost"}
+             "coverage": "external_financing", "financing_cost": "financing_cost", "value": "value"}
 
 
 def objective_terms(inst: Any, values: dict[str, float]) -> pd.DataFrame:
     """The objective's terms of a plan with KPI `values`: weight, sense, value and
-    contribution of each term, and the penalties of the adjacency part."""
+    contribution of each term, the penalties of the adjacency part and the
+    objective's offset; the contributions add up to the objective."""
     obj = inst.objective
     present = obj.values == "present" and "land_income_pv" in values
-    term_values = {t: values[f"{k}_pv" if present and t in ("land_income", "industrial_output") else k]
+    term_values = {t: values.get(f"{k}_pv" if present and t in ("land_income", "industrial_output") else k, 0.0)
                    for t, k in TERM_KPIS.items()}
     rows = {t: (obj.weight(t), "max" if TERM_SENSE[t] > 0 else "min", v, TERM_SENSE[t] * obj.weight(t) * v)
             for t, v in term_values.items()}
@@ -384,6 +390,8 @@ def objective_terms(inst: Any, values: dict[str, float]) -> pd.DataFrame:
         beta = float(obj.boundary_penalty)
         rows["compatibility_penalty"] = (1.0, "min", penalty, -penalty)
         rows["boundary_penalty"] = (beta, "min", boundary, -beta * boundary)
+    if obj.offset:
+        rows["offset"] = (1.0, "max", obj.offset, obj.offset)
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["weight", "sense", "value", "contribution"])
     frame.index.name = "term"
     return frame

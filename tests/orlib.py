@@ -188,7 +188,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list]) -> None:
         writer.writerows(rows)
 
 
-def to_instance_files(problem: KnapsackProblem, out_dir: str | Path) -> Path:
+def to_instance_files(problem: KnapsackProblem, out_dir: str | Path, signed: bool = False) -> Path:
     """Write `problem` as an instance (YAML plus parcels/options/resources CSV) into
     `out_dir`; returns the YAML path.
 
@@ -196,6 +196,11 @@ def to_instance_files(problem: KnapsackProblem, out_dir: str | Path) -> Path:
     ``keep`` (no figures) and ``select`` (industrial use, output p_j, r_ij of each
     resource ``r{i}``). Resource ``r{i}`` has cap b_i. Objective: industrial
     output only. No projects and no sources.
+
+    ``signed``: the profits as signed values instead, the way a net present value
+    is given: ``keep`` has value -p_j/2 and ``select`` +p_j/2, the objective is the
+    term ``value`` plus the offset sum_j p_j/2, so that its optimum is the same;
+    no categories (nothing is paid for).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -205,10 +210,11 @@ def to_instance_files(problem: KnapsackProblem, out_dir: str | Path) -> Path:
                [[parcel_id(j), 1, KEEP] for j in range(problem.n)])
     rows = []
     for j in range(problem.n):
-        rows.append([parcel_id(j), KEEP, ""] + [""] * problem.m)
-        rows.append([parcel_id(j), SELECT, _cell(problem.profits[j])]
+        half = problem.profits[j] / 2
+        rows.append([parcel_id(j), KEEP, _cell(-half) if signed else ""] + ["0"] * problem.m)
+        rows.append([parcel_id(j), SELECT, _cell(half if signed else problem.profits[j])]
                     + [_cell(problem.weights[i][j]) for i in range(problem.m)])
-    _write_csv(out / "options.csv", ["parcel", "use", "output", *res_ids], rows)
+    _write_csv(out / "options.csv", ["parcel", "use", "value" if signed else "output", *res_ids], rows)
     _write_csv(out / "resources.csv", ["id", "cap"],
                [[rid, _cell(cap)] for rid, cap in zip(res_ids, problem.capacities)])
 
@@ -229,6 +235,9 @@ def to_instance_files(problem: KnapsackProblem, out_dir: str | Path) -> Path:
         "options": {"file": "options.csv"},
     }
     doc["objective"] = {"weights": {"industrial_output": 1}}
+    if signed:
+        del doc["categories"]
+        doc["objective"] = {"weights": {"value": 1}, "offset": sum(problem.profits) / 2}
     yaml_path = out / "instance.yaml"
     yaml_path.write_text(yaml.safe_dump(doc, sort_keys=False, width=100), encoding="utf-8")
     return yaml_path

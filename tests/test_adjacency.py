@@ -431,7 +431,7 @@ def test_without_adjacency_the_model_is_unchanged():
     assert res.conflicts is None and "conflicts" not in res.tables() and "conflicts" not in res.to_dict()
     assert "compatibility_penalty" not in res.kpis.index
     assert list(res.objective_terms.index) == ["land_income", "industrial_output", "coverage",
-                                               "financing_cost"]
+                                               "financing_cost", "value"]
 
 
 def test_adjacency_without_rules_or_penalty_adds_nothing():

@@ -201,3 +201,61 @@ def test_sigkill_during_a_slow_write_leaves_old_or_new(tmp_path):
     # killed 0.05 s into the write: the old result; killed once written: the new one
     assert seen[0] == "old" and seen[-1] == "new"
     assert leftovers(tmp_path, f"run{len(delays) - 1}") == []  # a finished write leaves no temporary folder
+
+
+# ---- the temporary folders of killed writers ------------------------------------------------
+STUCK_WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from optim.atomic import replace_dir
+
+    def fill(tmp):
+        (tmp / "kpis.csv").write_text("x\\n")
+        print(tmp.name, flush=True)
+        time.sleep(120)  # killed here, with its temporary folder half written
+
+    replace_dir(Path(sys.argv[1]), fill)
+""")
+
+
+def test_a_later_write_removes_the_folders_of_killed_writers_not_of_live_ones(results, tmp_path):
+    """Found: every `kill -9` of `optim solve --out DIR` left a `.DIR.tmp-*` folder that
+    no later run removed. Two writers get stuck writing to `plan`; one is killed
+    (SIGKILL), one lives on: the next write removes the dead one's folder only."""
+    tiny, _ = results
+    out = tmp_path / "plan"
+    tiny.write(out)
+    script = tmp_path / "stuck.py"
+    script.write_text(STUCK_WRITER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, str(script), str(out)], stdout=subprocess.PIPE, text=True,
+                              env=env) for _ in range(2)]
+    try:
+        names = [p.stdout.readline().strip() for p in procs]
+        assert all(n.startswith(".plan.tmp-") for n in names) and sorted(leftovers(tmp_path, "plan")) == sorted(names)
+        procs[0].send_signal(signal.SIGKILL)
+        procs[0].wait()
+        legacy = tmp_path / ".plan.tmp-abc123"  # named the old way, two days old
+        legacy.mkdir()
+        os.utime(legacy, (time.time() - 2 * 86400,) * 2)
+        fresh_legacy = tmp_path / ".plan.tmp-def456"  # the old way, but recent: maybe a live writer
+        fresh_legacy.mkdir()
+        tiny.write(out)
+        assert sorted(leftovers(tmp_path, "plan")) == sorted([names[1], fresh_legacy.name])
+        assert snapshot(out) != {}
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times are read from /proc")
+def test_a_reused_process_id_is_not_the_writer(tmp_path):
+    """A folder named after this process's id but another start time belongs to a writer
+    that died and whose id was reused: it is removed."""
+    from optim.atomic import clean_dead_writers
+
+    mine = tmp_path / f".plan.tmp-{os.getpid()}-1-xyz"
+    mine.mkdir()
+    assert clean_dead_writers(tmp_path / "plan") == [mine]

@@ -1,10 +1,12 @@
 """Infeasibility explained (optim/explain.py): one small infeasible instance per
 cause, each shortfall worked out by hand in the test's docstring.
 
-The elastic model minimises the sum of slacks, each divided by its row's scale
-(the largest of |rhs| and |coefficients|, in the row's own units), so where two
-families could give, the one whose relaxation is smaller relative to its row
-is named (see test_resource_cap).
+The elastic model minimises the sum of slacks, each divided by the one scale of
+its quantity (money rows the park's money, area rows the total area, a resource
+its cap), so where two families could give, the one whose relaxation is smaller
+relative to that scale is named (see test_resource_cap); in phased instances the
+figure a scenario changed, then planner-level targets, are preferred, and
+relaxations just as small are listed (the tests at the end).
 """
 
 from __future__ import annotations
@@ -141,8 +143,8 @@ def test_resource_cap(tmp_path):
     """The plant needs 25 mu of industrial land: A gives 10, so B (20 mu) must turn
     industrial, and energy is then 5 + 8 = 13 > 10: short by 3 tce/year.
     The other way out, B kept residential, leaves the plant 25 - 10 = 15 mu short.
-    Relative to its row: energy 3 / 10 (the cap) = 0.3; land 15 / 25 (the plant's
-    coefficient) = 0.6; so energy is named, by 3."""
+    Relative to their scales: energy 3 / 10 (the cap) = 0.3; land 15 / 30 (the
+    parcels' total area) = 0.5; so energy is named, by 3."""
     inst = load(tmp_path, RESOURCE)
     exp = explain(inst)
     row = first(exp)
@@ -326,3 +328,149 @@ def test_cli_solve_prints_the_explanation(tmp_path):
     assert out["status"] == "infeasible"
     assert out["shortfalls"][0]["constraint"] == "resource_cap_le"
     assert out["shortfalls"][0]["amount"] == pytest.approx(3.0)
+
+
+# ---- phased instances: the figure changed, planner-level targets, alternatives ---------------
+THREE_YEAR = ROOT / "instances" / "baoji_qinganbao" / "three_year.yaml"
+
+# 7. debt-service cover raised by a scenario (periods y1, y2; worked out by hand below)
+DSCR = {
+    "name": "short_cover",
+    "uses": USES,
+    "categories": [{"id": "park"}],
+    "parcels": [{"id": "P1", "area": 10, "current_use": "commercial"}],
+    "options": [{"parcel": "P1", "use": "commercial"}],
+    "projects": [{"id": "infra", "category": "park", "cost": 100 * M, "period": "y1", "income": 30 * M}],
+    "sources": [{"id": "loan", "kind": "bank_loan", "cap": 100 * M, "rate": 0.05, "tenor": 1,
+                 "categories": ["park"]}],
+    "periods": [{"id": "y1", "own_funds": 20 * M}, {"id": "y2", "own_funds": 200 * M}],
+    "policy": {"min_dscr": 0.2, "land_income_to_own_funds": 0},
+    "objective": {"weights": {"financing_cost": 1}},
+    "scenarios": {"strict": {"set": {"policy.min_dscr": 1}}},
+}
+
+
+def test_cover_raised_by_a_scenario_is_explained_by_the_cover(tmp_path):
+    """The 100 M project in y1 is paid by 20 M of own funds and a loan of at least
+    80 M (rate 5 %, repaid in y2): y2's debt service is 1.05 x 80 = 84 M against
+    30 M of asset income. Cover 0.2 holds; the scenario raises it to 1: short by
+    84 - 30 = 54 M in y2. Only the figure the scenario changed is relaxed, though
+    5 M of cash in y1 is worth more cover (see the next test)."""
+    base = load(tmp_path, DSCR)
+    assert optim.solve(base).status == "optimal"
+    inst = optim.apply_scenarios(base, ["strict"])
+    assert inst.changed == ["policy.min_dscr"]
+    exp = explain(inst)
+    row = first(exp)
+    assert (row.constraint, row.member) == ("dscr_ge", "y2")
+    assert row.amount == pytest.approx(54 * M)
+    assert row.message == "debt-service cover in y2 is short by 54.0 million yuan of income (minimum cover 1)"
+    assert len(exp.shortfalls) == 1 and exp.alternatives == []
+    assert exp.to_dict()["changed"] == ["policy.min_dscr"]
+
+
+def test_without_a_changed_figure_the_fewest_yuan_are_relaxed(tmp_path):
+    """The same instance, nothing marked as changed: c more yuan of cash in y1 cut the
+    loan to 80 - c, and the cover's shortfall to 1.05 (80 - c) - 30. The total
+    c + max(0, 1.05 (80 - c) - 30) is smallest at c = 80 - 30 / 1.05 = 51.43 M,
+    where the cover holds: cash in y1 short by 51.4 M."""
+    inst = optim.apply_scenarios(load(tmp_path, DSCR), ["strict"])
+    exp = explain(inst, prefer=[])
+    row = first(exp)
+    assert (row.constraint, row.member) == ("cash_balance_eq", "y1")
+    assert row.amount == pytest.approx((80 - 30 / 1.05) * M)
+    assert len(exp.shortfalls) == 1
+
+
+def threshold(inst: optim.Instance, path: str, bad: float, good: float, tol: float) -> tuple[float, float]:
+    """Bisection on the figure at `path` (solves of the instance, not the explanation):
+    (bad, good) with no plan at `bad` and a plan at `good`, |good - bad| <= tol."""
+    from optim.inputs.scenarios import apply_overrides
+
+    def has_plan(v: float) -> bool:
+        trial = inst.copy()
+        apply_overrides(trial, {"set": {path: v}}, "bisection")
+        return optim.solve(trial).has_plan
+
+    assert not has_plan(bad) and has_plan(good)
+    while abs(good - bad) > tol:
+        mid = (bad + good) / 2
+        bad, good = (bad, mid) if has_plan(mid) else (mid, good)
+    return bad, good
+
+
+def test_three_year_cash_cut_in_2023_is_explained_by_cash_in_2023():
+    """Found: with 2023's own funds cut, the explanation named the 2023 maximum draw
+    of the CDB loan. Own funds of 2023 set to 0 and no land income counted as own
+    funds: cash in 2023 is short by the smallest own funds of 2023 that give a plan,
+    found independently by bisection on solves of the instance."""
+    inst = optim.load(THREE_YEAR)
+    from optim.inputs.scenarios import apply_overrides
+
+    apply_overrides(inst, {"set": {"periods.2023.own_funds": 0, "policy.land_income_to_own_funds": 0}}, "cut")
+    lo, hi = threshold(inst, "periods.2023.own_funds", 0.0, 1e9, 1e4)
+    exp = explain(inst, iis=False)  # the changed figures first: own funds of 2023, cash rows
+    row = first(exp)
+    assert (row.constraint, row.member) == ("cash_balance_eq", "2023")
+    assert lo - 1.0 <= row.amount <= hi + 1.0
+    assert len(exp.shortfalls) == 1
+    # nothing marked as changed: planner-level targets before technical bounds; the
+    # cash may fall short in 2024 instead of 2023 for part of it, the total is the same
+    exp = explain(inst, prefer=[], iis=False)
+    row = first(exp)
+    assert (row.constraint, row.member) == ("cash_balance_eq", "2023")
+    assert set(exp.shortfalls["constraint"]) == {"cash_balance_eq"}
+    assert lo - 1.0 <= exp.shortfalls["amount"].sum() <= hi + 1.0
+
+
+def test_three_year_cover_raised_out_of_reach_is_explained_by_the_cover():
+    """Found: a debt-service cover raised to an impossible level was explained as an
+    energy cap shortfall. Cover 20 (1.2 in the file) through a scenario: only cover
+    rows are relaxed. The largest cover a plan reaches, found by bisection on solves,
+    is below 20, and just above it the explanation is a small cover shortfall."""
+    base = optim.load(THREE_YEAR)
+    base.scenarios["strict"] = {"set": {"policy.min_dscr": 20}}
+    inst = optim.apply_scenarios(base, ["strict"])
+    exp = explain(inst, iis=False)
+    assert not exp.feasible and set(exp.shortfalls["constraint"]) == {"dscr_ge"}
+    _, reach = threshold(base.copy(), "policy.min_dscr", 20.0, 1.2, 1e-3)
+    assert 1.2 < reach < 20
+    near = optim.apply_scenarios(base, []).copy()
+    from optim.inputs.scenarios import apply_overrides
+
+    apply_overrides(near, {"set": {"policy.min_dscr": reach * 1.01}}, "near")
+    small = explain(near, iis=False)
+    assert set(small.shortfalls["constraint"]) == {"dscr_ge"}
+    assert small.shortfalls["amount"].sum() < exp.shortfalls["amount"].sum() / 10
+
+
+def test_equally_small_relaxations_are_listed(tmp_path):
+    """Two sources, each capped by a maximum draw in y1 (10 M each), and a 25 M project
+    in y1 with no own funds: 5 M more of either draw, or 5 M of cash in y1, give a
+    plan. The cash (a planner-level target) is named; the two draws are listed as
+    just as small alternatives."""
+    doc = {
+        "name": "ties",
+        "uses": USES,
+        "categories": [{"id": "park"}],
+        "parcels": [{"id": "P1", "area": 10, "current_use": "commercial"}],
+        "options": [{"parcel": "P1", "use": "commercial"}],
+        "projects": [{"id": "infra", "category": "park", "cost": 25 * M, "period": "y1"}],
+        "sources": [{"id": "a", "kind": "special_fund", "cap": 50 * M, "categories": ["park"]},
+                    {"id": "b", "kind": "special_fund", "cap": 50 * M, "categories": ["park"]}],
+        "periods": [{"id": "y1"}, {"id": "y2"}],
+        "draw_limits": [{"source": "a", "period": "y1", "max": 10 * M},
+                        {"source": "b", "period": "y1", "max": 10 * M}],
+        "policy": {"land_income_to_own_funds": 0},
+        "objective": {"weights": {"financing_cost": 1}},
+    }
+    exp = explain(load(tmp_path, doc), iis=False)
+    row = first(exp)
+    assert (row.constraint, row.member, row.amount) == ("cash_balance_eq", "y1", pytest.approx(5 * M))
+    alts = sorted((a.iloc[0]["constraint"], a.iloc[0]["member"], a.iloc[0]["amount"]) for a in exp.alternatives)
+    assert all(len(a) == 1 for a in exp.alternatives)
+    assert [a[:2] for a in alts] in ([("draw_max_le", "a, y1"), ("draw_max_le", "b, y1")],
+                                     [("draw_max_le", "a, y1")], [("draw_max_le", "b, y1")])
+    assert [a[2] for a in alts] == pytest.approx([5 * M] * len(alts), rel=1e-7)
+    assert "  or, just as small: source " in exp.summary()
+    assert exp.to_dict()["alternatives"][0][0]["amount"] == pytest.approx(5 * M)

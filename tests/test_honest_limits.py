@@ -115,6 +115,37 @@ def test_sigint_during_a_solve_returns_the_best_plan_so_far(slow):
         assert "interrupted: no plan found before the interrupt" in stderr
 
 
+@pytest.mark.parametrize("delay", [0.0, 0.03, 0.1, 0.25])
+def test_sigint_while_python_imports_the_tool_is_one_line_and_exit_130(delay):
+    """Found: Ctrl-C in the first second (while Python imports) printed a
+    KeyboardInterrupt traceback. The entry point's handler is in place before any
+    import of the tool's own: from the moment the command line's first module is
+    imported (seen on `-X importtime`'s log), a Ctrl-C ends with `interrupted`."""
+    proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "optim", "solve",
+                             str(ROOT / "instances" / "baoji_qinganbao" / "instance.yaml")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.split("|")[-1].strip() == "optim.errors":  # optim.cli is being imported, inside the handler
+            break
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    proc.wait(timeout=60)
+    stderr = "".join(lines) + rest
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-2000:]
+    if proc.returncode == 0:
+        pytest.skip("the solve finished before the signal")
+    assert proc.returncode == 130
+    assert [ln for ln in stderr.splitlines() if not ln.startswith("import time:")][-1] == "interrupted"
+
+
+def test_python_dash_m_optim_is_the_command_line():
+    proc = subprocess.run([sys.executable, "-m", "optim", "validate", str(TINY)], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith(f"{TINY}: valid"), proc.stderr
+
+
 def test_solve_off_the_main_thread_still_works():
     # signals reach only the main thread: elsewhere HiGHS runs directly
     with ThreadPoolExecutor(1) as pool:

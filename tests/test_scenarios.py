@@ -67,8 +67,8 @@ def test_bad_overrides_name_the_scenario_and_path(tiny_with_scenarios):
     with pytest.raises(optim.InstanceError) as err:
         apply_scenarios(inst, ["bad"])
     messages = [str(p) for p in err.value.problems]
-    assert "scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in messages
-    assert "scenario bad.set.policy.coverage_target: must be a ratio in [0, 1], not 8" in messages
+    assert "instance.yaml: scenario bad.set.sources.nowhere.cap: unknown sources id 'nowhere'" in messages
+    assert "instance.yaml: scenario bad.set.policy.coverage_target: must be a ratio in [0, 1], not 8" in messages
 
 
 def cli(*args):

@@ -131,6 +131,28 @@ def test_tornado_and_montecarlo_designs(ref):
     assert len(study.runs) == 5 and (study.runs["status"] == "optimal").all()
 
 
+def test_a_path_that_names_nothing_is_refused_before_any_run(ref, tmp_path, monkeypatch):
+    """Both forms of a row path are accepted; a path naming nothing stops the sweep
+    with the place before any run starts (a bad value only makes its runs invalid)."""
+    sw = sys.modules["optim.studies.sweep"]
+    ran = []
+    monkeypatch.setattr(sw, "_run", lambda task: ran.append(task["run"]))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("design: grid\nparameters:\n"
+                    "  - {path: resources.energy.cap, values: [30000]}\n"
+                    "  - {path: 'resources[id=energy].unit', scale: [1.1]}\n"
+                    "  - {path: 'sources[kind=bond].cap', values: [1]}\n"
+                    "  - {path: options.QA01/industrial.colour, values: [1]}\n")
+    with pytest.raises(optim.InstanceError) as err:
+        sweep(ref, read_spec(spec))
+    assert [str(p) for p in err.value.problems] == [
+        "spec.yaml: parameters[1].path: 'resources[id=energy].unit' is not a number: it cannot be scaled",
+        "spec.yaml: parameters[2].path: 'sources[kind=bond].cap': names nothing: no row of sources has "
+        "kind = 'bond' (see \"Scenarios and paths\" in docs/instance-format.md)",
+        "spec.yaml: parameters[3].path: 'options.QA01/industrial.colour': unknown column 'colour' of options"]
+    assert ran == []
+
+
 def test_invalid_and_infeasible_runs_are_rows(ref):
     spec = {"design": "grid", "parameters": [{"path": "policy.coverage_target", "values": [0.5, 1.5, 0.999]}]}
     runs = sweep(ref, spec).runs

@@ -210,7 +210,7 @@ def test_resource_columns_of_options_are_known(tmp_path):
     files["options.csv"] = csv_text(TINY_DOC["options"], [*OPTION_COLUMNS, "water"])
     assert_reports(write(tmp_path, doc, files),
                    "options.csv: unknown column 'water' (known: parcel, use, land_income, output, "
-                   "conversion_cost, energy)", only=True)
+                   "conversion_cost, value, energy)", only=True)
 
 
 # ---- wrong types ------------------------------------------------------------------------
@@ -651,9 +651,9 @@ def test_unknown_objective_term(tmp_path):
     doc["objective"]["targets"] = {"happiness": {"min": 1}}
     assert_reports(write(tmp_path, doc),
                    "instance.yaml: objective.weights.profit: unknown term "
-                   "(terms: land_income, industrial_output, coverage, financing_cost)",
+                   "(terms: land_income, industrial_output, coverage, financing_cost, value)",
                    "instance.yaml: objective.targets.happiness: unknown term "
-                   "(terms: land_income, industrial_output, coverage, financing_cost)", only=True)
+                   "(terms: land_income, industrial_output, coverage, financing_cost, value)", only=True)
 
 
 def test_min_above_max(tmp_path):
@@ -700,7 +700,7 @@ def test_every_problem_is_reported_in_one_run(tmp_path):
         "instance.yaml: projects[0], cost: must be >= 0, not -1",
         "instance.yaml: policy.coverage_target: must be a ratio in [0, 1], not 88",
         "instance.yaml: objective.weights.profit: unknown term "
-        "(terms: land_income, industrial_output, coverage, financing_cost)",
+        "(terms: land_income, industrial_output, coverage, financing_cost, value)",
         "options.csv row 5, parcel: unknown parcel 'P9'",
         "instance.yaml: projects[1], category: unknown category 'culture'",
     ]
@@ -762,6 +762,7 @@ def test_csv_and_yaml_values_agree(tmp_path):
     doc = tiny()
     doc["parcels"] = rows
     doc["options"] = [{"parcel": r["id"], "use": "industrial"} for r in rows]
+    doc["resources"] = []
     a = optim.load(write(subdir(tmp_path, "yaml"), doc))
     doc["parcels"] = {"file": "parcels.csv"}
     b = optim.load(write(tmp_path, doc, {"parcels.csv": csv_text(rows, ["id", "area", "current_use", "route"])}))

@@ -9,19 +9,16 @@ period, ...: each family whose declaration names a side to relax,
 column on that side, while the accounting identities (`parcel_use_eq`,
 `category_funding_eq`, `period_funding_eq`, the period links) and the
 physical limits of the sources (`source_cap_le`) stay exact. The elastic model
-has no objective of its own but
-
-    minimise  sum_r  s_r / scale_r
-
-where `scale_r` is the row's own size (the largest of |rhs| and its largest
-|coefficient|), so each slack counts as a fraction of its row: relaxing a
-32,000 tce energy quota by 320 tce weighs as much as relaxing a 100 million
-yuan own-funds balance by 1 million. One weighted sum (not a lexicographic
-order of families) is used: it is one MIP solve and it finds the relaxation
-that is smallest relative to the figures involved. Each nonzero slack is then
-converted back to the row's real unit (yuan, mu, the resource's unit, ...) and
-reported in the planner's words (`FamilySpec.shortfall`), largest relative
-shortfall first.
+has no objective of its own but minimises the sum of slacks, each over the one
+scale of its quantity (`quantity_scales`: money rows share the park's money, area
+rows the total area, each resource its cap), so relaxations of one quantity
+weigh by their amounts. The search runs in stages (`explain`): the rows made by
+figures a scenario changed first; then the smallest weighted sum; then, of the
+relaxations as small, the one relaxing changed rows, planner-level targets
+(`FamilySpec.planner`) and only then technical bounds; and the alternatives just
+as small. Each nonzero slack is converted back to the row's real unit (yuan, mu,
+the resource's unit, ...) and reported in the planner's words
+(`FamilySpec.shortfall`), largest relative shortfall first (docs/reliability.md).
 
 Where HiGHS can give an irreducible infeasible subset (`Highs.getIis`, LPs
 only), it is computed on the LP RELAXATION of the model (yes/no decisions taken
@@ -48,9 +45,10 @@ import pandas as pd
 from ..api import Model
 from ..inputs.instance import Instance
 from ..model.data import ModelData
-from ..model.families import Row, member
+from ..model.families import Row, member, parts
 from ..model.formulation import Formulation
 from ..highs import Compiled, SolveOptions, compile_model, make_highs, run_direct, run_highs
+from ..inputs.scenarios import same_figures
 from ..text import json_number
 from .prechecks import precheck
 
@@ -62,6 +60,7 @@ LOWER, UPPER, BOXED = (int(highspy.IisBoundStatus.kIisBoundStatusLower),
                        int(highspy.IisBoundStatus.kIisBoundStatusUpper),
                        int(highspy.IisBoundStatus.kIisBoundStatusBoxed))
 SHOWN = 25  # rows of a list shown in the text report
+INF_H = highspy.kHighsInf
 
 @dataclass
 class Explanation:
@@ -88,6 +87,8 @@ class Explanation:
     iis_note: str = ""
     prechecks: list[Any] = field(default_factory=list)
     seconds: float = 0.0
+    alternatives: list[pd.DataFrame] = field(default_factory=list)  # relaxations just as small
+    preferred: list[str] = field(default_factory=list)  # the changed figures whose rows were relaxed first
 
     @property
     def method(self) -> str:
@@ -103,9 +104,9 @@ class Explanation:
             "feasible": self.feasible,
             "status": "feasible" if self.feasible else "infeasible",
             "relaxation": self.status,
-            "shortfalls": [{"constraint": r.constraint, "member": r.member, "amount": json_number(r.amount),
-                            "unit": r.unit, "relative": json_number(r.relative), "message": r.message}
-                           for r in self.shortfalls.itertuples()],
+            "shortfalls": _records(self.shortfalls),
+            "alternatives": [_records(alt) for alt in self.alternatives],
+            "changed": list(self.preferred),
             "iis": {"model": "lp_relaxation", "constraints": list(self.iis), "note": self.iis_note},
             "prechecks": [f.to_dict() for f in self.prechecks],
             "method": self.method,
@@ -114,7 +115,8 @@ class Explanation:
     def solve_keys(self) -> dict[str, Any]:
         """The keys `optim solve --json` adds for an infeasible instance."""
         d = self.to_dict()
-        return {"shortfalls": d["shortfalls"], "iis": d["iis"], "relaxation": d["relaxation"]}
+        return {"shortfalls": d["shortfalls"], "alternatives": d["alternatives"], "iis": d["iis"],
+                "relaxation": d["relaxation"]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -140,6 +142,8 @@ class Explanation:
                 lines += [f"  - {m}" for m in self.shortfalls["message"][:SHOWN]]
                 if len(self.shortfalls) > SHOWN:
                     lines.append(f"  ... and {len(self.shortfalls) - SHOWN} more (all of them with --json)")
+                for alt in self.alternatives:
+                    lines.append(f"  or, just as small: {'; '.join(alt['message'])}")
             if self.iis:
                 lines.append(f"irreducible infeasible subset {self.iis_note}:")
                 lines += [f"  - {c}" for c in self.iis[:SHOWN]]
@@ -164,9 +168,10 @@ class Elastic:
     n: int  # columns of the original model
     rows: np.ndarray  # global row of each slack
     sign: np.ndarray  # +1 lower side, -1 upper side
-    weight: np.ndarray  # 1 / scale of the row
+    weight: np.ndarray  # per unit of slack (model units): 1 / the scale of its quantity (real units)
     family: list[str]  # family of each slack
     position: np.ndarray  # row position within its family
+    planner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # a planner-level target
 
 
 def row_scales(c: Compiled) -> np.ndarray:
@@ -182,13 +187,42 @@ def row_scales(c: Compiled) -> np.ndarray:
     return scale
 
 
-def elastic(f: Formulation, c: Compiled | None = None) -> Elastic:
+def quantity_scales(f: Formulation, d: ModelData | None, c: Compiled) -> dict[Any, float]:
+    """One scale per quantity, in real units, so that relaxations of the same
+    quantity weigh by their amounts: money by the park's money (the largest of
+    its money bounds, the projects' total cost and the sources' total cap), area
+    by the parcels' total area, each resource by its largest cap, counts by 1."""
+    own = row_scales(c)
+    out: dict[Any, float] = {"money": 0.0, "area": 0.0, "count": 1.0, "ratio": 1.0}
+    for fam in f.families.values():
+        spec = fam.spec
+        if spec.relax is None or fam.size == 0:
+            continue
+        bound = fam.lower if spec.relax == "lower" else fam.upper
+        finite = np.abs(bound[np.isfinite(bound)]) * fam.unit
+        if spec.quantity == "resource":
+            for k, label in enumerate(fam.labels):
+                rid = ("resource", parts(label)[0] if parts(label) else None)
+                real = abs(bound[k]) * fam.unit if np.isfinite(bound[k]) else own[fam.start + k] * fam.unit
+                out[rid] = max(out.get(rid, 0.0), real)
+        elif spec.quantity in ("money", "area") and len(finite):
+            out[spec.quantity] = max(out[spec.quantity], float(finite.max()))
+    if d is not None:
+        out["money"] = max(out["money"], float(np.abs(d.projects["cost"].to_numpy(dtype=float)).sum()),
+                           float(np.abs(d.sources["cap"].to_numpy(dtype=float)).sum()))
+        out["area"] = max(out["area"], float(d.inst.parcels["area"].to_numpy(dtype=float).sum()))
+    return {k: (v if v > 0 else 1.0) for k, v in out.items()}
+
+
+def elastic(f: Formulation, c: Compiled | None = None, d: ModelData | None = None) -> Elastic:
     """Slack columns on the relaxable rows of `f`; the objective becomes the
-    weighted sum of slacks (minimised); the model's own objective is dropped."""
+    weighted sum of slacks (minimised); the model's own objective is dropped.
+    Each slack weighs its amount in real units over the scale of its quantity
+    (`quantity_scales`)."""
     c = c if c is not None else compile_model(f)
     n = len(c.cost)
-    scale = row_scales(c)
-    rows, sign, family, position = [], [], [], []
+    scales = quantity_scales(f, d, c)
+    rows, sign, family, position, weight, planner = [], [], [], [], [], []
     for fam in f.families.values():
         side = fam.spec.relax  # the side a planner may relax (optim/model/families.py)
         if side is None or fam.size == 0:
@@ -200,10 +234,18 @@ def elastic(f: Formulation, c: Compiled | None = None) -> Elastic:
         sign.append(np.full(len(k), 1.0 if side == "lower" else -1.0))
         family += [fam.name] * len(k)
         position.append(k)
-    cat = (lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dtype=dt))
+        q = fam.spec.quantity
+        if q == "resource":
+            per = [scales.get(("resource", parts(fam.labels[j])[0] if parts(fam.labels[j]) else None), 1.0)
+                   for j in k]
+        else:
+            per = [scales.get(q, 1.0)] * len(k)
+        weight.append(fam.unit / np.asarray(per, dtype=float))
+        planner.append(np.full(len(k), fam.spec.planner))
+    cat = (lambda parts_, dt: np.concatenate(parts_).astype(dt) if parts_ else np.zeros(0, dtype=dt))
     rows, sign, position = cat(rows, np.int64), cat(sign, float), cat(position, np.int64)
+    weight, planner = cat(weight, float), cat(planner, bool)
     k = len(rows)
-    weight = 1.0 / scale[rows] if k else np.zeros(0)
     ec = Compiled.of(
         cost=np.concatenate([np.zeros(n), weight]), offset=0.0, maximize=False,
         col_lower=np.concatenate([c.col_lower, np.zeros(k)]),
@@ -212,35 +254,137 @@ def elastic(f: Formulation, c: Compiled | None = None) -> Elastic:
         row_lower=c.row_lower, row_upper=c.row_upper,
         start=np.concatenate([c.start, c.start[-1] + np.arange(1, k + 1)]),
         index=np.concatenate([c.index, rows]), value=np.concatenate([c.value, sign]))
-    return Elastic(ec, n, rows, sign, weight, family, position)
+    return Elastic(ec, n, rows, sign, weight, family, position, planner)
+
+
+def changed_rows(f: Formulation, inst: Instance, e: Elastic, changed: list[str]) -> np.ndarray:
+    """Mask of the slacks whose rows are made by a figure in `changed` (paths of the
+    scenario grammar: the figures a scenario or an override changed)."""
+    out = np.zeros(len(e.rows), dtype=bool)
+    if not changed:
+        return out
+    for j, name in enumerate(e.family):
+        fam = f.families[name]
+        label = fam.labels[int(e.position[j])]
+        out[j] = any(same_figures(inst, mine, path) for mine in fam.spec.figures(label) for path in changed)
+    return out
+
+
+# ---- the search for the smallest relaxation ---------------------------------------------------
+TIE = 1e-5  # relaxations within this share of the smallest count as equally small
+MAX_ALTERNATIVES = 3
+
+
+class _Search:
+    """The elastic model in one HiGHS object, solved in stages: each stage keeps
+    the figure the one before minimised (within `TIE`) and minimises another."""
+
+    def __init__(self, e: Elastic, options: SolveOptions):
+        self.e = e
+        self.h = make_highs(e.compiled, options)
+        # within HiGHS's default tolerance (1e-6 of a model unit) a tie is broken by
+        # up to a hundred yuan the wrong way: relaxations are amounts to report
+        self.h.setOptionValue("mip_feasibility_tolerance", 1e-8)
+        self.cols = np.arange(e.n, e.n + len(e.rows), dtype=np.int32)
+
+    def minimise(self, factor: np.ndarray) -> Any:
+        """Minimise sum_j factor_j w_j s_j; the solution (values None if none)."""
+        if len(self.cols):
+            self.h.changeColsCost(len(self.cols), self.cols, factor * self.e.weight)
+        return run_highs(self.h, self.e.compiled.integer)
+
+    def keep(self, factor: np.ndarray, value: float) -> None:
+        """Keep sum_j factor_j w_j s_j within `TIE` of `value` in later stages."""
+        cost = factor * self.e.weight
+        nz = np.flatnonzero(cost)
+        self.h.addRow(-INF_H, value * (1 + TIE) + 1e-9, len(nz), self.cols[nz], cost[nz])
+
+    def forbid(self, j: int, on: bool) -> None:
+        self.h.changeColBounds(int(self.cols[j]), 0.0, 0.0 if on else INF_H)
+
+
+def _relaxed(e: Elastic, values: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(values[e.n:] > SLACK_TOL)
 
 
 # ---- explain -------------------------------------------------------------------------
 def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, iis: bool = True,
-            prechecks: bool = True) -> Explanation:
-    """Explain why `inst` has no plan (or say that it has one)."""
+            prechecks: bool = True, prefer: list[str] | None = None) -> Explanation:
+    """Explain why `inst` has no plan (or say that it has one).
+
+    The smallest relaxation is found in stages on one elastic model: (1) when
+    figures were changed (`prefer`, by default the paths the instance's scenarios
+    changed: `Instance.changed`), the rows those figures make are relaxed first,
+    the others only as far as needed; (2) the weighted sum of the relaxations is
+    minimised; (3) of the relaxations as small as that (within `TIE`), the one
+    that relaxes the rows a scenario changed, then planner-level targets
+    (`FamilySpec.planner`), rather than technical bounds; (4) for each row so
+    relaxed, a relaxation just as small without it, if there is one, is listed
+    as an alternative."""
     model = Model(inst)
     f, d, c = model.formulation, model.data, model.compiled
-    e = elastic(f, c)
+    e = elastic(f, c, d)
+    changed = list(inst.changed if prefer is None else prefer)
+    mine = changed_rows(f, inst, e, changed)
     options = SolveOptions(time_limit=time_limit, mip_rel_gap=1e-6, seed=0)
-    sol = run_highs(make_highs(e.compiled, options), e.compiled.integer)
     findings = precheck(inst, formulation=f) if prechecks else []
     name = inst.name or "instance"
+    search = _Search(e, options)
+    ones = np.ones(len(e.rows))
+    seconds = 0.0
+    if mine.any():  # (1) the changed rows first
+        sol = search.minimise((~mine).astype(float))
+        seconds += sol.seconds
+        if sol.values is not None:
+            search.keep((~mine).astype(float), float(sol.objective))
+    sol = search.minimise(ones)  # (2)
+    seconds += sol.seconds
     if sol.values is None:  # even the elastic model has no plan (or a limit before any)
         status = "no_relaxation" if sol.status == "infeasible" else sol.status
-        exp = Explanation(name, False, _empty(), status=status, prechecks=findings, seconds=sol.seconds)
+        exp = Explanation(name, False, _empty(), status=status, prechecks=findings, seconds=seconds,
+                          preferred=changed)
     else:
-        x = sol.values[:e.n]
-        s = sol.values[e.n:]
-        hit = np.flatnonzero(s > SLACK_TOL)
-        records = [_shortfall(f, d, e, j, float(s[j]), x) for j in hit]
-        table = pd.DataFrame(records, columns=["constraint", "member", "amount", "unit", "relative", "message"])
-        table = table.sort_values("relative", ascending=False, kind="stable").reset_index(drop=True)
-        exp = Explanation(name, len(table) == 0, table, status=sol.status, prechecks=findings,
-                          seconds=sol.seconds)
+        status = sol.status
+        tie = np.where(mine, 1.0, np.where(e.planner, 2.0, 4.0))  # (3): changed, planner-level, technical
+        hit = _relaxed(e, sol.values)
+        search.keep(ones, float(sol.objective))  # from here on: relaxations as small as this one
+        if len(hit) and tie[hit].max() > (1.0 if mine.any() else 2.0):  # a preferable one may tie
+            tied = search.minimise(tie)
+            seconds += tied.seconds
+            if tied.values is not None:
+                sol = tied
+        table = _table(f, d, e, sol.values)
+        others: list[pd.DataFrame] = []
+        hit = _relaxed(e, sol.values)
+        if len(table) and len(hit) <= MAX_ALTERNATIVES:  # (4)
+            seen = {tuple(hit)}
+            for j in hit:
+                search.forbid(j, True)
+                alt = search.minimise(tie)
+                search.forbid(j, False)
+                seconds += alt.seconds
+                if alt.values is not None and tuple(_relaxed(e, alt.values)) not in seen:
+                    seen.add(tuple(_relaxed(e, alt.values)))
+                    others.append(_table(f, d, e, alt.values))
+        exp = Explanation(name, len(table) == 0, table, status=status, prechecks=findings,
+                          seconds=seconds, alternatives=others, preferred=changed)
     if not exp.feasible and iis:
         exp.iis, exp.iis_note = irreducible_subset(f, c, time_limit=time_limit)
     return exp
+
+
+def _table(f: Formulation, d: ModelData, e: Elastic, values: np.ndarray) -> pd.DataFrame:
+    """The relaxed rows of a solution of the elastic model, largest relative first."""
+    x, s = values[:e.n], values[e.n:]
+    records = [_shortfall(f, d, e, j, float(s[j]), x) for j in np.flatnonzero(s > SLACK_TOL)]
+    table = pd.DataFrame(records, columns=["constraint", "member", "amount", "unit", "relative", "message"])
+    return table.sort_values("relative", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"constraint": r.constraint, "member": r.member, "amount": json_number(r.amount),
+             "unit": r.unit, "relative": json_number(r.relative), "message": r.message}
+            for r in table.itertuples()]
 
 
 def _empty() -> pd.DataFrame:

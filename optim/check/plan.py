@@ -251,7 +251,7 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     use_ids = raw["use"].astype(str).to_numpy(dtype=object)
     opos, _, okey = _codes(inst, parcel_ids, use_ids)
     option_key = pd.Index(okey)
-    figures = ["land_income", "output", "conversion_cost", *inst.resource_ids]
+    figures = ["land_income", "output", "conversion_cost", "value", *inst.resource_ids]
     values = {c: raw[c].to_numpy(dtype=float) for c in figures}
     if inst.option_basis == "per_area":  # whole-parcel figures
         area = np.where(opos >= 0, inst.parcels["area"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
@@ -331,6 +331,7 @@ class _Figures:
     total_investment: float  # T
     scope_investment: float  # T_S
     industrial_need: float  # sum_p A_p built
+    value: float  # V: the signed value of the options taken and the projects built
     adjacency: "_Adjacency | None" = None  # adjacent pairs' uses, when the instance has adjacency
     relocation: "_Relocation | None" = None  # relocations, when the instance has enterprises
     periods: Any = None  # optim.check_periods.PeriodFigures, when the instance has periods
@@ -407,6 +408,8 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         total_investment=float(need.sum()),
         scope_investment=float(need.to_numpy()[need.index.isin(scope)].sum()),
         industrial_need=float(A[built].sum()),
+        value=float(ch["value"].to_numpy(dtype=float).sum())
+        + float(proj["value"].astype(float).to_numpy()[built].sum()),
         adjacency=_adjacency(inst, ch),
         relocation=reloc,
     )
@@ -435,6 +438,7 @@ def _kpis(inst: Instance, f: _Figures) -> pd.Series:
         "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income,
         "industrial_area": f.industrial_area,
         "rezoned_area": f.rezoned_area,
+        "value": f.value,
     }, dtype=float).pipe(_with_adjacency_kpis, f).pipe(_with_relocation_kpis, f).pipe(_with_period_kpis, f)
 
 
@@ -456,6 +460,7 @@ def _objective(inst: Instance, f: _Figures) -> float:
             + w.weight("industrial_output") * io
             + w.weight("coverage") * f.external_in_scope
             - w.weight("financing_cost") * f.financing_cost
+            + w.weight("value") * f.value + w.offset
             - (f.adjacency.cost if f.adjacency is not None else 0.0))
 
 
@@ -580,7 +585,7 @@ def _check_targets(r: Report, inst: Instance, f: _Figures) -> None:
     """target_<term>_ge / _le: term >= min, term <= max; coverage bounds are
     ratios: EF >= min T_S, EF <= max T_S."""
     values = {"land_income": f.land_income, "industrial_output": f.industrial_output,
-              "coverage": f.external_in_scope, "financing_cost": f.financing_cost}
+              "coverage": f.external_in_scope, "financing_cost": f.financing_cost, "value": f.value}
     for term, (lo, hi) in inst.objective.targets.items():
         for bound, sense in ((lo, "ge"), (hi, "le")):
             if bound is None:

@@ -45,8 +45,8 @@ def parser() -> Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         return COMMANDS[args.command](args)
     except InstanceError as exc:
         for problem in exc.problems:

@@ -90,14 +90,20 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
 def load_instance(args: argparse.Namespace):
     """The instance at args.path with the --scenario overrides applied. Every named
     scenario of the file is checked too (its paths name figures of the instance and
-    its values fit them), as `optim validate` checks them: one verdict."""
+    its values fit them), as `optim validate` checks them: one verdict. What the
+    model will do that the file does not say is printed on stderr, one
+    ``warning: PLACE: MESSAGE`` line each (`optim.input_warnings`)."""
     from ..inputs.reader import load
     from ..inputs.scenarios import apply_scenarios, check_scenarios
+    from ..inputs.validate import input_warnings
 
     inst = load(args.path)
     if problems := check_scenarios(inst):
         raise InstanceError(problems)
-    return apply_scenarios(inst, getattr(args, "scenario", []) or [])
+    inst = apply_scenarios(inst, getattr(args, "scenario", []) or [])
+    for warning in input_warnings(inst):
+        print(f"warning: {warning}", file=sys.stderr)
+    return inst
 
 
 def print_json(obj: Any, indent: int | None = 2) -> None:

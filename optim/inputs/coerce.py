@@ -8,6 +8,7 @@ fail a fast test through `check_value`, so both paths report the same messages.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -50,9 +51,9 @@ def check_value(f: Field, raw: Any) -> tuple[Any, str | None]:
         value = COERCE[f.kind](raw)
     except (TypeError, ValueError, OverflowError) as exc:
         return None, str(exc)
+    if value == "" and f.default == "" and f.kind == "str":  # empty text = not given (as an empty CSV cell)
+        return "", None
     if f.choices is not None and value not in f.choices:
-        if value == "" and f.default == "":  # empty text = not given (as an empty CSV cell)
-            return "", None
         return None, f"{show(value)} is not one of {', '.join(f.choices)}"
     if f.check and value is not None:
         msg = range_problem(f.check, value)
@@ -93,6 +94,8 @@ def coerce_column(f: Field, cells: np.ndarray, skip: np.ndarray) -> tuple[Any, l
         out[~given] = None if f.default is REQUIRED else f.default
         suspect = (~pd.Series(sub, dtype=object).isin(f.choices).to_numpy()
                    if f.choices is not None else np.zeros(len(idx), dtype=bool))
+        if f.check == "id":
+            suspect |= bad_id_cells(sub)
         fill = None
     elif f.kind == "bool":  # few distinct words: look each up once
         codes, words = pd.factorize(sub)
@@ -115,6 +118,36 @@ def coerce_column(f: Field, cells: np.ndarray, skip: np.ndarray) -> tuple[Any, l
             out[idx[k]] = fill
             errors.append((int(idx[k]), message))
     return out, errors
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def id_problem(value: str) -> str | None:
+    """What is wrong with `value` as an id: empty, only spaces, or holding control
+    characters (a NUL, a line break, ...), none of which a reader can see or type."""
+    if not value.strip():
+        return "an id cannot be empty or only spaces"
+    found = _CONTROL.search(value)
+    if found:
+        return f"an id cannot hold control characters (found U+{ord(found.group()):04X})"
+    return None
+
+
+def bad_id_cells(cells: np.ndarray) -> np.ndarray:
+    """Mask of the cells of a CSV column (stripped text, none empty) that `id_problem`
+    refuses; each distinct value is tested once."""
+    if not len(cells):
+        return np.zeros(0, dtype=bool)
+    try:
+        clean = not _CONTROL.search("".join(cells.tolist()))
+    except TypeError:  # not all text: test one by one
+        clean = False
+    if clean:
+        return np.zeros(len(cells), dtype=bool)  # the common case: one pass over the text
+    codes, uniques = pd.factorize(cells)
+    bad = np.array([isinstance(u, str) and id_problem(u) is not None for u in uniques], dtype=bool)
+    return bad[codes] if len(bad) else np.zeros(len(cells), dtype=bool)
 
 
 def _floats(cells: np.ndarray) -> np.ndarray:
@@ -242,7 +275,11 @@ COERCE = {
 }
 
 
-def range_problem(check: str, value: float) -> str | None:
+def range_problem(check: str, value: Any) -> str | None:
+    """What is wrong with a coerced `value` under a field's `check` (None: nothing)."""
+    if check == "id":
+        items = value if isinstance(value, list) else [value]
+        return next((msg for item in items if isinstance(item, str) and (msg := id_problem(item))), None)
     if check == "nonneg" and value < 0:
         return f"must be >= 0, not {value:g}"
     if check == "pos" and value <= 0:

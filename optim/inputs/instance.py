@@ -74,6 +74,7 @@ class Objective:
     targets: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     values: str = "annual"  # with periods: "annual" or "present" (discounted) values
     boundary_penalty: float = 0.0  # yuan per unit of industrial/non-industrial boundary length
+    offset: float = 0.0  # a constant added to the objective (yuan; signed)
 
     def weight(self, term: str) -> float:
         return float(self.weights.get(term, 0.0))
@@ -146,6 +147,11 @@ class Instance:
         default_factory=lambda: _empty(["enterprise", "parcel", "cost"], index=None))
     scenarios: dict[str, Any] = field(default_factory=dict)
     applied_scenarios: list[str] = field(default_factory=list)
+    # settings left to a default that changes the plan (`policy.land_income_to_own_funds`,
+    # `objective.weights.land_income`): named by `optim.input_warnings`
+    defaults: set[str] = field(default_factory=set)
+    # paths of the figures changed since the file was read (scenarios, overrides), in order
+    changed: list[str] = field(default_factory=list)
     path: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict, repr=False)
 
@@ -180,7 +186,7 @@ class Instance:
             return self.options.copy()
         opts = self.options
         area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
-        scaled = {"land_income", "output", "conversion_cost", *self.resource_ids}
+        scaled = {"land_income", "output", "conversion_cost", "value", *self.resource_ids}
         return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy()
                              for c in opts.columns}, index=opts.index)
 

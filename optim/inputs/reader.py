@@ -27,7 +27,7 @@ from .csvfile import CsvOrigin, CsvTable, read_csv_table
 from .document import read_yaml
 from .instance import Eod, Instance, Objective, Origin, Policy
 from .limits import csv_path_problem, csv_size_problem, regular_file_problem, show
-from .schema import (ADJACENCY_TABLES, ID_TABLES, MAPPINGS, OPTION_BASES, PERIOD_TABLES, RELOCATION_TABLES,
+from .schema import (ADJACENCY_TABLES, ID_TABLES, MAPPINGS, OBJECTIVE_KEYS, OBJECTIVE_SCALARS, OPTION_BASES, PERIOD_TABLES, RELOCATION_TABLES,
                      REQUIRED_TOP, TABLES, TERMS, TOP_LEVEL, Field)
 from .validate import run_checks
 
@@ -87,6 +87,8 @@ class _Reader:
         self.file = path.name if path.name else str(path)
         self.problems: list[Problem] = []
         self.unread: set[str] = set()  # tables that could not be read (problem reported)
+        self.given: dict[str, set[str]] = {}  # the columns each table gives (a CSV header, the keys of its rows)
+        self.defaults: set[str] = set()  # settings left to their default that change the plan
 
     def bad(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -127,9 +129,12 @@ class _Reader:
             frames[table] = frame
             if table not in self.unread:
                 origins[table] = origin
+        self.resource_columns(frames["resources"], origins.get("options"))
 
         mappings = {k: self.mapping(k, doc.get(k)) for k in ("policy", "eod", "solver", "units")}
         policy_map = mappings["policy"] or {}
+        if not isinstance(doc.get("policy"), dict) or doc["policy"].get("land_income_to_own_funds") is None:
+            self.defaults.add("policy.land_income_to_own_funds")
         policy = Policy(**{k: v for k, v in policy_map.items() if k != "locked_uses"},
                         locked_uses=self.locked_uses(policy_map.get("locked_uses")))
         eod = Eod(**mappings["eod"]) if mappings["eod"] is not None else None
@@ -153,6 +158,7 @@ class _Reader:
             path=self.path,
             origins=origins,
             scenarios=self.scenarios(doc.get("scenarios")),
+            defaults=self.defaults,
         )
         for table in PERIOD_TABLES:
             setattr(inst, table, frames[table])
@@ -160,8 +166,18 @@ class _Reader:
             setattr(inst, table, frames[table])
         for table in RELOCATION_TABLES:
             setattr(inst, table, frames[table])
-        inst.objective.boundary_penalty = self.boundary_penalty(doc.get("objective"))
         return inst
+
+    def resource_columns(self, resources: pd.DataFrame, origin: Origin | None) -> None:
+        """Each resource with a cap needs its column in the options table: without it
+        every option would silently use none of it and the cap would bind nothing."""
+        if origin is None or "options" not in self.given:
+            return  # the options could not be read (reported)
+        where = origin.file if isinstance(origin, CsvOrigin) else f"{self.file}: options"
+        for rid, cap in zip(resources.index, resources["cap"]):
+            if isinstance(rid, str) and rid not in self.given["options"]:
+                self.bad(where, f"no column for resource {show(rid)} (declared with a cap of {cap:g}): give each "
+                                "option's use of it (0 where an option uses none), or drop the resource")
 
     # ---- tables ------------------------------------------------------------
     def table(self, table: str, schema: dict[str, Field], spec: Any,
@@ -229,6 +245,7 @@ class _Reader:
                     origin: Origin) -> dict[str, list]:
         """Inline rows, one at a time: column name -> list of values."""
         columns: dict[str, list] = {name: [] for name in schema}
+        self.given[origin.key] = {k for row in rows if isinstance(row, dict) for k in row}
         for pos, row in enumerate(rows):
             where = origin.row(pos)
             if not isinstance(row, dict):
@@ -249,6 +266,7 @@ class _Reader:
                    lenient: bool) -> dict[str, Any]:
         """A CSV table, a column at a time: column name -> array of values."""
         name = origin.file
+        self.given[origin.key] = set(tbl.header)
         if not lenient:
             for h in dict.fromkeys(tbl.header):
                 if h not in schema:
@@ -340,25 +358,16 @@ class _Reader:
             out[str(name)] = spec
         return out
 
-    def boundary_penalty(self, raw: Any) -> float:
-        """objective.boundary_penalty: yuan per unit of boundary length between an
-        industrial parcel and a non-industrial neighbour (optim/adjacency.py)."""
-        if not isinstance(raw, dict):
-            return 0.0  # a bad objective is reported by `objective`
-        value = self.value(Field("boundary_penalty", "num", 0.0, check="nonneg"),
-                           raw.get("boundary_penalty"), f"{self.file}: objective.boundary_penalty")
-        return 0.0 if value is None else float(value)
-
     def objective(self, raw: Any) -> Objective:
         where = f"{self.file}: objective"
-        if raw is None:
-            return Objective()
-        if not isinstance(raw, dict):
-            self.bad(where, "must be a mapping with 'weights' and/or 'targets'")
+        if raw is None or not isinstance(raw, dict):
+            if raw is not None:
+                self.bad(where, "must be a mapping with 'weights' and/or 'targets'")
+            self.defaults.add("objective.weights.land_income")
             return Objective()
         for k in raw:
-            if k not in ("weights", "targets", "values", "boundary_penalty"):
-                self.bad(f"{where}.{k}", "unknown key (known: weights, targets, values, boundary_penalty)")
+            if k not in OBJECTIVE_KEYS:
+                self.bad(f"{where}.{k}", f"unknown key (known: {', '.join(OBJECTIVE_KEYS)})")
         values = raw.get("values", "annual")
         if values not in ("annual", "present"):
             self.bad(f"{where}.values", f"must be 'annual' or 'present', not {show(values)}")
@@ -392,9 +401,13 @@ class _Reader:
             if lo is not None and hi is not None and lo > hi:
                 self.bad(tw, f"min {lo:g} is above max {hi:g}")
             targets[term] = (lo, hi)
-        if raw_w is None:
+        if raw_w is None:  # not given: land income alone, which `input_warnings` says
             weights = {"land_income": 1.0}
+            self.defaults.add("objective.weights.land_income")
+        scalars = {k: self.value(f, raw.get(k), f"{where}.{k}") for k, f in OBJECTIVE_SCALARS.items()}
         return Objective(weights={k: v for k, v in weights.items() if v is not None},
-                         targets=targets, values=values)
+                         targets=targets, values=values,
+                         **{k: float(f.default if v is None else v) for (k, v), f in
+                            zip(scalars.items(), OBJECTIVE_SCALARS.values())})
 
 

@@ -13,7 +13,7 @@ An instance file may hold a `scenarios:` mapping, name -> scenario::
           options[use=commercial].land_income: 0.8
           sources.cap: 1.1
 
-A path names figures of the instance (docs/instance-format.md, "Scenario
+A path names figures of the instance (docs/instance-format.md, "Scenarios and
 paths"); `set` and `scale` (and sweeps, and uncertain figures) read the same
 grammar, `parse_path`:
 
@@ -49,14 +49,12 @@ from ..errors import InstanceError, Problem
 from .coerce import COERCE, range_problem, type_name
 from .instance import Eod, Instance
 from .limits import regular_file_problem, show
-from .schema import ID_TABLES, MAPPINGS, TABLES, TERMS, Field
+from .schema import ID_TABLES, MAPPINGS, OBJECTIVE_SCALARS, TABLES, TERMS, Field
 from .validate import run_checks
 
 SCENARIO_KEYS = {"description", "set", "scale"}
-GRAMMAR = "see \"Scenario paths\" in docs/instance-format.md"
+GRAMMAR = "see \"Scenarios and paths\" in docs/instance-format.md"
 _TABLE_PATH = re.compile(r"^(?P<table>[A-Za-z_]\w*)(?:\[(?P<filters>[^\]]*)\])?\.(?P<rest>.+)$")
-OBJECTIVE_SCALARS = {"boundary_penalty": Field("boundary_penalty", "num", 0.0, check="nonneg"),
-                     "offset": Field("offset", "num", 0.0)}
 
 
 class PathError(ValueError):
@@ -177,6 +175,18 @@ def read_value(inst: Instance, path: str) -> Any:
     return getattr(inst, section)[key].iat[int(target.rows[0])]
 
 
+def same_figures(inst: Instance, a: str, b: str) -> bool:
+    """Paths `a` and `b` name some figure in common (the same setting, or the same
+    column on at least one common row); False if either names nothing."""
+    try:
+        ta, tb = parse_path(inst, a), parse_path(inst, b)
+    except PathError:
+        return False
+    if (ta.section, ta.key) != (tb.section, tb.key):
+        return False
+    return ta.rows is None or tb.rows is None or bool(np.intersect1d(ta.rows, tb.rows).size)
+
+
 def check_override(inst: Instance, path: str, value: Any, how: str = "set") -> str | None:
     """What is wrong with setting (or scaling by) `value` at `path`, or None; the
     instance is not changed."""
@@ -196,6 +206,8 @@ def check_override(inst: Instance, path: str, value: Any, how: str = "set") -> s
 
 def _assign(inst: Instance, target: Target, value: Any) -> None:
     section, key = target.section, target.key
+    inst.defaults.discard(f"{section}.{key}")  # given now: no longer the default
+    inst.changed.append(target.path)
     if section == "policy":
         setattr(inst.policy, key, value)
     elif section == "eod":
@@ -258,6 +270,7 @@ def _scale(inst: Instance, path: str, factor: Any) -> str | None:
         values = pd.to_numeric(frame[target.key], errors="coerce").to_numpy(dtype=float).copy()
         values[target.rows] = values[target.rows] * factor
         frame[target.key] = values
+        inst.changed.append(target.path)
     except PathError as exc:
         return str(exc)
     return None
@@ -300,6 +313,10 @@ def _from_file(ref: str) -> tuple[list[tuple[str, Any]], list[Problem]]:
     return [(f"scenario {Path(path).name}", doc)], []
 
 
+def _file(inst: Instance) -> str:
+    return inst.path.name if inst.path is not None and inst.path.name else "<instance>"
+
+
 def apply_scenarios(inst: Instance, names: list[str]) -> Instance:
     """A copy of `inst` with the named scenarios applied in order. A name may also
     be an override file, `FILE.yaml` or `FILE.yaml:NAME` (see `_from_file`)."""
@@ -309,7 +326,7 @@ def apply_scenarios(inst: Instance, names: list[str]) -> Instance:
     problems: list[Problem] = []
     for n in names:
         if n in inst.scenarios:
-            specs.append((f"scenario {n}", inst.scenarios[n]))
+            specs.append((f"{_file(inst)}: scenario {n}", inst.scenarios[n]))
         elif _is_file_ref(n):
             found, bad = _from_file(n)
             specs += found
@@ -376,7 +393,7 @@ def check_scenarios(inst: Instance, applied: list[str] | tuple[str, ...] = ()) -
     instance they make is checked whole, as `optim solve --scenario` solves it."""
     problems: list[Problem] = []
     for name, spec in inst.scenarios.items():
-        label = f"scenario {name}"
+        label = f"{_file(inst)}: scenario {name}"
         if not isinstance(spec, dict):
             continue  # reported while reading
         for how in ("set", "scale"):

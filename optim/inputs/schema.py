@@ -28,7 +28,10 @@ LOCKS = ("in", "out")  # `lock` of a parcel or a source ("" = not locked); see o
 CAPITAL_KINDS = {"policy_finance", "equity", "own_funds"}
 DEBT_KINDS = {"bank_loan", "bond"}
 
-TERMS = ("land_income", "industrial_output", "coverage", "financing_cost")
+# The objective's terms (docs/model.md, "Objective"). All but `value` are non-negative
+# amounts (income, output, money drawn, interest); `value` is the one signed term: a
+# figure of the options and projects that may be negative, such as a net present value.
+TERMS = ("land_income", "industrial_output", "coverage", "financing_cost", "value")
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,9 @@ class Field:
     """One column of a table or one key of a mapping.
 
     kind: ``str``, ``num``, ``int``, ``bool``, ``list`` (of strings) or ``any``.
-    check: ``nonneg`` (>= 0), ``pos`` (> 0), ``ratio`` (in [0, 1]) or None.
+    check: ``nonneg`` (>= 0), ``pos`` (> 0), ``ratio`` (in [0, 1]), ``id`` (text that
+    names a row: not empty or only spaces, no control characters; each item of a
+    list) or None.
     ref: name of the table whose ids this field must name.
     choices: allowed values for a string field.
     """
@@ -59,72 +64,74 @@ def _fields(*fields: Field) -> dict[str, Field]:
 
 TABLES: dict[str, dict[str, Field]] = {
     "uses": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("industrial", "bool", False),
         Field("commercial", "bool", False),
         Field("description", "str", ""),
     ),
     "categories": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("ecology", "bool", False),
         Field("description", "str", ""),
     ),
     "resources": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("cap", "num", check="nonneg"),
         Field("unit", "str", ""),
         Field("description", "str", ""),
     ),
     "parcels": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("area", "num", check="pos"),
-        Field("current_use", "str", ref="uses"),
+        Field("current_use", "str", check="id", ref="uses"),
         Field("zone", "str", ""),
         Field("x", "num", None),
         Field("y", "num", None),
         Field("route", "bool", False),
-        Field("period", "str", None),  # with periods: rezoned in this period, if at all
+        Field("period", "str", None, check="id"),  # with periods: rezoned in this period, if at all
         Field("lock", "str", "", choices=LOCKS),  # in: must be rezoned; out: keeps its current use
     ),
     # resource columns are added per instance (one per resource id)
     "options": _fields(
-        Field("parcel", "str", ref="parcels"),
-        Field("use", "str", ref="uses"),
+        Field("parcel", "str", check="id", ref="parcels"),
+        Field("use", "str", check="id", ref="uses"),
         Field("land_income", "num", 0.0, check="nonneg"),
         Field("output", "num", 0.0, check="nonneg"),
         Field("conversion_cost", "num", 0.0, check="nonneg"),
+        Field("value", "num", 0.0),  # signed: the objective term `value` (e.g. a net present value)
     ),
     "projects": _fields(
-        Field("id", "str"),
-        Field("category", "str", ref="categories"),
+        Field("id", "str", check="id"),
+        Field("category", "str", check="id", ref="categories"),
         Field("cost", "num", check="nonneg"),
         Field("mandatory", "bool", True),
         Field("industrial_area", "num", 0.0, check="nonneg"),
         Field("output", "num", 0.0, check="nonneg"),
+        Field("value", "num", 0.0),  # signed: the objective term `value` (e.g. a net present value)
         Field("description", "str", ""),
         # with periods (see `periods`): when it may be built, what it earns, recycling
-        Field("period", "str", None),
-        Field("earliest", "str", None),
+        Field("period", "str", None, check="id"),
+        Field("earliest", "str", None, check="id"),
         Field("income", "num", 0.0, check="nonneg"),
         Field("recyclable", "bool", False),
         Field("recycle_share", "num", 0.0, check="ratio"),
-        Field("recycle_from", "str", None),
+        Field("recycle_from", "str", None, check="id"),
     ),
     "sources": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("kind", "str", choices=SOURCE_KINDS),
         Field("cap", "num", check="nonneg"),
         Field("min_ticket", "num", 0.0, check="nonneg"),
         Field("fixed_cost", "num", 0.0, check="nonneg"),
         Field("rate", "num", 0.0, check="ratio"),
-        Field("categories", "list", None, ref="categories"),  # None = all
+        Field("categories", "list", None, check="id", ref="categories"),  # None = all
         Field("external", "bool", None),  # None = by kind
         Field("capital", "bool", None),
         Field("debt", "bool", None),
         Field("description", "str", ""),
         # with periods: availability window, repayment terms
-        Field("available_from", "str", None),
-        Field("available_until", "str", None),
+        Field("available_from", "str", None, check="id"),
+        Field("available_until", "str", None, check="id"),
         Field("tenor", "int", 0, check="nonneg"),
         Field("grace", "int", 0, check="nonneg"),
         Field("exit_share", "num", 0.0, check="nonneg"),
@@ -135,57 +142,57 @@ TABLES: dict[str, dict[str, Field]] = {
     ),
     # ---- enterprise relocation (optional; optim/relocation.py) ----
     "enterprises": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("area", "num", check="pos"),
-        Field("use", "str", ref="uses"),
+        Field("use", "str", check="id", ref="uses"),
         Field("cost", "num", 0.0, check="nonneg"),
         Field("required", "bool", True),
         Field("output", "num", 0.0, check="nonneg"),
-        Field("category", "str", None, ref="categories"),  # None = policy's conversion category
-        Field("by_period", "str", ""),
+        Field("category", "str", None, check="id", ref="categories"),  # None = policy's conversion category
+        Field("by_period", "str", "", check="id"),
         Field("description", "str", ""),
     ),
     "relocation_costs": _fields(
-        Field("enterprise", "str", ref="enterprises"),
-        Field("parcel", "str", ref="parcels"),
+        Field("enterprise", "str", check="id", ref="enterprises"),
+        Field("parcel", "str", check="id", ref="parcels"),
         Field("cost", "num", check="nonneg"),
     ),
     # ---- phasing over periods (optional; see docs/model.md, "Periods") ----
     "periods": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("own_funds", "num", 0.0, check="nonneg"),
         Field("description", "str", ""),
     ),
     "project_costs": _fields(
-        Field("project", "str"),
+        Field("project", "str", check="id"),
         Field("offset", "int", check="nonneg"),
         Field("cost", "num", check="nonneg"),
     ),
     "period_caps": _fields(
-        Field("resource", "str"),
-        Field("period", "str"),
+        Field("resource", "str", check="id"),
+        Field("period", "str", check="id"),
         Field("cap", "num", check="nonneg"),
     ),
     "draw_limits": _fields(
-        Field("source", "str"),
-        Field("period", "str"),
+        Field("source", "str", check="id"),
+        Field("period", "str", check="id"),
         Field("min", "num", 0.0, check="nonneg"),
         Field("max", "num", None, check="nonneg"),
     ),
     # ---- land-use compatibility and compact clusters (optional; optim/adjacency.py) ----
     "adjacency": _fields(
-        Field("parcel_a", "str", ref="parcels"),
-        Field("parcel_b", "str", ref="parcels"),
+        Field("parcel_a", "str", check="id", ref="parcels"),
+        Field("parcel_b", "str", check="id", ref="parcels"),
         Field("length", "num", 1.0, check="pos"),
     ),
     "compatibility": _fields(
-        Field("use_a", "str", ref="uses"),
-        Field("use_b", "str", ref="uses"),
+        Field("use_a", "str", check="id", ref="uses"),
+        Field("use_b", "str", check="id", ref="uses"),
         Field("rule", "str", choices=COMPATIBILITY_RULES),
         Field("penalty", "num", 0.0, check="nonneg"),
     ),
     "assumptions": _fields(
-        Field("id", "str"),
+        Field("id", "str", check="id"),
         Field("text", "str"),
         Field("value", "any", None),
         Field("unit", "str", ""),
@@ -203,10 +210,10 @@ RELOCATION_TABLES = ("enterprises", "relocation_costs")  # optional, see optim/r
 MAPPINGS: dict[str, dict[str, Field]] = {
     "policy": _fields(
         Field("coverage_target", "num", 0.0, check="ratio"),
-        Field("coverage_scope", "list", None, ref="categories"),
+        Field("coverage_scope", "list", None, check="id", ref="categories"),
         Field("own_funds_budget", "num", 0.0, check="nonneg"),
         Field("land_income_to_own_funds", "num", 1.0, check="ratio"),
-        Field("conversion_category", "str", None, ref="categories"),
+        Field("conversion_category", "str", None, check="id", ref="categories"),
         Field("min_industrial_area", "num", None, check="nonneg"),
         Field("max_industrial_area", "num", None, check="nonneg"),
         Field("max_forgone_income", "num", None, check="nonneg"),
@@ -258,5 +265,14 @@ TOP_LEVEL = {
     *ADJACENCY_TABLES,
     *RELOCATION_TABLES,
 }
-REQUIRED_TOP = ("name", "uses", "categories", "parcels", "options")
+# `categories` may be left out when nothing is paid for: no projects, sources or
+# conversion costs (validate.check_categories_needed)
+REQUIRED_TOP = ("name", "uses", "parcels", "options")
 OPTION_BASES = ("total", "per_area")
+
+# objective: weights and targets per term, and these figures
+OBJECTIVE_SCALARS = {
+    "boundary_penalty": Field("boundary_penalty", "num", 0.0, check="nonneg"),  # optim/model/adjacency.py
+    "offset": Field("offset", "num", 0.0),  # a constant added to the objective (signed)
+}
+OBJECTIVE_KEYS = ("weights", "targets", "values", *OBJECTIVE_SCALARS)

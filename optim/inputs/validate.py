@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import Problem
 from .instance import Instance, Origin
 from .limits import MAX_LISTED_PER_COLUMN, MAX_NUMBER, MAX_SEED, MAX_THREADS, number_problem, show
-from .schema import MAPPINGS, TABLES
+from .schema import MAPPINGS, TABLES, TERMS
 
 Check = Callable[[Instance], Iterator[Problem]]
 
@@ -158,6 +158,34 @@ def check_source_categories(inst: Instance) -> Iterator[Problem]:
             if c not in known:
                 yield Problem(f"{_origin(inst, 'sources').row(pos)}, categories",
                               f"source {show(sid)} names unknown category {show(c)}")
+
+
+def check_categories_given(inst: Instance) -> Iterator[Problem]:
+    """Categories are given when something is paid for: a project belongs to one and
+    a source pays for them (an instance of parcels and resources alone needs none)."""
+    if len(inst.categories) or _unread(inst, "categories"):
+        return
+    needs = [t for t in ("projects", "sources") if len(getattr(inst, t))]
+    if needs:
+        yield Problem(_top(inst, "categories"),
+                      f"no categories, but the instance has {' and '.join(needs)}: every project belongs to a "
+                      "category and sources pay for categories; add the categories table")
+
+
+def check_objective_counts(inst: Instance) -> Iterator[Problem]:
+    """The objective counts something: a term with a positive weight, a boundary
+    penalty or a compatibility penalty. With nothing, every plan scores the same and
+    the one the solver returns would be arbitrary."""
+    obj = inst.objective
+    if any(w is not None and w > 0 for w in obj.weights.values()):
+        return
+    if inst.has_adjacency and (obj.boundary_penalty > 0 or (
+            (inst.compatibility["rule"] == "penalty") & (_numbers(inst.compatibility, "penalty") > 0)).any()):
+        return
+    given = ", ".join(f"{t}: {w:g}" for t, w in obj.weights.items() if w is not None)
+    yield Problem(_top(inst, "objective.weights"),
+                  f"no term has a positive weight ({given or 'none given'}): every plan would score the same "
+                  f"and the plan returned would be arbitrary; weigh at least one of {', '.join(TERMS)}")
 
 
 def check_source_tickets(inst: Instance) -> Iterator[Problem]:
@@ -423,7 +451,7 @@ def check_relocation_costs(inst: Instance) -> Iterator[Problem]:
 
 def check_has_rows(inst: Instance) -> Iterator[Problem]:
     """The required tables are not empty."""
-    for table in ("uses", "categories", "parcels", "options"):
+    for table in ("uses", "parcels", "options"):
         if len(getattr(inst, table)) == 0 and not _unread(inst, table):
             yield Problem(_top(inst, table), "table has no rows")
 
@@ -577,6 +605,8 @@ CHECKS: list[Check] = [
     check_resource_ids,
     check_project_categories,
     check_source_categories,
+    check_categories_given,
+    check_objective_counts,
     check_source_tickets,
     check_policy_refs,
     check_conversion_category,
@@ -602,3 +632,78 @@ def run_checks(inst: Instance) -> list[Problem]:
     finally:
         _MEMO.reset(token)
     return problems
+
+
+# ---- warnings: accepted, but the model does something the file does not say ----------------
+def warn_default_weights(inst: Instance) -> Iterator[Problem]:
+    """objective.weights not given: land income alone is maximised."""
+    if "objective.weights.land_income" not in inst.defaults:
+        return
+    if set(inst.objective.weights) <= {"land_income"}:
+        yield Problem(_top(inst, "objective.weights"),
+                      "not given: the plan maximises land income alone (weight 1 on land_income, 0 on "
+                      f"{', '.join(t for t in TERMS if t != 'land_income')}); give the weights you mean")
+    else:
+        yield Problem(_top(inst, "objective.weights.land_income"),
+                      "not given: land income counts with weight 1 (the default); give it, 0 to leave it out")
+
+
+def warn_land_income_to_own_funds(inst: Instance) -> Iterator[Problem]:
+    """policy.land_income_to_own_funds not given while land income could pay for costs."""
+    if "policy.land_income_to_own_funds" not in inst.defaults or inst.policy.land_income_to_own_funds == 0:
+        return
+    income = (_numbers(inst.options, "land_income") > 0).any()
+    costs = (_numbers(inst.projects, "cost") > 0).any() or (_numbers(inst.options, "conversion_cost") > 0).any() \
+        or (inst.has_enterprises and (_numbers(inst.enterprises, "cost") > 0).any())
+    if income and costs:
+        yield Problem(_top(inst, "policy.land_income_to_own_funds"),
+                      "not given: every yuan of land income the plan keeps counts as own funds (the default 1) and "
+                      "pays for costs without any source being drawn; give the share the zone may spend on the "
+                      "park (0 keeps land income out of the funding)")
+
+
+def warn_current_use_not_an_option(inst: Instance) -> Iterator[Problem]:
+    """A parcel whose current use is not among its options must change use, and no
+    land income counts as forgone by the change (there is no current-use income)."""
+    if _unread(inst, "options") or _unread(inst, "parcels") or not len(inst.parcels):
+        return
+    par = inst.parcels
+    parcel = _positions(inst, "options", "parcel", "parcels")
+    uses = inst.uses.index
+    if not uses.is_unique:
+        return
+    current = uses.get_indexer(par["current_use"])
+    use = uses.get_indexer(inst.options["use"])
+    mine = (parcel >= 0) & (use >= 0)
+    has_current = np.zeros(len(par), dtype=bool)
+    has_current[parcel[mine][use[mine] == current[parcel[mine]]]] = True
+    bad = np.flatnonzero(~has_current & (current >= 0) & (np.bincount(parcel[parcel >= 0], minlength=len(par)) > 0))
+    origin = _origin(inst, "parcels")
+    for pos in bad[:MAX_LISTED_PER_COLUMN]:
+        yield Problem(origin.row(pos), f"current use {show(par['current_use'].iloc[pos])} of parcel "
+                                       f"{show(par.index[pos])} is not among its options: the plan must change "
+                                       "its use, and no land income counts as forgone by the change")
+    if len(bad) > MAX_LISTED_PER_COLUMN:
+        yield Problem(_top(inst, "parcels"), f"{len(bad) - MAX_LISTED_PER_COLUMN:,} more parcels whose current "
+                                             "use is not among their options")
+
+
+WARNINGS: list[Check] = [
+    warn_default_weights,
+    warn_land_income_to_own_funds,
+    warn_current_use_not_an_option,
+]
+
+
+def input_warnings(inst: Instance) -> list[Problem]:
+    """What the model will do that the instance does not say: defaults that change
+    the plan and rows taken in a way the file may not mean. Accepted input, but
+    `optim validate` and `optim solve` print each as ``warning: PLACE: MESSAGE``."""
+    out: list[Problem] = []
+    token = _MEMO.set({})
+    try:
+        for warn in WARNINGS:
+            out.extend(warn(inst))
+    finally:
+        _MEMO.reset(token)
+    return out

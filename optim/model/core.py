@@ -11,16 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..inputs.schema import TERMS
 from ..text import number, pct
 from .data import ModelData
 from .families import FamilySpec, Price, PriceRows, Row
 from .formulation import INF, Expr, Formulation
 
-# The objective's terms, each maximised (+1) or minimised (-1), and their words.
-TERM_SENSE = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0}
-TERMS = tuple(TERM_SENSE)
+# The objective's terms (optim.inputs.schema.TERMS), each maximised (+1) or minimised (-1),
+# and their words.
+TERM_SENSE = {"land_income": 1.0, "industrial_output": 1.0, "coverage": 1.0, "financing_cost": -1.0,
+              "value": 1.0}
 TERM_WORDS = {"land_income": "land income", "industrial_output": "industrial output",
-              "coverage": "external financing in scope", "financing_cost": "financing cost"}
+              "coverage": "external financing in scope", "financing_cost": "financing cost",
+              "value": "value"}
+assert tuple(TERM_SENSE) == TERMS and tuple(TERM_WORDS) == TERMS
 
 
 # ---- variables and expressions ---------------------------------------------------------
@@ -67,7 +71,8 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
     scope_investment (T_S), land_income (LI), forgone_income (FI),
     industrial_output (IO), coverage (EF), financing_cost (FC), fixed_costs,
     own_funds (OF), capital (KC), debt (DB), industrial_area (IA),
-    industrial_need, rezoned_area (RA), route_commercial_income."""
+    industrial_need, rezoned_area (RA), route_commercial_income, value (V: the signed
+    `value` of the options taken and the projects built)."""
     use = f.col("v_use")
     opts = d.options
     e = f.exprs
@@ -83,6 +88,8 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
     e["industrial_output"] = Expr.of(use, opts["output"].to_numpy() / S) + \
         Expr.of(build, proj["output"].astype(float).to_numpy() / S)
     e["industrial_need"] = Expr.of(build, proj["industrial_area"].astype(float).to_numpy())
+    e["value"] = Expr.of(use, opts["value"].to_numpy() / S) + \
+        Expr.of(build, proj["value"].astype(float).to_numpy() / S)
     cat_of_project = proj["category"].to_numpy()
     cost = proj["cost"].to_numpy(dtype=float) / S
     for c in d.categories:
@@ -175,7 +182,7 @@ SOURCE_CAP = FamilySpec(
     math="d_s <= U_s v_open[s] (<= U_s if not switched)")
 SOURCE_MIN = FamilySpec(
     "source_min_ge", "minimum tickets", "minimum ticket of source {0}", quantity="money", relax="lower",
-    shortfall=_min_ticket_short,
+    shortfall=_min_ticket_short, settings=("sources.{0}.min_ticket",),
     price=Price("one yuan less of {m}'s minimum ticket", limit=_source_column("min_ticket"), closed=_not_opened),
     math="d_s >= m_s v_open[s] (switched sources with m_s > 0)")
 
@@ -227,7 +234,8 @@ def _coverage_target(index: int | None):
 
 COVERAGE = FamilySpec(
     "coverage_ge", "coverage target", "coverage target", quantity="money", relax="lower",
-    shortfall=_coverage_short("policy", "target"),
+    shortfall=_coverage_short("policy", "target"), planner=True,
+    settings=("policy.coverage_target", "policy.coverage_scope"),
     price=Price("one point (0.01) less of the coverage target", unit="point (0.01) of coverage", step=0.01,
                 share_of="scope_investment", limit=_coverage_target(None)),
     math="EF >= t_cov T_S")
@@ -251,6 +259,7 @@ def _own_funds_short(r: Row) -> str:
 OWN_FUNDS = FamilySpec(
     "own_funds_le", "own-funds balance", "own-funds balance", quantity="money", relax="upper",
     shortfall=_own_funds_short, price=Price("one more yuan of own-funds budget"), bound="policy.own_funds_budget",
+    settings=("policy.land_income_to_own_funds",), planner=True,
     math="OF + sum_Sw F_s v_open[s] <= B_own + lambda LI")
 
 
@@ -274,6 +283,7 @@ def _eod_short(r: Row) -> str:
 
 EOD_BALANCE = FamilySpec(
     "eod_balance_le", "EOD balance", "EOD balance", quantity="money", relax="upper", shortfall=_eod_short,
+    settings=("eod.income_share", "eod.park_commercial_income"), planner=True,
     price=Price("one more yuan of the EOD allowance (income share x park commercial income)"),
     math="sum_{c in E} v_own[c] <= sigma (H + sum_{O, i on route, u in C} L_iu v_use)")
 
@@ -323,12 +333,12 @@ INDUSTRIAL_AREA_MIN = FamilySpec(
     "industrial_area_ge", "minimum industrial area", "minimum industrial area", quantity="area", relax="lower",
     shortfall=lambda r: (f"industrial area falls short of the minimum of {r.figure(r.lower)} "
                          f"by {r.figure(r.amount)}"),
-    price=Price("one mu less of minimum industrial area"), bound="policy.min_industrial_area",
+    price=Price("one mu less of minimum industrial area"), bound="policy.min_industrial_area", planner=True,
     math="IA >= IA_min")
 INDUSTRIAL_AREA_MAX = FamilySpec(
     "industrial_area_le", "maximum industrial area", "maximum industrial area", quantity="area", relax="upper",
     shortfall=lambda r: f"industrial area exceeds the maximum of {r.figure(r.upper)} by {r.figure(r.amount)}",
-    price=Price("one more mu of maximum industrial area"), bound="policy.max_industrial_area",
+    price=Price("one more mu of maximum industrial area"), bound="policy.max_industrial_area", planner=True,
     math="IA <= IA_max")
 
 
@@ -349,7 +359,7 @@ FORGONE_INCOME = FamilySpec(
     "forgone_income_le", "cap on forgone land income", "cap on forgone land income", quantity="money",
     relax="upper",
     shortfall=lambda r: f"forgone land income exceeds its cap of {r.money(r.upper)} by {r.money(r.amount)}",
-    price=Price("one more yuan of forgone land income allowed"), bound="policy.max_forgone_income",
+    price=Price("one more yuan of forgone land income allowed"), bound="policy.max_forgone_income", planner=True,
     math="FI <= FI_max")
 
 
@@ -363,6 +373,7 @@ def define_forgone_income(f: Formulation, d: ModelData) -> None:
 # ---- project capital ---------------------------------------------------------------------------
 CAPITAL_SHARE = FamilySpec(
     "capital_share_ge", "project-capital share", "project-capital share", quantity="money", relax="lower",
+    settings=("policy.min_capital_share",), planner=True,
     shortfall=lambda r: (f"project capital is short by {r.money(r.amount)} (the rule asks for "
                          f"{pct(r.inst.policy.min_capital_share)} of the investment)"),
     price=Price("one point (0.01) less of the minimum capital share", unit="point (0.01) of capital share",
@@ -371,6 +382,7 @@ CAPITAL_SHARE = FamilySpec(
     math="KC >= kappa T")
 DEBT_TO_CAPITAL = FamilySpec(
     "debt_to_capital_le", "debt-to-capital limit", "debt-to-capital limit", quantity="money", relax="upper",
+    settings=("policy.max_debt_to_capital",), planner=True,
     shortfall=lambda r: (f"debt exceeds {number(r.inst.policy.max_debt_to_capital)} times the project "
                          f"capital by {r.money(r.amount)}"),
     price=Price("one more yuan of debt allowed beyond the debt-to-capital limit"), math="DB <= mu KC")
@@ -417,6 +429,7 @@ def _target_spec(term: str, sense: str) -> FamilySpec:
     bound = None if term == "coverage" else f"objective.targets.{term}.{side[:3]}"  # coverage: a coefficient
     return FamilySpec(name, f"{side} of {words} (objective.targets)", f"{side} of {words}", quantity="money",
                       relax="lower" if sense == "ge" else "upper", shortfall=shortfall, price=price, bound=bound,
+                      settings=(f"objective.targets.{term}.{side[:3]}",) if bound is None else (), planner=True,
                       math=math)
 
 
@@ -441,15 +454,15 @@ def define_targets(f: Formulation, d: ModelData) -> None:
 
 # ---- objective -------------------------------------------------------------------------------------
 def objective_expr(f: Formulation, weights: dict[str, float]) -> Expr:
-    """sum_t sense_t w_t term_t over the four objective terms (present values when
+    """sum_t sense_t w_t term_t over the objective terms (present values when
     the instance asks for them: `objective:<term>`)."""
     terms = {t: f.exprs.get(f"objective:{t}", f.exprs[t]) for t in TERMS}
     return sum((terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERMS), Expr())
 
 
 def define_objective(f: Formulation, d: ModelData) -> None:
-    """maximise w_L LI + w_Y IO + w_C EF - w_F FC (the optional parts subtract
-    their penalties after: optim/model/adjacency.py)."""
+    """maximise w_L LI + w_Y IO + w_C EF - w_F FC + w_V V + offset (the optional
+    parts subtract their penalties after: optim/model/adjacency.py)."""
     w = {t: d.inst.objective.weight(t) for t in TERMS}
-    f.set_objective(objective_expr(f, w), maximize=True)
+    f.set_objective(objective_expr(f, w), maximize=True, offset=d.inst.objective.offset / d.money)
     f.objective_unit = d.money

@@ -55,7 +55,7 @@ class ModelData:
 def prepare(inst: Instance, money: float | None = None) -> ModelData:
     """Compute the model's index sets and coefficient arrays from `inst`."""
     opts = inst.option_totals().reset_index(drop=True)
-    figures = ["land_income", "output", "conversion_cost", *inst.resource_ids]
+    figures = ["land_income", "output", "conversion_cost", "value", *inst.resource_ids]
     if any(opts[col].dtype != np.float64 for col in figures):
         opts = opts.astype({col: float for col in figures})
     parcels = inst.parcels.index
@@ -102,11 +102,12 @@ def money_unit(inst: Instance) -> float:
     Money rows and variables are stated in this unit so that the matrix HiGHS
     sees has coefficients near 1 (yuan figures of 1e9 next to 0/1 decisions
     make a badly scaled model)."""
-    figures = [inst.options[c].to_numpy(dtype=float) for c in ("land_income", "output", "conversion_cost")]
+    figures = [inst.options[c].to_numpy(dtype=float) for c in ("land_income", "output", "conversion_cost", "value")]
     if inst.option_basis == "per_area":
         area = inst.parcels["area"].astype(float).reindex(inst.options["parcel"]).to_numpy()
         figures = [x * area for x in figures]
-    figures += [inst.projects["cost"].to_numpy(dtype=float), inst.sources["cap"].to_numpy(dtype=float)]
+    figures += [inst.projects["cost"].to_numpy(dtype=float), inst.projects["value"].to_numpy(dtype=float),
+                inst.sources["cap"].to_numpy(dtype=float)]
     values = np.abs(np.concatenate(figures)) if figures else np.zeros(0)
     values = values[values > 0]
     if not len(values):

@@ -90,6 +90,14 @@ class FamilySpec:
         path in the scenario grammar (``{0}``: the label's first part), e.g.
         ``resources.{0}.cap``: a re-solve that moves the bound changes it
         (`optim.resolver.Resolver.set_rhs`).
+    settings: paths of the other figures of the instance that make the row (its
+        coefficients: ``policy.min_dscr``), in the same grammar: with `bound`,
+        what a planner changes to move the row (`figures`); an explanation of no
+        plan names first the rows whose figures a scenario changed.
+    planner: the rows are a planner-level target (coverage, cash, cover ratio,
+        own funds, capital rules, objective targets), not a technical bound of
+        one source or resource: of two equally small relaxations, an explanation
+        names the planner-level one.
     kind: ``row`` (rows of the model), ``bound`` (column bounds of the model that
         the checker checks as a family), ``check`` (a family of the checker alone)
         or ``study`` (rows a study adds to the model, e.g. a Pareto front's
@@ -108,6 +116,8 @@ class FamilySpec:
     structural: bool = False
     checked_by: str | None = None
     bound: str | None = None
+    settings: tuple[str, ...] = ()
+    planner: bool = False
     kind: str = "row"
     math: str = ""
 
@@ -128,6 +138,17 @@ class FamilySpec:
     @property
     def checker_family(self) -> str:
         return self.checked_by or self.name
+
+    def figures(self, label: Any) -> list[str]:
+        """Paths of the instance's figures that make row `label` (its bound, then
+        `settings`), with the label's parts put in."""
+        out = []
+        for template in ((self.bound,) if self.bound else ()) + self.settings:
+            try:
+                out.append(template.format(*parts(label)))
+            except (IndexError, KeyError):
+                continue
+        return out
 
     def unit(self, inst: Instance | None, label: Any = None, fallback: str = "units") -> str:
         """The unit a row is measured in, for the instance's units and the row's label."""

@@ -123,6 +123,7 @@ class Formulation:
         self.n_cols = 0
         self.n_rows = 0
         self.objective = Expr()
+        self.objective_offset = 0.0
         self.maximize = True
         self.units: dict[str, float] = {}  # unit of each named expression (default 1)
         self.objective_unit = 1.0
@@ -190,9 +191,11 @@ class Formulation:
         """A family of a single row (label None)."""
         return self.add_rows(spec, [None], [expr], lower, upper, unit)
 
-    def set_objective(self, expr: Expr, maximize: bool = True) -> None:
+    def set_objective(self, expr: Expr, maximize: bool = True, offset: float = 0.0) -> None:
+        """The objective: `expr` plus the constant `offset` (both in `objective_unit`)."""
         self.objective = expr
         self.maximize = maximize
+        self.objective_offset = float(offset)
 
     # ---- assembly ---------------------------------------------------------------------
     def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -35,6 +35,7 @@ KPI_UNITS = {
     "own_funds_available": "yuan",
     "industrial_area": "mu",
     "rezoned_area": "mu",
+    "value": "yuan",
     # optional parts
     "relocation_cost": "yuan",
     "debt_service": "yuan", "debt_service_beyond_horizon": "yuan", "recycling_proceeds": "yuan",
@@ -76,6 +77,7 @@ def kpis(f: Formulation, d: ModelData, x: np.ndarray) -> dict[str, tuple[float, 
     out["own_funds_available"] = (float("nan"), "yuan")  # below, unless the periods give it
     out["industrial_area"] = (real("industrial_area"), "mu")
     out["rezoned_area"] = (real("rezoned_area"), "mu")
+    out["value"] = (real("value"), "yuan")
     out.update(relocation_kpis(f, d, x))
     out.update(adjacency_kpis(d, x[f.col("v_use")] > 0.5))
     out = {k: (_kept(v), unit) for k, (v, unit) in out.items()}

@@ -182,13 +182,16 @@ PERIOD_FUNDING = FamilySpec(
     math="sum_s v_pdraw[s,c,t] + v_pown[c,t] - N_ct = 0")
 CASH_BALANCE = FamilySpec(
     "cash_balance_eq", "cash balance per period", "cash balance in {0}", quantity="money", relax="upper",
-    checked_by="cash_balance_ge",
+    checked_by="cash_balance_ge", planner=True,
+    settings=("periods.{0}.own_funds", "policy.own_funds_budget", "policy.land_income_to_own_funds",
+              "policy.tax_share", "policy.carry_over"),
     shortfall=lambda r: f"cash in {r.label} is short by {r.money(r.amount)}",
     price=Price("one more yuan of own funds in period {m}"),
     math="v_cash[t] - k v_cash[t-1] - lambda LI_t - tau IO_t - AI_t - RP_t + sum_c v_pown[c,t] "
          "+ [t=0] fees + DS_t = B_t (+ B_own at t=0)")
 DSCR = FamilySpec(
     "dscr_ge", "debt-service cover", "debt-service cover in {0}", quantity="money", relax="lower",
+    settings=("policy.min_dscr",), planner=True,
     shortfall=lambda r: (f"debt-service cover in {r.label} is short by {r.money(r.amount)} of income "
                          f"(minimum cover {number(r.inst.policy.min_dscr)})"),
     price=Price("one yuan less of debt-service cover required in period {m}"),
@@ -202,18 +205,19 @@ INDUSTRIAL_NEED_PERIOD = FamilySpec(
     math="IA_t - sum_p A_p sum_{t' <= t} v_start[p,t'] >= 0")
 PERIOD_CAP = FamilySpec(
     "period_cap_le", "resource caps per period", "cap of {0} in {1}", quantity="resource", relax="upper",
+    settings=("period_caps[resource={0},period={1}].cap",),
     shortfall=lambda r: (f"{r.parts[0]} in {r.parts[1]} needs {r.figure(r.amount)} more than its cap of "
                          f"{r.figure(r.upper)}"),
     price=Price("one more unit of resource {m}'s cap"), math="resource use in place at t <= cap_kt")
 DRAW_MIN = FamilySpec(
     "draw_min_ge", "minimum draws per period", "minimum draw of source {0} in {1}", quantity="money",
-    relax="lower",
+    relax="lower", settings=("draw_limits[source={0},period={1}].min",),
     shortfall=lambda r: (f"source {r.parts[0]} cannot reach its minimum draw of {r.money(r.lower)} in "
                          f"{r.parts[1]}: short by {r.money(r.amount)}"),
     price=Price("one yuan less of {m}'s minimum draw"), math="sum_c v_pdraw[s,c,t] >= min_st")
 DRAW_MAX = FamilySpec(
     "draw_max_le", "maximum draws per period", "maximum draw of source {0} in {1}", quantity="money",
-    relax="upper",
+    relax="upper", settings=("draw_limits[source={0},period={1}].max",),
     shortfall=lambda r: (f"source {r.parts[0]} must draw {r.money(r.amount)} more than its maximum of "
                          f"{r.money(r.upper)} in {r.parts[1]}"),
     price=Price("one more yuan of {m}'s maximum draw"), math="sum_c v_pdraw[s,c,t] <= max_st")

@@ -55,14 +55,24 @@ def check_model(f: Formulation) -> None:
             problems.append(Problem(_row(fam, fam.row[k]),
                                     f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is below what the solver "
                                     f"can tell from 0 ({SOLVER_RESOLVES:g}): {FIX}"))
-        for side in (fam.lower, fam.upper):
-            side = np.asarray(side, dtype=float)
+        lower, upper = np.asarray(fam.lower, dtype=float), np.asarray(fam.upper, dtype=float)
+        for side, forcing in ((lower, (lower > 0) | (lower == upper)), (upper, (upper < 0) | (lower == upper))):
             bad = np.isnan(side) | (np.isfinite(side) & (np.abs(side) >= SOLVER_INF))
             if bad.any():
                 k = int(np.flatnonzero(bad)[0])
                 problems.append(Problem(_row(fam, k),
                                         f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is beyond "
                                         f"what the solver accepts ({SOLVER_INF:g}): {FIX}"))
+                break
+            # a bound the plan must reach (an equation, a minimum above 0) as large as this
+            # cannot be met to the solver's absolute tolerance (a cash balance of 1e13 in
+            # the model's units made HiGHS stop with an error; found by tests/test_hostile.py)
+            bad = np.isfinite(side) & (np.abs(side) >= SOLVER_RELIABLE) & forcing
+            if bad.any():
+                k = _largest(np.abs(side), bad)
+                problems.append(Problem(_row(fam, k),
+                                        f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is too large for a "
+                                        f"reliable solve (at most {SOLVER_RELIABLE:g}): {FIX}"))
                 break
             tiny = (side != 0) & (np.abs(side) < SOLVER_RESOLVES)
             if tiny.any():

@@ -52,7 +52,7 @@ import yaml
 from ..api import build
 from ..errors import InstanceError, Problem
 from ..inputs.instance import Instance
-from ..inputs.limits import number_problem
+from ..inputs.limits import number_problem, show
 from ..inputs.reader import load
 from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path
 from ..inputs.schema import Field
@@ -81,6 +81,7 @@ class SweepSpec:
     parameters: list[Parameter]
     samples: int = 0
     seed: int = 0
+    where: str = "sweep spec"  # the spec's file name, to name the place of a problem
 
 
 @dataclass
@@ -142,7 +143,27 @@ def read_spec(source: str | Path | dict, where: str | None = None) -> SweepSpec:
         problems.append(Problem(f"{where}: parameters", f"parameter {name!r} is given twice"))
     if problems:
         raise InstanceError(problems)
-    return SweepSpec(design=design, parameters=params, samples=int(samples), seed=int(seed))
+    return SweepSpec(design=design, parameters=params, samples=int(samples), seed=int(seed), where=where)
+
+
+def check_spec(inst: Instance, spec: SweepSpec) -> list[Problem]:
+    """Problems of a spec's paths against the instance it sweeps, before any run:
+    each path names figures of the instance, and a figure that is scaled or drawn
+    from a distribution is a number. A value that does not fit its figure (a
+    ratio of 1.5) makes only its runs invalid: they are rows of the study with
+    the message, the other runs go on."""
+    problems = []
+    for k, p in enumerate(spec.parameters):
+        at = f"{spec.where}: parameters[{k}].path"
+        try:
+            target = parse_path(inst, p.path)
+        except PathError as exc:
+            problems.append(Problem(at, f"{show(p.path)}: {exc}"))
+            continue
+        if (p.mode == "scale" or p.distribution is not None) and not target.numeric:
+            how = "scaled" if p.mode == "scale" else "drawn from a distribution"
+            problems.append(Problem(at, f"{show(p.path)} is not a number: it cannot be {how}"))
+    return problems
 
 
 def _parameter(p: Any, design: str) -> tuple[Parameter | None, list[str]]:
@@ -368,6 +389,8 @@ def sweep(source: Instance | str | Path, spec: SweepSpec | dict | str | Path, *,
     mip_rel_gap, threads, seed) go to HiGHS."""
     inst = load(source) if isinstance(source, (str, Path)) else source
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
+    if problems := check_spec(inst, spec):  # before any run starts
+        raise InstanceError(problems)
     runs = design_runs(spec)
     for r in runs:
         r["overrides"] = overrides(spec, r["values"])
