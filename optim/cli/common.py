@@ -95,6 +95,12 @@ def load_instance(args: argparse.Namespace):
     return apply_scenarios(load(args.path), getattr(args, "scenario", []) or [])
 
 
+def print_notes(inst: Any) -> None:
+    """What reading the instance assumed (an encoding, a coordinate system), on stderr."""
+    for note in getattr(inst, "notes", None) or []:
+        print(f"note: {note}", file=sys.stderr)
+
+
 def print_json(obj: Any, indent: int | None = 2) -> None:
     print(json.dumps(obj, indent=indent, default=plain))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import InstanceError
-from .common import EXIT_OK
+from .common import EXIT_OK, print_notes
 
 
 def add_parser(sub) -> None:
@@ -22,6 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.scenarios import check_scenarios
 
     inst = load(args.path)
+    print_notes(inst)
     problems = check_scenarios(inst)
     if problems:
         raise InstanceError(problems)
