@@ -482,7 +482,7 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
             f"{len(specs)} funding sources, {n_inv} investor applications; {periods} "
             f"planning period{plural}; seed {seed}. "
             "Written by optim.generate; feasible by construction."),
-        "units": {"money": "yuan", "area": "mu"},
+        "units": {"money": "yuan", "area": "mu", "coordinates": "km"},
         "assumptions": _assumptions(seed, periods, planted_area),
         "uses": [dict(id=u["id"], industrial=u["industrial"], commercial=u["commercial"],
                       description=u["description"]) for u in cat],

@@ -7,6 +7,7 @@ writes them; the map and the draws use the reference instance's solved plan."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -242,10 +243,20 @@ def test_map_of_the_reference_plan(reference, tmp_path):
 def test_map_from_a_result_directory_needs_coordinates(reference, tmp_path):
     inst, result = reference
     d = result.write(tmp_path / "res")
+    # the folder records the instance it was solved for: the map finds its x, y there
+    ax = plots.figure_map(d).axes[0]
+    assert sum(len(c.get_offsets()) for c in scatters(ax) if not is_hollow(c)) == 40
+    assert ax.get_xlabel() == "x (km)"
+    summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    (d / "summary.json").write_text(json.dumps({**summary, "instance_file": None}), encoding="utf-8")
     with pytest.raises(PlotError, match=r"the parcels have no coordinates \(x, y\): give the instance"):
         plots.figure_map(d)
     ax = plots.figure_map(d, instance=REF).axes[0]  # an instance path is loaded
     assert sum(len(c.get_offsets()) for c in scatters(ax) if not is_hollow(c)) == 40
+    (d / "summary.json").write_text(json.dumps({**summary, "instance_file": str(tmp_path / "moved.yaml")}),
+                                    encoding="utf-8")
+    with pytest.raises(PlotError, match=r"the instance it was solved for cannot be loaded .*: give it with"):
+        plots.figure_map(d)
     # a parcels table that carries x, y itself needs no instance (Pareto point directories)
     with_xy = result.parcels.join(inst.parcels[["x", "y"]])
     assert len(scatters(plots.figure_map(with_xy).axes[0])) == 5
