@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import Problem
 from .csvfile import CsvTable
@@ -81,6 +82,7 @@ class ParcelGeometry:
     metric_crs: Any  # pyproj CRS of `metric`
     source: str  # the layer, as messages name it
     pairs: Any = None  # candidate neighbour pairs (i, j), i < j: within the tolerance
+    refused: Any = None  # bool per feature: its geometry was refused (problem reported)
     tolerance_m: float = DEFAULT_TOLERANCE_M
     notes: list[str] = field(default_factory=list)
 
@@ -97,10 +99,12 @@ def gis_modules() -> Any:
 
 # ---- reading a layer --------------------------------------------------------------------
 def read_layer(path: Path, name: str, layer: str | None, table: str, numeric: frozenset[str] = frozenset(),
-               encoding: str | None = None, crs: str | None = None, tolerance_m: float = DEFAULT_TOLERANCE_M
-               ) -> tuple[CsvTable | None, str, list[Problem], ParcelGeometry | None]:
+               encoding: str | None = None, crs: str | None = None, tolerance_m: float = DEFAULT_TOLERANCE_M,
+               known: tuple[str, ...] = ()) -> tuple[CsvTable | None, str, list[Problem], ParcelGeometry | None]:
     """Read a layer: (attribute table or None, label for messages, problems,
-    the polygons for the parcels table or None)."""
+    the polygons for the parcels table or None). In a shapefile, whose field
+    names are cut at 10 characters, a column named by the first 10 characters
+    of one `known` column (`current_us`) is that column."""
     try:
         gpd, shapely, pyogrio, pyproj = gis_modules()
     except ImportError:
@@ -128,16 +132,27 @@ def read_layer(path: Path, name: str, layer: str | None, table: str, numeric: fr
     raw_text = suffix == ".shp"  # shapefile text is decoded here, see the module's docstring
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, fid_as_index=True,
-                                       encoding="latin-1" if raw_text else None)
+                                       encoding="ISO-8859-1" if raw_text else None)
     except Exception as exc:
         return None, label, [Problem(label, f"cannot read the layer: {_gdal_message(exc)}")], None
     fids = np.asarray(frame.index, dtype=np.int64)
     if raw_text:
         used, how = _shapefile_encoding(path, encoding)
         frame, decode_problems, note = _decode_text(frame, fids, label, used, how)
-        problems.extend(decode_problems)
+        if decode_problems:  # text that is not text: the table is not read
+            return None, label, decode_problems, None
         if note:
             notes.append(note)
+    if suffix == ".shp" and known:
+        renames = {}
+        for c in frame.columns:
+            full = [k for k in known if len(k) > 10 and k[:10] == c]
+            if len(full) == 1 and full[0] not in frame.columns:
+                renames[c] = full[0]
+        if renames:
+            frame = frame.rename(columns=renames)
+            notes.append(f"{label}: " + ", ".join(f"column {a!r} read as {b!r}" for a, b in renames.items())
+                         + " (a shapefile cuts field names at 10 characters)")
     geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     header = [str(c) for c in frame.columns if c != geometry_name]
     if len(header) > MAX_CSV_COLUMNS:
@@ -151,14 +166,20 @@ def read_layer(path: Path, name: str, layer: str | None, table: str, numeric: fr
         ids = frame["id"].to_numpy(dtype=object) if "id" in frame.columns else np.full(len(frame), None)
         geo, geo_problems = _parcel_geometry(frame, fids, ids, label, path, crs, tolerance_m)
         problems.extend(geo_problems)
+        if geo is None:  # no usable coordinate system, or no usable polygon: the table is not read
+            return None, label, problems, None
         if geo is not None:
             geo.notes[:0] = notes
             if "area" not in header:  # areas from the polygons, in mu
                 header.append("area")
                 area = shapely.area(geo.metric) / M2_PER_MU
-                frame = frame.assign(area=np.where(np.isnan(area), np.nan, np.round(area, 4)))
+                area = np.where(geo.refused | np.isnan(area), np.nan, np.round(area, 4))
+                frame = frame.assign(area=area)
     columns = {h: _cells(frame[h], h in numeric) for h in header}
-    tbl = CsvTable(header, columns, fids, np.zeros(len(frame), dtype=bool), [])
+    broken = np.zeros(len(frame), dtype=bool)
+    if geo is not None:
+        broken = geo.refused.copy()  # their problems are reported: their cells are not read
+    tbl = CsvTable(header, columns, fids, broken, [])
     return tbl, label, problems, geo
 
 
@@ -229,7 +250,9 @@ def _decode_text(frame: Any, fids: np.ndarray, label: str, encoding: str | None,
                  how: str) -> tuple[Any, list[Problem], str | None]:
     """Decode the raw (Latin-1) text columns of a shapefile with `encoding`."""
     problems: list[Problem] = []
-    text_columns = [c for c in frame.columns if frame[c].dtype == object]
+    geometry = frame.geometry.name if hasattr(frame, "geometry") else None
+    text_columns = [c for c in frame.columns if c != geometry
+                    and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype))]
     raw = {c: frame[c].to_numpy(dtype=object) for c in text_columns}
     wide = {c: [k for k, v in enumerate(col) if isinstance(v, str) and not v.isascii()] for c, col in raw.items()}
     if not any(wide.values()):
@@ -244,7 +267,7 @@ def _decode_text(frame: Any, fids: np.ndarray, label: str, encoding: str | None,
         except UnicodeDecodeError:
             c = next(c for c, rows in wide.items() if rows)
             k = wide[c][0]
-            data = raw[c][k].encode("latin-1")
+            data = raw[c][k].encode("latin-1")  # the raw bytes (read as ISO-8859-1)
             guess = ""
             try:
                 guess = f"; it reads as GBK (Chinese Windows): {data.decode('gbk')!r}, so give `encoding: gbk`"
@@ -393,7 +416,7 @@ def _parcel_geometry(frame: Any, fids: np.ndarray, ids: np.ndarray, label: str, 
 
     shapes = gpd.GeoSeries(geoms, crs=frame.crs)
     geo = ParcelGeometry(shapes=shapes, metric=work, crs=frame.crs, metric_crs=metric.crs,
-                         source=label, pairs=pairs, tolerance_m=tolerance_m, notes=notes)
+                         source=label, pairs=pairs, tolerance_m=tolerance_m, notes=notes, refused=bad)
     return geo, problems
 
 

@@ -323,7 +323,7 @@ class _Reader:
                 self.bad(f"{where}.encoding", "applies to shapefiles only: GeoPackage and GeoJSON text is UTF-8")
                 return None, origin
             tbl, label, problems, geo = read_layer(path, name, keys["layer"], table, numeric, keys["encoding"],
-                                                   keys["crs"], self.tolerance)
+                                                   keys["crs"], self.tolerance, tuple(TABLES[table]))
             origin = CsvOrigin(label, table, csv=True, path=name, place="feature")
             if geo is not None:
                 self.geometry = geo
