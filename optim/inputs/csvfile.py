@@ -116,22 +116,26 @@ def read_csv_table(csv_path: Path, name: str, numeric: frozenset[str] = frozense
         at = np.flatnonzero(blank)
         blank[at] = empty_cells(col[at])
     rows = np.arange(2, n + 2)
-    if blank.any():
-        keep = ~blank
+    again = _repeated_header(header, cells) & (counts == len(header))
+    for pos in np.flatnonzero(again):  # reported once, and dropped: the second header is not data
+        problems.append(Problem(f"{name} row {rows[pos]}", "repeats the header row: two exported files were "
+                                                           "pasted together? Delete the row"))
+    if blank.any() or again.any():
+        keep = ~blank & ~again
         rows, counts = rows[keep], counts[keep]
         cells = [col[keep] for col in cells]
     broken = counts != len(header)
-    broken_rows = [(int(pos), Problem(f"{name} row {rows[pos]}",
-                                      f"has {counts[pos]} cells, the header has {len(header)}"
-                                      + (_THOUSANDS_HINT if counts[pos] > len(header)
-                                         and _split_number(cells, pos) else "")))
-                   for pos in np.flatnonzero(broken)]
-    again = _repeated_header(header, cells) & ~broken
-    for pos in np.flatnonzero(again):  # reported once, its cells not read as values
-        broken[pos] = True
-        broken_rows.append((int(pos), Problem(f"{name} row {rows[pos]}", "repeats the header row: two "
-                                              "exported files were pasted together? Delete the row")))
-    broken_rows.sort(key=lambda item: item[0])
+    lines: list[str] = []
+    broken_rows = []
+    for pos in np.flatnonzero(broken):
+        hint = ""
+        if counts[pos] > len(header):
+            lines = lines or text.split("\n")
+            line = lines[rows[pos] - 1] if rows[pos] - 1 < len(lines) else ""
+            if _SPLIT_NUMBER.search(line):
+                hint = _THOUSANDS_HINT
+        broken_rows.append((int(pos), Problem(f"{name} row {rows[pos]}",
+                                              f"has {counts[pos]} cells, the header has {len(header)}{hint}")))
     columns: dict[str, np.ndarray] = {}
     for h, col in zip(header, cells):
         columns.setdefault(h, col)
@@ -143,12 +147,8 @@ _THOUSANDS_HINT = (" (a number with a thousands separator, such as 1,050, splits
                    "write 1050, or quote the cell and give the table `thousands: \",\"`)")
 
 
-def _split_number(cells: list[np.ndarray], pos: int) -> bool:
-    """Row `pos` has two neighbouring cells that look like one number split at a
-    thousands separator ("1" and "050")."""
-    row = [str(col[pos]) for col in cells]
-    return any(re.fullmatch(r"[+-]?\d{1,3}", a.strip()) and re.fullmatch(r"\d{3}(?:\.\d*)?", b.strip())
-               for a, b in zip(row, row[1:]))
+# a number split at a thousands separator: "...,1,050,..." (digits, a comma, three digits)
+_SPLIT_NUMBER = re.compile(r"(?:^|,)\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*(?:,|\r?$)")
 
 
 def encoding_hint(data: bytes, name: str) -> str:

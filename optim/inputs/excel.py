@@ -26,6 +26,7 @@ the sheet and cell:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def read_sheet(path: Path, name: str, sheet: str | None, table: str,
         elif sheet not in names:
             return None, label, [Problem(name, f"no sheet {show(sheet)} (sheets: {', '.join(map(repr, names))})")]
         label = f"{name}[{sheet}]"
-        recalc = bool(getattr(book.calculation, "fullCalcOnLoad", False)) if book.calculation else False
+        recalc = _asks_recalculation(path)
         tbl, formulas, problems = _read_cells(book[sheet], label, numeric)
     finally:
         book.close()
@@ -103,6 +104,19 @@ def read_sheet(path: Path, name: str, sheet: str | None, table: str,
         return tbl, label, problems
     problems.extend(_formula_values(path, sheet, label, tbl, formulas, recalc))
     return tbl, label, problems
+
+
+def _asks_recalculation(path: Path) -> bool:
+    """The workbook asks to be recalculated when opened (`<calcPr fullCalcOnLoad="1">`),
+    as programs that do not calculate write it (openpyxl's own reading of the flag
+    defaults to true when it is absent, so the file is read here)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("xl/workbook.xml")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return False
+    found = re.search(rb"<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad=\"(1|true)\"", xml)
+    return found is not None
 
 
 def _read_cells(ws: Any, label: str, numeric: frozenset[str]
@@ -130,6 +144,7 @@ def _read_cells(ws: Any, label: str, numeric: frozenset[str]
     rows: list[list[str]] = []
     numbers: list[int] = []
     formulas: dict[tuple[int, int], str] = {}
+    refused: set[int] = set()  # rows with a cell refused here
     previous = None
     for r, row in enumerate(ws.iter_rows(min_row=2, max_col=width), start=2):
         if row is previous:  # the reader repeats one empty row for the rows a sheet leaves out
@@ -149,10 +164,12 @@ def _read_cells(ws: Any, label: str, numeric: frozenset[str]
             elif getattr(c, "data_type", None) == "e":
                 problems.append(Problem(where, f"Excel error value {v} in column {column!r} (a failed formula "
                                                "or lookup): correct the cell"))
+                refused.add(len(rows))
                 cells.append("")
             elif isinstance(v, (dt.datetime, dt.date, dt.time)):
                 problems.append(Problem(where, f"a date ({v}) in column {column!r}: Excel turns ids such as 3-1 "
                                                "into dates; format the column as Text and type the values again"))
+                refused.add(len(rows))
                 cells.append("")
             else:
                 cells.append(_text(v, column in numeric))
@@ -165,7 +182,9 @@ def _read_cells(ws: Any, label: str, numeric: frozenset[str]
         col[:] = [row[k] for row in rows]
         columns.setdefault(h, col)
     n = len(rows)
-    tbl = CsvTable(header, columns, np.array(numbers, dtype=np.int64), np.zeros(n, dtype=bool), [])
+    broken = np.zeros(n, dtype=bool)
+    broken[[pos for pos in refused if pos < n]] = True  # their problems are reported: the rows are not read
+    tbl = CsvTable(header, columns, np.array(numbers, dtype=np.int64), broken, [])
     return tbl, formulas, problems
 
 
@@ -177,6 +196,7 @@ def _formula_values(path: Path, sheet: str, label: str, tbl: CsvTable,
     problems = []
     if recalc:
         for (pos, k), formula in formulas.items():
+            tbl.broken[pos] = True
             problems.append(Problem(
                 f"{label} cell {_column_letter(k)}{tbl.rows[pos]}",
                 f"a formula ({formula}) whose saved value cannot be trusted: the workbook was written by a "
@@ -194,6 +214,8 @@ def _formula_values(path: Path, sheet: str, label: str, tbl: CsvTable,
             for pos, k in wanted.get(r, ()):
                 v = row[k].value if k < len(row) else None
                 where = f"{label} cell {_column_letter(k)}{r}"
+                if v is None or (isinstance(v, str) and v.startswith("#")):
+                    tbl.broken[pos] = True
                 if v is None:
                     problems.append(Problem(where, f"a formula ({formulas[(pos, k)]}) with no saved value: "
                                                    "open the workbook in Excel and save it, or paste the values"))
