@@ -442,3 +442,27 @@ def test_map_of_polygons_finds_its_instance(tmp_path):
     assert (tmp_path / "map.png").stat().st_size > 5000
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["instance_file"] == str(path.resolve())
+
+
+# ---- generated polygons ------------------------------------------------------------------------------
+def test_generated_polygons_give_the_grid_neighbours(tmp_path):
+    """`optim generate --geometry`: the polygons of a distorted grid share their vertices,
+    so the neighbours found are exactly the grid's 4-neighbours (diagonal cells meet at a
+    corner only), the areas are the polygons', and every other figure is drawn as without
+    polygons."""
+    from optim.generate import generate, write
+
+    assert main(["generate", "--parcels", "150", "--seed", "4", "--geometry", "--out", str(tmp_path / "g")]) == 0
+    inst = optim.load(tmp_path / "g" / "instance.yaml")
+    plain = generate(150, seed=4)
+    grid = {tuple(sorted(p)) for p in zip(plain["adjacency"]["parcel_a"].astype(str),
+                                          plain["adjacency"]["parcel_b"].astype(str))}
+    assert set(pairs_of(inst)) == grid
+    assert (inst.adjacency["length"] > 0.01).all()  # no corner contact: every side is metres long
+    layer_frame = gpd.read_file(tmp_path / "g" / "parcels.gpkg")
+    assert "area" not in layer_frame.columns
+    assert inst.parcels["area"].to_numpy() == pytest.approx(layer_frame.geometry.area.to_numpy() / MU, abs=1e-4)
+    same = optim.load(write(plain, tmp_path / "p"))
+    assert same.options.drop(columns=[]).equals(inst.options)  # per-mu figures: the same draws
+    result = optim.solve(inst)
+    assert result.has_plan and result.certified
