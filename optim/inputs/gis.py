@@ -43,7 +43,9 @@ that use them, so that `import optim` stays light.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -441,7 +443,8 @@ def _overlaps(geoms: np.ndarray, pairs: tuple[np.ndarray, np.ndarray], tolerance
     i, j = pairs
     if not len(i):
         return []
-    inside = shapely.relate_pattern(geoms[i], geoms[j], "T********")  # interiors meet
+    inside = np.concatenate(in_threads(  # interiors meet
+        lambda part: shapely.relate_pattern(geoms[i[part]], geoms[j[part]], "T********"), len(i)))
     problems = []
     if not inside.any():
         return problems
@@ -470,11 +473,26 @@ def adjacency_pairs(geo: ParcelGeometry) -> tuple[np.ndarray, np.ndarray, np.nda
         return i, j, np.empty(0)
     tol = geo.tolerance_m
     g = geo.metric
-    a = shapely.snap(g[i], g[j], tol) if tol > 0 else g[i]
-    b = shapely.snap(g[j], a, tol) if tol > 0 else g[j]
-    length = shapely.length(shapely.intersection(shapely.boundary(a), shapely.boundary(b)))
+
+    def shared(part: slice) -> np.ndarray:
+        a = shapely.snap(g[i[part]], g[j[part]], tol) if tol > 0 else g[i[part]]
+        b = shapely.snap(g[j[part]], a, tol) if tol > 0 else g[j[part]]
+        return shapely.length(shapely.intersection(shapely.boundary(a), shapely.boundary(b)))
+
+    length = np.concatenate(in_threads(shared, len(i)))
     keep = length > max(tol, 1e-6)
     return i[keep], j[keep], length[keep]
+
+
+def in_threads(work: Any, n: int, chunk: int = 20_000) -> list[Any]:
+    """`work(slice)` over 0..n in chunks, on a thread per core: shapely's array
+    functions release the GIL, so the chunks run side by side."""
+    parts = [slice(k, min(k + chunk, n)) for k in range(0, n, chunk)]
+    workers = min(len(parts), os.cpu_count() or 1)
+    if workers <= 1:
+        return [work(part) for part in parts]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(work, parts))
 
 
 # ---- the route ---------------------------------------------------------------------------------
