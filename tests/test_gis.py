@@ -466,3 +466,20 @@ def test_generated_polygons_give_the_grid_neighbours(tmp_path):
     assert same.options.drop(columns=[]).equals(inst.options)  # per-mu figures: the same draws
     result = optim.solve(inst)
     assert result.has_plan and result.certified
+
+
+# ---- the example park -------------------------------------------------------------------------------
+def test_the_riverside_example_solves_in_seconds(tmp_path):
+    """instances/qingshui_riverside: polygons in a GeoPackage, the route from its river
+    layer, projects and sources from a workbook; the figures the README quotes."""
+    pytest.importorskip("openpyxl", reason="the excel extra (openpyxl) is not installed")
+    path = ROOT / "instances" / "qingshui_riverside" / "instance.yaml"
+    inst = optim.load(path)
+    assert len(inst.parcels) == 344 and len(inst.adjacency) == 662 and int(inst.parcels["route"].sum()) == 82
+    assert inst.geometry.crs.to_epsg() == 4545 and inst.notes == []
+    assert inst.parcels["area"].sum() == pytest.approx(5790, abs=1)
+    result = optim.solve(inst)
+    assert result.status == "optimal" and result.certified
+    assert result.kpi("rezoned_area") == pytest.approx(474.9, abs=0.5)
+    out = result.write(tmp_path / "res")
+    assert len(gpd.read_file(out / "plan.gpkg")) == 344
