@@ -368,3 +368,32 @@ def test_cli_entry_point_missing_points_csv(tmp_path):
     assert proc.returncode == 2
     assert "points.csv" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "f.svg").exists()
+
+
+def test_map_says_what_the_coordinates_are(reference):
+    """The reference instance states km: the axes say km and the scale bar is 500 m
+    (x spans -0.5 .. 2.5 km: a fifth is 600 m, rounded down to 500 m). The same park
+    in longitude/latitude (x = 107.18 + km / (111.32 cos 34.37)) keeps its 500 m bar;
+    coordinates whose unit is not stated get no bar and axes that say so."""
+    inst, result = reference
+
+    def bar_of(ax):
+        bars = [a for a in ax.artists if a.get_label() == "scale bar"]
+        return bars[0].txt_label.get_text() if bars else None
+
+    ax = plots.figure_map(result.parcels, instance=inst).axes[0]
+    assert bar_of(ax) == "500 m"
+    with_xy = result.parcels.join(inst.parcels[["x", "y"]])
+    ax = plots.figure_map(with_xy).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x (unit not stated: set units.coordinates)",
+                                                  "y (unit not stated: set units.coordinates)")
+    assert bar_of(ax) is None
+    lonlat = inst.copy()
+    lonlat.units = {**inst.units, "coordinates": "degrees"}
+    cos = np.cos(np.radians(34.37))
+    lonlat.parcels["x"] = 107.18 + inst.parcels["x"] / (111.32 * cos)
+    lonlat.parcels["y"] = 34.37 + inst.parcels["y"] / 111.32
+    ax = plots.figure_map(result.parcels, instance=lonlat).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("longitude (degrees)", "latitude (degrees)")
+    assert bar_of(ax) == "500 m"
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians(lonlat.parcels["y"].mean())))

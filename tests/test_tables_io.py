@@ -318,3 +318,19 @@ def test_plan_xlsx_in_million_yuan(tmp_path):
     kpis = {r[0]: (r[1], r[2]) for r in wb["kpis"].iter_rows(min_row=2, values_only=True)}
     assert kpis["land_income"] == (pytest.approx(result.kpi("land_income") / 1e6), "M yuan")
     assert wb["kpis"].freeze_panes == "A2"
+
+
+def test_coordinates_in_degrees_must_be_longitude_and_latitude(tmp_path):
+    doc = copy.deepcopy(TINY)
+    doc["units"] = {"money": "yuan", "area": "mu", "coordinates": "degrees"}
+    for parcel, (x, y) in zip(doc["parcels"], [(107.18, 34.37), (107.19, 34.37), (424573.6, 3805008.7)]):
+        parcel.update(x=x, y=y)
+    path = tmp_path / "instance.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert problems(path) == [
+        "instance.yaml: parcels[2], x: 424574 is not a longitude (units.coordinates is degrees: x must be within +-180)",
+        "instance.yaml: parcels[2], y: 3.80501e+06 is not a latitude (units.coordinates is degrees: y must be within "
+        "+-90)"]
+    doc["units"]["coordinates"] = "miles"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    assert problems(path) == ["instance.yaml: units.coordinates: 'miles' is not one of km, m, degrees"]
