@@ -196,6 +196,16 @@ def _cells(column: Any, number: bool) -> np.ndarray:
     values = column.to_numpy()
     if number and values.dtype.kind in "fiu":
         return values.astype(np.float64)
+    if values.dtype.kind in "iu":
+        return values.astype(str).astype(object)
+    if values.dtype.kind == "b":
+        return np.where(values, "true", "false").astype(object)
+    text = pd.Series(values, dtype=object)
+    given = text.notna().to_numpy()
+    if all(isinstance(v, str) for v in text[given].head(1000)) and text[given].map(type).eq(str).all():
+        out = np.full(len(values), "", dtype=object)  # the common case: text, a column at a time
+        out[given] = text[given].str.strip().to_numpy(dtype=object)
+        return out
     out = np.empty(len(values), dtype=object)
     for k, v in enumerate(values):
         if v is None or (isinstance(v, float) and np.isnan(v)):
