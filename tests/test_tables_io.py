@@ -334,3 +334,23 @@ def test_coordinates_in_degrees_must_be_longitude_and_latitude(tmp_path):
     doc["units"]["coordinates"] = "miles"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     assert problems(path) == ["instance.yaml: units.coordinates: 'miles' is not one of km, m, degrees"]
+
+
+def test_import_and_csv_instances_stay_light(tmp_path):
+    """`import optim`, loading, solving and writing a CSV instance load none of the
+    extras' libraries: they are imported only for workbooks and GIS files."""
+    import subprocess
+
+    code = ("import sys, optim\n"
+            f"r = optim.solve(optim.load({str(ROOT / 'instances' / 'baoji_qinganbao' / 'instance.yaml')!r}))\n"
+            f"r.write({str(tmp_path / 'res')!r})\n"
+            "print(sorted(m for m in ('geopandas', 'shapely', 'pyogrio', 'pyproj', 'openpyxl') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_study_tables_open_in_excel(tmp_path):
+    out = optim.shadow_prices(optim.load(TINY_PATH)).write(tmp_path)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbffamily,")
+    assert list(pd.read_csv(out).columns)[0] == "family"
