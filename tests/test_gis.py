@@ -483,3 +483,15 @@ def test_the_riverside_example_solves_in_seconds(tmp_path):
     assert result.kpi("rezoned_area") == pytest.approx(474.9, abs=0.5)
     out = result.write(tmp_path / "res")
     assert len(gpd.read_file(out / "plan.gpkg")) == 344
+
+
+def test_broken_files_and_missing_extra_for_generate(tmp_path, monkeypatch, capsys):
+    (tmp_path / "parcels.gpkg").write_bytes(b"not a GeoPackage at all" * 10)
+    path = write_instance(tmp_path, None, instance_doc(["P"]))
+    (found,) = problems(path)
+    assert found.startswith("parcels.gpkg: cannot read the GIS file: ")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None if name == "geopandas" else object())
+    assert main(["generate", "--parcels", "10", "--geometry", "--out", str(tmp_path / "g")]) == 2
+    assert capsys.readouterr().err.strip() == ("optim: optim generate --geometry needs the gis extra: "
+                                               "pip install 'optim[gis]'")
+    assert not (tmp_path / "g").exists()

@@ -354,3 +354,11 @@ def test_study_tables_open_in_excel(tmp_path):
     out = optim.shadow_prices(optim.load(TINY_PATH)).write(tmp_path)
     assert out.read_bytes().startswith(b"\xef\xbb\xbffamily,")
     assert list(pd.read_csv(out).columns)[0] == "family"
+
+
+def test_a_zip_that_is_not_a_workbook(tmp_path):
+    with zipfile.ZipFile(tmp_path / "park.xlsx", "w") as z:
+        z.writestr("readme.txt", "hello")
+    path = write(tmp_path, {"file": "park.xlsx"}, {})
+    (found,) = problems(path)
+    assert found.startswith("park.xlsx: cannot read the workbook: ")
