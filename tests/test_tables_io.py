@@ -10,8 +10,6 @@ the `excel` extra (openpyxl) and are skipped without it.
 from __future__ import annotations
 
 import copy
-import io
-import json
 import sys
 import time
 import zipfile

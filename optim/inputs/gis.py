@@ -88,6 +88,11 @@ class ParcelGeometry:
     tolerance_m: float = DEFAULT_TOLERANCE_M
     notes: list[str] = field(default_factory=list)
 
+    def __deepcopy__(self, memo: dict) -> "ParcelGeometry":
+        """The polygons are not changed once read: copies of an instance (scenarios,
+        studies) share them instead of copying 100,000 polygons each time."""
+        return self
+
 
 def gis_modules() -> Any:
     """(geopandas, shapely, pyogrio, pyproj), or ImportError."""
