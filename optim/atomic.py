@@ -15,8 +15,8 @@ temporary folders of writers that are no longer alive (`clean_dead_writers`),
 never a live writer's.
 
 Only a result folder is ever replaced: an existing `target` must be empty or
-hold nothing but `.csv`/`.json` files including `summary.json` (what
-`Result.write` writes), so that a mistyped `--out` cannot delete other files.
+hold nothing but `.csv`/`.json` files including `summary.json`, and
+`.gpkg`/`.xlsx` files (what `Result.write` writes), so that a mistyped `--out` cannot delete other files.
 `check_out_dir` refuses an output folder that holds an input file of the instance.
 """
 
@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 
 from .errors import InstanceError, Problem
 
+RESULT_SUFFIXES = (".csv", ".json", ".gpkg", ".xlsx")  # what Result.write writes
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -55,12 +56,13 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def is_result_dir(path: Path) -> bool:
-    """An existing folder that may be replaced: empty, or only .csv/.json files with summary.json."""
+    """An existing folder that may be replaced: empty, or only the files a result
+    folder holds (.csv, .json with summary.json, .gpkg, .xlsx)."""
     entries = list(path.iterdir())
     if not entries:
         return True
     return (path / "summary.json").is_file() and all(
-        e.is_file() and not e.is_symlink() and e.suffix in (".csv", ".json") for e in entries)
+        e.is_file() and not e.is_symlink() and e.suffix in RESULT_SUFFIXES for e in entries)
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -83,7 +85,7 @@ def _check_replaceable(target: Path) -> None:
                                                       "written to a folder")])
         if not is_result_dir(target):
             raise InstanceError([Problem(str(target), "exists and is not a result folder (it holds other "
-                                                      "files than .csv/.json with summary.json): write results "
+                                                      "files than .csv/.json with summary.json, .gpkg, .xlsx): write results "
                                                       "to a new or empty folder, or over an earlier result folder")])
 
 
@@ -195,8 +197,9 @@ def instance_files(inst) -> list[Path]:
     path = Path(path)
     files = [path]
     for origin in (getattr(inst, "origins", None) or {}).values():
-        if getattr(origin, "csv", False) and getattr(origin, "file", None):
-            files.append(path.parent / origin.file)
+        name = getattr(origin, "path", None) or getattr(origin, "file", None)
+        if getattr(origin, "csv", False) and name:
+            files.append(path.parent / name)
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 
@@ -36,3 +37,15 @@ class InstanceError(ValueError):
         if len(self.problems) > self.SHOWN:
             lines.append(f"  ... and {len(self.problems) - self.SHOWN} more")
         super().__init__(f"{len(self.problems)} problem(s) in the instance:\n" + "\n".join(lines))
+
+
+class MissingExtra(Exception):
+    """An optional dependency (an extra of the package) is not installed; the
+    message says which extra to install. The command line reports it in one
+    line with exit status 2."""
+
+
+def require_extra(module: str, message: str) -> None:
+    """Raise `MissingExtra(message)` when `module` cannot be imported."""
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(message)

@@ -198,7 +198,7 @@ COMPAT_PENALTY = 10 * M
 
 
 def generate(parcels: int, *, uses: int = 4, sources: int = 6, periods: int = 1,
-             seed: int = 0) -> dict:
+             seed: int = 0, geometry: bool = False) -> dict:
     """A synthetic instance, feasible by construction, as a document dict.
 
     parcels: number of parcels (>= 1). uses: number of land uses, 3-8:
@@ -208,13 +208,16 @@ def generate(parcels: int, *, uses: int = 4, sources: int = 6, periods: int = 1,
     loan, ABS, then more loans, bonds, ABS, REITs and equity in turn.
     periods: number of planning periods (>= 1); with more than one, the
     instance has a `periods` table and loan terms (see `_phasing`). seed: random seed; the same
-    arguments give the same instance.
+    arguments give the same instance. geometry: the parcels are polygons (`_polygons`), a
+    geopandas GeoDataFrame written as `parcels.gpkg` (the gis extra), whose areas are the
+    polygons' (no `area` column: the reader measures them) and whose adjacency is computed
+    from them (`adjacency: {from_geometry: true}`); every other figure is drawn as without it.
 
     Returns the top-level keys of the instance format (docs/instance-format.md):
     `parcels` and `options` are pandas DataFrames, every other table is a list
     of rows. `write(doc, out_dir)` stores it as files.
     """
-    return _build(parcels, uses=uses, sources=sources, periods=periods, seed=seed)[0]
+    return _build(parcels, uses=uses, sources=sources, periods=periods, seed=seed, geometry=geometry)[0]
 
 
 def write(doc: dict, out_dir: str | Path) -> Path:
@@ -225,7 +228,12 @@ def write(doc: dict, out_dir: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     top = {}
     for key, value in doc.items():
-        if isinstance(value, pd.DataFrame):
+        if isinstance(value, pd.DataFrame) and hasattr(value, "to_file"):  # a GeoDataFrame: polygons
+            name = f"{key}.gpkg"
+            (out / name).unlink(missing_ok=True)
+            value.to_file(out / name, layer=key, driver="GPKG", engine="pyogrio")
+            top[key] = {"file": name}
+        elif isinstance(value, pd.DataFrame):
             name = f"{key}.csv"
             (out / name).write_bytes(_csv_bytes(value))
             top[key] = {"file": name}
@@ -239,7 +247,8 @@ def write(doc: dict, out_dir: str | Path) -> Path:
 
 
 # ---- the generator ------------------------------------------------------------------
-def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple[dict, dict]:
+def _build(n: int, *, uses: int, sources: int, periods: int, seed: int,
+           geometry: bool = False) -> tuple[dict, dict]:
     """The document and its reference plan, a feasible plan as tables:
     `parcels` (index parcel, column use), `projects` (index project, column built),
     `draws` (source, category, amount), `categories` (index category, column
@@ -279,6 +288,8 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
     x = np.round((c + 0.5 + rng.uniform(-0.2, 0.2, n)) * spacing, 3)
     y = np.round((r + 0.5 + rng.uniform(-0.2, 0.2, n)) * spacing, 3)
     area = np.round(np.clip(rng.lognormal(np.log(AREA_MEDIAN), 0.55, n), 1.5, 300.0), 2)
+    if geometry:  # the polygons' own areas instead (drawn from another stream: the rest is unchanged)
+        rings, area = _polygons(rows, cols, r, c, seed)
 
     # ---- current use: each zone its own mix; ecological and commercial by the river --
     base = np.array([u["share"] for u in cat])
@@ -458,6 +469,8 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "zone": pd.Categorical.from_codes(zone, categories=list(zone_names)),
         "x": x, "y": y, "route": route,
     })
+    if geometry:
+        parcels_df = _geo_parcels(parcels_df, rings)
     options_df = pd.DataFrame({
         "parcel": pd.Categorical.from_codes(op, categories=parcel_ids),
         "use": pd.Categorical.from_codes(ou, dtype=uses_cat), "land_income": income,
@@ -482,7 +495,7 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
             f"{len(specs)} funding sources, {n_inv} investor applications; {periods} "
             f"planning period{plural}; seed {seed}. "
             "Written by optim.generate; feasible by construction."),
-        "units": {"money": "yuan", "area": "mu"},
+        "units": {"money": "yuan", "area": "mu", "coordinates": "km"},
         "assumptions": _assumptions(seed, periods, planted_area),
         "uses": [dict(id=u["id"], industrial=u["industrial"], commercial=u["commercial"],
                       description=u["description"]) for u in cat],
@@ -491,7 +504,7 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
         "option_basis": "per_area",
         "parcels": parcels_df,
         "options": options_df,
-        "adjacency": adjacency_df,
+        "adjacency": {"from_geometry": True} if geometry else adjacency_df,
         "compatibility": [dict(use_a="industrial", use_b="residential", rule="penalty",
                                penalty=int(COMPAT_PENALTY))],
         "projects": projects,
@@ -521,6 +534,45 @@ def _build(n: int, *, uses: int, sources: int, periods: int, seed: int) -> tuple
                                 index=pd.Index(list(used), name="source")),
     }
     return doc, plan
+
+
+# ---- polygons (generate(..., geometry=True)) ------------------------------------------
+GEO_ORIGIN = (500_000.0, 3_800_000.0)  # metres in UTM zone 48N (EPSG:32648), near Baoji
+GEO_CRS = "EPSG:32648"
+M2_PER_MU = 10_000 / 15
+
+
+def _polygons(rows: int, cols: int, r: np.ndarray, c: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrilateral parcels on a distorted grid: each column and row its own width
+    (lognormal, sigma 0.39, so that areas spread like the generator's, sigma 0.55),
+    every grid vertex moved by up to 15 % of the median side; neighbours share their
+    vertices, so they touch exactly. Returns the rings ((n, 5, 2) metres) and the
+    areas in mu (to 1e-4, as the reader measures them)."""
+    rng = np.random.default_rng([seed, 7919])
+    side = math.sqrt(AREA_MEDIAN * M2_PER_MU)
+    widths = side * rng.lognormal(0.0, 0.39, cols)
+    heights = side * rng.lognormal(0.0, 0.39, rows)
+    gx = np.concatenate([[0.0], np.cumsum(widths)])
+    gy = np.concatenate([[0.0], np.cumsum(heights)])
+    vx = gx[None, :] + rng.uniform(-0.15, 0.15, (rows + 1, cols + 1)) * side
+    vy = gy[:, None] + rng.uniform(-0.15, 0.15, (rows + 1, cols + 1)) * side
+    rr = np.stack([r, r, r + 1, r + 1, r], axis=1)
+    cc = np.stack([c, c + 1, c + 1, c, c], axis=1)
+    rings = np.stack([vx[rr, cc] + GEO_ORIGIN[0], vy[rr, cc] + GEO_ORIGIN[1]], axis=-1)
+    x, y = rings[:, :, 0] - GEO_ORIGIN[0], rings[:, :, 1] - GEO_ORIGIN[1]
+    shoelace = 0.5 * np.abs(np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1))
+    return rings, np.round(shoelace / M2_PER_MU, 4)
+
+
+def _geo_parcels(parcels_df: pd.DataFrame, rings: np.ndarray) -> Any:
+    """The parcels table as a GeoDataFrame of polygons, without `area` (measured when
+    read) and without x, y (maps draw the polygons)."""
+    import geopandas as gpd
+    import shapely
+
+    table = parcels_df.drop(columns=["area", "x", "y"])
+    table = table.assign(current_use=table["current_use"].astype(str), zone=table["zone"].astype(str))
+    return gpd.GeoDataFrame(table, geometry=shapely.polygons(rings), crs=GEO_CRS)
 
 
 def _assumptions(seed: int, periods: int, planted_area: float) -> list[dict[str, Any]]:

@@ -10,8 +10,9 @@ drawn on matplotlib's Agg canvas without pyplot: no display is needed (servers,
 CI) and a notebook's own backend is left alone.
 
 Units: money in millions of yuan ("M yuan"), annual output in "M yuan/year",
-area in mu, coordinates in km (the unit of the reference instance and of
-`optim generate`; pass ``coord_unit`` for another).
+area in mu; map coordinates in the unit the instance states
+(`units.coordinates`: km, m or degrees), or eastings and northings in km of a
+metric coordinate system for parcels with polygons.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import InstanceError
 from .inputs.reader import load
 from .model.kpis import KPI_UNITS
+from .results import instance_of
 
 MISSING_MATPLOTLIB = "optim plot needs matplotlib: pip install 'optim[plot]'"
 FORMATS = (".png", ".svg")
@@ -391,6 +394,28 @@ def _instance_parcels(instance: Any) -> tuple[pd.DataFrame, list[str], str]:
     return parcels, (list(uses.index) if isinstance(uses, pd.DataFrame) else []), str(getattr(instance, "name", ""))
 
 
+def _map_instance(parcels: Any, instance: Any) -> Any:
+    """The instance of a map: as given; else, for a result folder, the one its
+    summary.json records (`optim.results.instance_of`), when it records one."""
+    if instance is not None:
+        return load(instance) if isinstance(instance, (str, Path)) else instance
+    if isinstance(parcels, (str, Path)) and (Path(parcels) / "summary.json").is_file():
+        try:
+            summary = json.loads((Path(parcels) / "summary.json").read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        if isinstance(summary, dict) and summary.get("instance_file"):
+            try:
+                return instance_of(parcels)
+            except InstanceError as exc:
+                raise PlotError(f"{parcels}: the instance it was solved for cannot be loaded ({exc.problems[0]}): "
+                                "give it with instance=... / --instance PATH") from None
+    if hasattr(parcels, "geometry") and getattr(parcels, "geometry", None) is not None \
+            and not isinstance(parcels, pd.DataFrame):
+        return parcels  # a Result with polygons draws them itself
+    return None
+
+
 def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[str], str]:
     """The plan's parcels with x, y (taken from the instance when the plan lacks
     them): (table indexed by parcel, uses in order, instance name)."""
@@ -409,7 +434,7 @@ def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[
     inst_parcels, uses, inst_name = _instance_parcels(instance)
     name = name or inst_name
     if not {"x", "y"} <= set(df.columns) or df[["x", "y"]].isna().all().all():
-        if {"x", "y"} <= set(inst_parcels.columns):
+        if {"x", "y"} <= set(inst_parcels.columns) and not inst_parcels[["x", "y"]].isna().all().all():
             ip = inst_parcels.copy()
             if "id" in ip.columns:
                 ip = ip.set_index("id")
@@ -429,17 +454,29 @@ def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[
     return df, uses, name
 
 
-def figure_map(parcels: Any, instance: Any = None, coord_unit: str = "km"):
-    """The parcel map as a matplotlib Figure: one marker per parcel at (x, y),
-    coloured by its chosen use, its area proportional to the parcel's area (mu);
-    rezoned parcels get a thick black ring.
+def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None):
+    """The parcel map as a matplotlib Figure, coloured by each parcel's chosen use,
+    rezoned parcels outlined in black, with a scale bar when distances are known.
+
+    With parcel polygons (an instance read from a GIS file) the polygons are drawn
+    in the metric coordinate system of the instance (eastings and northings in km),
+    each labelled with its id where the label fits. Otherwise one marker per
+    parcel at (x, y), its area proportional to the parcel's area (mu), in the unit
+    of the instance's `units.coordinates` (km, m or degrees of longitude and
+    latitude), or `coord_unit`; when neither says, the axes say the unit is not stated.
 
     parcels: `Result.parcels` (index parcel; columns use, rezoned, area, and x, y
     if present), a Result, or a result directory written by `Result.write`.
-    instance: an Instance, an instance path or its parcels DataFrame, used for x, y
-    when the plan's parcels lack them.
+    instance: an Instance, an instance path or its parcels DataFrame; for a result
+    directory, the instance its summary.json records is used when none is given.
     """
-    df, uses, name = map_parcels(parcels, instance)
+    inst = _map_instance(parcels, instance)
+    geometry = getattr(inst, "geometry", None) if inst is not None else None
+    if geometry is not None:
+        return _polygon_map(parcels, inst, geometry)
+    df, uses, name = map_parcels(parcels, inst)
+    if coord_unit is None and inst is not None and not isinstance(inst, pd.DataFrame):
+        coord_unit = (getattr(inst, "units", None) or {}).get("coordinates")
     rezoned = _as_bool(df["rezoned"]) if "rezoned" in df.columns else pd.Series(False, index=df.index)
     area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
         else pd.Series(1.0, index=df.index)
@@ -450,28 +487,156 @@ def figure_map(parcels: Any, instance: Any = None, coord_unit: str = "km"):
     order = [u for u in uses if u in set(chosen)] + sorted(set(chosen) - set(uses))
 
     fig, ax = _new_figure((9.0, 6.0))
-    spare = iter(f"C{i}" for i in range(10))
+    colours = _use_colours(order)
     for use in order:
         m = chosen == use
-        colour = _USE_COLOURS.get(use) or next(spare, "0.5")
-        ax.scatter(df.loc[m, "x"], df.loc[m, "y"], s=size[m], color=colour, edgecolors="white",
+        ax.scatter(df.loc[m, "x"], df.loc[m, "y"], s=size[m], color=colours[use], edgecolors="white",
                    linewidths=0.5, alpha=0.9, zorder=2, label=f"{use} ({int(m.sum())} parcels)")
     if rezoned.any():
         ax.scatter(df.loc[rezoned, "x"], df.loc[rezoned, "y"], s=size[rezoned] * 1.15, facecolors="none",
                    edgecolors="black", linewidths=1.8, zorder=3,
                    label=f"rezoned ({int(rezoned.sum())} parcels, {float(area[rezoned].sum()):,.0f} mu)")
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel(f"x ({coord_unit})")
-    ax.set_ylabel(f"y ({coord_unit})")
+    if coord_unit == "degrees":
+        lat = float(df["y"].mean())
+        ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.01), adjustable="datalim")
+        ax.set_xlabel("longitude (degrees)")
+        ax.set_ylabel("latitude (degrees)")
+        metres_per_unit = 111_320.0 * math.cos(math.radians(lat))  # east-west, at the park's latitude
+    else:
+        ax.set_aspect("equal", adjustable="datalim")
+        shown = coord_unit or "unit not stated: set units.coordinates"
+        ax.set_xlabel(f"x ({shown})")
+        ax.set_ylabel(f"y ({shown})")
+        metres_per_unit = {"km": 1000.0, "m": 1.0}.get(coord_unit or "", None)
     title = "Chosen use per parcel"
     ax.set_title(f"{name}: {title.lower()}" if name else title)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8,
               title="chosen use\n(marker area ~ parcel area, mu)", markerscale=0.6)
+    if metres_per_unit is not None:
+        _scale_bar(ax, metres_per_unit, float(df["x"].max() - df["x"].min()))
     return fig
 
 
-def plot_map(parcels: Any, out: str | Path, instance: Any = None, coord_unit: str = "km") -> Path:
+def _use_colours(order: list[str]) -> dict[str, Any]:
+    spare = iter(f"C{i}" for i in range(10))
+    return {use: _USE_COLOURS.get(use) or next(spare, "0.5") for use in order}
+
+
+def _nice_length(metres: float) -> float:
+    """A round length (1, 2 or 5 x 10^k metres) of about `metres`."""
+    if metres <= 0:
+        return 1.0
+    k = math.floor(math.log10(metres))
+    for m in (5, 2, 1):
+        if m * 10 ** k <= metres:
+            return float(m * 10 ** k)
+    return float(10 ** k)
+
+
+def _scale_bar(ax: Any, metres_per_unit: float, extent: float) -> None:
+    """A scale bar in the lower left corner: a round length of about a fifth of
+    the map's width, labelled in m or km."""
+    from matplotlib.font_manager import FontProperties
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    metres = _nice_length(max(extent, 1e-9) * metres_per_unit / 5)
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    bar = AnchoredSizeBar(ax.transData, metres / metres_per_unit, label, "lower left", pad=0.6, borderpad=0.5,
+                          sep=4, frameon=True, size_vertical=0, fontproperties=FontProperties(size=8))
+    bar.set_label("scale bar")
+    ax.add_artist(bar)
+
+
+def _polygon_map(parcels: Any, inst: Any, geometry: Any):
+    """The map of a plan on the parcels' polygons (see `figure_map`)."""
+    import shapely
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
+
+    if isinstance(parcels, pd.DataFrame):
+        df, name = parcels, ""
+    else:
+        tables, name = _plan_tables(parcels)
+        df = _load_table(tables, "parcels", str(parcels) if isinstance(parcels, (str, Path)) else "result")
+    if not len(df) or "use" not in df.columns or df["use"].isna().all():
+        raise PlotError("the plan has no parcels with a chosen use: the result has no plan")
+    df = df.copy()
+    if "parcel" in df.columns:
+        df = df.set_index("parcel")
+    df.index = df.index.astype(str)
+    name = name or str(getattr(inst, "name", ""))
+    ids = pd.Index(geometry.shapes.index.astype(str))
+    lacking = df.index.difference(ids)
+    if len(lacking):
+        raise PlotError(f"{len(lacking)} parcel(s) of the plan have no polygon in the instance: "
+                        f"{', '.join(lacking[:5])}: is it the instance the plan was solved for?")
+    pos = ids.get_indexer(df.index)
+    shapes = geometry.metric[pos]
+    rings = [np.asarray(shapely.get_coordinates(shapely.get_exterior_ring(g))) / 1000.0 for g in shapes]
+    uses = list(getattr(inst, "uses", pd.DataFrame()).index)
+    chosen = df["use"].fillna("none").astype(str)
+    order = [u for u in uses if u in set(chosen)] + sorted(set(chosen) - set(uses))
+    colours = _use_colours(order)
+    rezoned = _as_bool(df["rezoned"]) if "rezoned" in df.columns else pd.Series(False, index=df.index)
+    area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
+        else pd.Series(shapely.area(shapes) / 666.6667, index=df.index)
+
+    fig, ax = _new_figure((10.0, 7.5))
+    faces = [colours[u] for u in chosen]
+    ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
+    handles = [Patch(facecolor=colours[u], edgecolor="white", label=f"{u} ({int((chosen == u).sum())} parcels)")
+               for u in order]
+    if rezoned.any():
+        at = np.flatnonzero(rezoned.to_numpy())
+        ax.add_collection(PolyCollection([rings[k] for k in at], facecolors="none", edgecolors="black",
+                                         linewidths=1.4, zorder=3))
+        handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.4,
+                             label=f"rezoned ({len(at)} parcels, {float(area[rezoned].sum()):,.0f} mu)"))
+    x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect("equal")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    crs = geometry.metric_crs
+    code = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    ax.set_xlabel(f"easting (km, {'EPSG:%d' % code if code else crs})")
+    ax.set_ylabel("northing (km)")
+    title = "Chosen use per parcel"
+    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8,
+              title="chosen use")
+    _scale_bar(ax, 1000.0, x1 - x0)
+    _label_parcels(fig, ax, df.index, shapes)
+    return fig
+
+
+def _label_parcels(fig: Any, ax: Any, ids: pd.Index, shapes: np.ndarray, most: int = 400) -> int:
+    """Write each parcel's id inside its polygon where it fits at the drawn scale
+    (and at most `most` labels); return how many were written."""
+    import shapely
+
+    width_in = fig.get_size_inches()[0] * 0.75  # about the axes' share of the figure
+    x0, x1 = ax.get_xlim()
+    points_per_km = width_in * 72.0 / max(x1 - x0, 1e-9)
+    fontsize = 5.0
+    area_km2 = shapely.area(shapes) / 1e6
+    side_pt = np.sqrt(area_km2) * points_per_km  # the side of a square of the parcel's area, in points
+    text_pt = np.array([len(str(i)) for i in ids]) * fontsize * 0.62
+    fits = np.flatnonzero((side_pt >= text_pt * 1.2) & (side_pt >= fontsize * 2.5))
+    if len(fits) > most:
+        fits = fits[np.argsort(-area_km2[fits], kind="stable")[:most]]
+    points = shapely.point_on_surface(shapes[fits])
+    xy = shapely.get_coordinates(points) / 1000.0
+    for (x, y), k in zip(xy, fits):  # larger parcels, larger labels (5 to 9 points)
+        size = float(np.clip(fontsize * side_pt[k] / (text_pt[k] * 1.2) / 2.0, fontsize, 9.0))
+        ax.text(x, y, str(ids[k]), fontsize=size, ha="center", va="center", color="black", zorder=4,
+                gid="parcel-label")
+    return len(fits)
+
+
+def plot_map(parcels: Any, out: str | Path, instance: Any = None, coord_unit: str | None = None) -> Path:
     """Draw the parcel map (see `figure_map`) to `out` (.png or .svg); return the path."""
     _check_out(out)
     return _save(figure_map(parcels, instance, coord_unit), out)

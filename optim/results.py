@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from .atomic import replace_dir
+from .export import MISSING_GIS, MISSING_OPENPYXL, plan_frame, write_csv, write_geopackage, write_workbook
 from .model.adjacency import extract_conflicts
 from .model.core import TERM_SENSE
 from .model.data import ModelData
 from .model.formulation import Formulation
 from .check.plan import PlanDecisions
-from .errors import InstanceError, Problem
+from .errors import InstanceError, Problem, require_extra
 from .inputs.reader import load
 from .inputs.scenarios import apply_scenarios
 from .inputs.validate import input_warnings
@@ -69,6 +70,7 @@ class Result:
     debt_service: pd.DataFrame | None = None  # source, period (or 'after'), amount
     certificate: pd.DataFrame | None = None  # the independent checker's report (optim.check)
     warnings: list[str] = field(default_factory=list)  # what the model did that the instance does not say
+    geometry: Any = field(default=None, repr=False)  # the parcels' polygons (instances read from GIS files)
 
     @property
     def has_plan(self) -> bool:
@@ -135,17 +137,55 @@ class Result:
                               for row in self.periods.to_dict("records")]
         return out
 
-    def write(self, out_dir: str | Path) -> Path:
+    def write(self, out_dir: str | Path, excel: bool = False) -> Path:
         """Write every table as CSV and `summary.json` into `out_dir`, atomically:
         into a temporary folder beside it, then renamed into place as a whole
         (an earlier result folder there is replaced whole; any other non-empty
-        folder is refused). See optim/atomic.py."""
+        folder is refused). See optim/atomic.py.
+
+        CSV files are UTF-8 with a byte-order mark (Excel reads them right) and
+        carry money rounded to the fen (optim/export.py). With a plan and parcel
+        polygons, `plan.gpkg` holds the plan on the polygons (for QGIS); with
+        `excel`, `plan.xlsx` holds every table (money in M yuan)."""
+        if excel:
+            require_extra("openpyxl", MISSING_OPENPYXL)  # before anything is written
+        gpkg = self.has_plan and self.geometry is not None
+
         def fill(out: Path) -> None:
             for name, table in self.tables().items():
-                table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
-            (out / "summary.json").write_text(json.dumps(self.to_dict()), encoding="utf-8")
+                write_csv(name, table, out / f"{name}.csv")
+            (out / "summary.json").write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+            if gpkg:
+                write_geopackage(self.parcels, self.geometry.shapes, out / "plan.gpkg")
+            if excel:
+                write_workbook(self.workbook_summary(), self.tables(), out / "plan.xlsx")
 
         return replace_dir(out_dir, fill)
+
+    def workbook_summary(self) -> dict[str, Any]:
+        """The summary sheet of `plan.xlsx`: what was solved and how it ended."""
+        out: dict[str, Any] = {"instance": self.instance, "instance file": self.instance_file or "",
+                               "scenarios": ", ".join(self.scenarios), "status": self.status,
+                               "termination": self.termination,
+                               "objective (yuan)": self.objective, "bound (yuan)": self.bound,
+                               "gap": self.gap, "certified by the checker": self.certified,
+                               "solve seconds": round(self.solve_seconds, 3)}
+        if self.status == "feasible":
+            out["note"] = "stopped by a limit: this plan is not proven optimal"
+        out["money"] = "in the other sheets: M yuan (million yuan), output in M yuan/year; areas in mu"
+        return out
+
+    def to_geodataframe(self) -> Any:
+        """The plan's parcels with their polygons, as a geopandas GeoDataFrame in the
+        coordinate system of the instance's file (the `gis` extra)."""
+        if self.geometry is None:
+            raise InstanceError([Problem(self.instance or "result", "the parcels have no polygons: a GeoDataFrame "
+                                         "needs an instance whose parcels come from a GIS file "
+                                         "(parcels: {file: parcels.gpkg})")])
+        if not self.has_plan:
+            raise InstanceError([Problem(self.instance or "result", f"the result has no plan (status {self.status})")])
+        require_extra("geopandas", MISSING_GIS)
+        return plan_frame(self.parcels, self.geometry.shapes)
 
     def summary(self) -> str:
         """A short human-readable report."""
@@ -271,7 +311,7 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
                  solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes,
                  instance_file=str(Path(data.inst.path).resolve()) if data.inst.path is not None
                  and Path(data.inst.path).is_file() else None,
-                 scenarios=list(data.inst.applied_scenarios),
+                 scenarios=list(data.inst.applied_scenarios), geometry=data.inst.geometry,
                  warnings=[str(w) for w in input_warnings(data.inst)])
     if solution.values is None:
         return res

@@ -14,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "optim"
 # what a function may import: optional or heavy dependencies
-LAZY_OK = {"matplotlib", "pyomo", "distributed", "tqdm"}
+LAZY_OK = {"matplotlib", "pyomo", "distributed", "tqdm", "geopandas", "shapely", "pyogrio", "pyproj",
+           "openpyxl", "mpl_toolkits"}
 
 
 def module_name(path: Path) -> str:

@@ -100,7 +100,7 @@ def test_only_result_folders_are_replaced(results, tmp_path):
         tiny.write(folder)
     assert str(err.value.problems[0]) == (
         f"{folder}: exists and is not a result folder (it holds other files than .csv/.json with "
-        "summary.json): write results to a new or empty folder, or over an earlier result folder")
+        "summary.json, .gpkg, .xlsx): write results to a new or empty folder, or over an earlier result folder")
     assert (folder / "notes.txt").read_text() == "keep me"
     (tmp_path / "file").write_text("x")
     with pytest.raises(optim.InstanceError, match="exists and is not a folder"):
@@ -166,8 +166,9 @@ def test_sigkill_during_a_slow_write_leaves_old_or_new(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(SLOW_WRITER)
     delays = (0.05, 0.6, 1.2, 1.6, None)  # None: once the write is done
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's optim, whatever is installed
     procs = [subprocess.Popen([sys.executable, str(script), str(TINY), str(REF), str(tmp_path / f"run{k}")],
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for k in range(len(delays))]
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env) for k in range(len(delays))]
     lines: dict[int, list[str]] = {}
 
     def kill_later(k: int, proc: subprocess.Popen, delay: float | None) -> None:

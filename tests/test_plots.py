@@ -7,6 +7,7 @@ writes them; the map and the draws use the reference instance's solved plan."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -242,10 +243,20 @@ def test_map_of_the_reference_plan(reference, tmp_path):
 def test_map_from_a_result_directory_needs_coordinates(reference, tmp_path):
     inst, result = reference
     d = result.write(tmp_path / "res")
+    # the folder records the instance it was solved for: the map finds its x, y there
+    ax = plots.figure_map(d).axes[0]
+    assert sum(len(c.get_offsets()) for c in scatters(ax) if not is_hollow(c)) == 40
+    assert ax.get_xlabel() == "x (km)"
+    summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+    (d / "summary.json").write_text(json.dumps({**summary, "instance_file": None}), encoding="utf-8")
     with pytest.raises(PlotError, match=r"the parcels have no coordinates \(x, y\): give the instance"):
         plots.figure_map(d)
     ax = plots.figure_map(d, instance=REF).axes[0]  # an instance path is loaded
     assert sum(len(c.get_offsets()) for c in scatters(ax) if not is_hollow(c)) == 40
+    (d / "summary.json").write_text(json.dumps({**summary, "instance_file": str(tmp_path / "moved.yaml")}),
+                                    encoding="utf-8")
+    with pytest.raises(PlotError, match=r"the instance it was solved for cannot be loaded .*: give it with"):
+        plots.figure_map(d)
     # a parcels table that carries x, y itself needs no instance (Pareto point directories)
     with_xy = result.parcels.join(inst.parcels[["x", "y"]])
     assert len(scatters(plots.figure_map(with_xy).axes[0])) == 5
@@ -357,3 +368,32 @@ def test_cli_entry_point_missing_points_csv(tmp_path):
     assert proc.returncode == 2
     assert "points.csv" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "f.svg").exists()
+
+
+def test_map_says_what_the_coordinates_are(reference):
+    """The reference instance states km: the axes say km and the scale bar is 500 m
+    (x spans -0.5 .. 2.5 km: a fifth is 600 m, rounded down to 500 m). The same park
+    in longitude/latitude (x = 107.18 + km / (111.32 cos 34.37)) keeps its 500 m bar;
+    coordinates whose unit is not stated get no bar and axes that say so."""
+    inst, result = reference
+
+    def bar_of(ax):
+        bars = [a for a in ax.artists if a.get_label() == "scale bar"]
+        return bars[0].txt_label.get_text() if bars else None
+
+    ax = plots.figure_map(result.parcels, instance=inst).axes[0]
+    assert bar_of(ax) == "500 m"
+    with_xy = result.parcels.join(inst.parcels[["x", "y"]])
+    ax = plots.figure_map(with_xy).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x (unit not stated: set units.coordinates)",
+                                                  "y (unit not stated: set units.coordinates)")
+    assert bar_of(ax) is None
+    lonlat = inst.copy()
+    lonlat.units = {**inst.units, "coordinates": "degrees"}
+    cos = np.cos(np.radians(34.37))
+    lonlat.parcels["x"] = 107.18 + inst.parcels["x"] / (111.32 * cos)
+    lonlat.parcels["y"] = 34.37 + inst.parcels["y"] / 111.32
+    ax = plots.figure_map(result.parcels, instance=lonlat).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("longitude (degrees)", "latitude (degrees)")
+    assert bar_of(ax) == "500 m"
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians(lonlat.parcels["y"].mean())))

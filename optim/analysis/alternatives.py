@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ..api import Model, as_model
+from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..results import Result, extract
 from ..highs import Solution, SolveOptions, make_highs, run_highs
@@ -123,8 +124,8 @@ class Alternatives:
         out.mkdir(parents=True, exist_ok=True)
         for k, res in enumerate(self.plans):
             res.write(out / "plans" / str(k))
-        self.summary.to_csv(out / "summary.csv", index=False)
-        self.frequency.to_csv(out / "frequency.csv", index=False)
+        self.summary.to_csv(out / "summary.csv", index=False, encoding=CSV_ENCODING)
+        self.frequency.to_csv(out / "frequency.csv", index=False, encoding=CSV_ENCODING)
         return out
 
     def report(self) -> str:

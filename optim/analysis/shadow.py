@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from ..api import Model, as_model
+from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..model.families import FamilySpec, Price, PriceRows, member, spec_of
 from ..results import Result, extract
@@ -135,7 +136,7 @@ class ShadowPrices:
         """Write `shadow_prices.csv` (every row) into `out_dir`."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.table.to_csv(out / "shadow_prices.csv", index=False)
+        self.table.to_csv(out / "shadow_prices.csv", index=False, encoding=CSV_ENCODING)
         return out / "shadow_prices.csv"
 
     def summary(self, all_rows: bool = False) -> str:

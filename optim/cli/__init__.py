@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import InstanceError
+from ..errors import InstanceError, MissingExtra
 from . import alternatives, check_plan, explain, generate, plot, shadow, solve, studies, validate
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_OK, Parser
 
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MissingExtra as exc:  # an optional dependency is not installed: say which extra
+        print(f"optim: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

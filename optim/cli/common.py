@@ -90,9 +90,10 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
 def load_instance(args: argparse.Namespace):
     """The instance at args.path with the --scenario overrides applied. Every named
     scenario of the file is checked too (its paths name figures of the instance and
-    its values fit them), as `optim validate` checks them: one verdict. What the
-    model will do that the file does not say is printed on stderr, one
-    ``warning: PLACE: MESSAGE`` line each (`optim.input_warnings`)."""
+    its values fit them), as `optim validate` checks them: one verdict. What reading
+    assumed (an encoding, a coordinate system) is printed on stderr as ``note: ...``
+    lines, and what the model will do that the file does not say as ``warning:
+    PLACE: MESSAGE`` lines (`optim.input_warnings`)."""
     from ..inputs.reader import load
     from ..inputs.scenarios import apply_scenarios, check_scenarios
     from ..inputs.validate import input_warnings
@@ -101,9 +102,16 @@ def load_instance(args: argparse.Namespace):
     if problems := check_scenarios(inst):
         raise InstanceError(problems)
     inst = apply_scenarios(inst, getattr(args, "scenario", []) or [])
+    print_notes(inst)
     for warning in input_warnings(inst):
         print(f"warning: {warning}", file=sys.stderr)
     return inst
+
+
+def print_notes(inst: Any) -> None:
+    """What reading the instance assumed (an encoding, a coordinate system), on stderr."""
+    for note in getattr(inst, "notes", None) or []:
+        print(f"note: {note}", file=sys.stderr)
 
 
 def print_json(obj: Any, indent: int | None = 2) -> None:

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..errors import InstanceError, Problem
 from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_solver,
                      check_solver_args, load_instance, print_json, solver_options)
 
@@ -18,7 +19,10 @@ def add_parser(sub) -> None:
     s = sub.add_parser("solve", help="solve an instance file")
     add_instance(s)
     add_solver(s, threads=True)
-    s.add_argument("--out", metavar="DIR", help="write every result table as CSV plus summary.json")
+    s.add_argument("--out", metavar="DIR", help="write every result table as CSV plus summary.json (and plan.gpkg "
+                                                "when the parcels have polygons)")
+    s.add_argument("--excel", action="store_true", help="with --out: also write plan.xlsx, every table as a sheet "
+                                                        "(money in M yuan; the excel extra)")
     add_json(s)
     s.add_argument("--verbose", action="store_true", help="show the HiGHS log on stderr")
 
@@ -30,8 +34,15 @@ def run(args: argparse.Namespace) -> int:
     from ..atomic import check_out_dir, instance_files
     from ..check.certificate import PlanRejected
 
+    from ..errors import require_extra
+    from ..export import MISSING_OPENPYXL
+
     inst = load_instance(args)
     check_solver_args(args)
+    if args.excel:
+        if not args.out:
+            raise InstanceError([Problem("--excel", "writes plan.xlsx into the result folder: give --out DIR")])
+        require_extra("openpyxl", MISSING_OPENPYXL)
     if args.out:  # never write over an input file (optim/atomic.py)
         check_out_dir(args.out, instance_files(inst))
     model = build(inst)  # built once: for the matrix checks and for the solve
@@ -64,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"optim: {PlanRejected(result.certificate)}", file=sys.stderr)
         return EXIT_NO_PLAN
     if args.out:
-        result.write(Path(args.out))
+        result.write(Path(args.out), excel=args.excel)
     why = explain_for_solve(inst, result)  # why there is no plan (optim/analysis/explain.py)
     if args.json:
         print_json({**result.to_dict(), **(why.solve_keys() if why else {})})

@@ -19,6 +19,8 @@ from .schema import REQUIRED, Field
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
+# digits grouped by three with a comma (or a full-width comma, a space, an apostrophe): 1,050 or 3,650,000.5
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:[,\uff0c' ]\d{3})+(?:\.\d*)?$")
 BOOL_WORDS = {**{w: True for w in _TRUE}, **{w: False for w in _FALSE}}
 
 
@@ -220,7 +222,11 @@ def _to_num(raw: Any) -> float:
         try:
             value = float(raw.replace("_", ""))
         except ValueError:
-            raise ValueError(f"must be a number, not {show(raw)}") from None
+            hint = ""
+            if _GROUPED.match(raw.strip()):
+                hint = (": remove the thousands separators, or give the table read from a file "
+                        "`thousands: \",\"` in its entry")
+            raise ValueError(f"must be a number, not {show(raw)}{hint}") from None
     else:
         raise TypeError(f"must be a number, not {type_name(raw)}")
     if not math.isfinite(value):

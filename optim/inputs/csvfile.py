@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +29,13 @@ class CsvOrigin(Origin):
     (row 1 is the header) when blank rows were skipped."""
 
     rows: np.ndarray | None = None
+    path: str | None = None  # the file read, when `file` names a sheet or a layer of it ("park.xlsx[parcels]")
+    place: str = "row"  # "row", or "feature" for a GIS layer (numbered as GDAL numbers them)
 
     def row(self, pos: int) -> str:
         if self.rows is None:
             return super().row(pos)
-        return f"{self.file} row {int(self.rows[pos])}"
+        return f"{self.file} {self.place} {int(self.rows[pos])}"
 
 
 @dataclass
@@ -44,28 +47,47 @@ class CsvTable:
     broken_rows: list[tuple[int, Problem]]  # (position, problem) of each such row
 
 
-def read_csv_table(csv_path: Path, name: str,
-                   numeric: frozenset[str] = frozenset()) -> tuple[CsvTable | None, list[Problem]]:
+def read_csv_table(csv_path: Path, name: str, numeric: frozenset[str] = frozenset(),
+                   encoding: str | None = None) -> tuple[CsvTable | None, list[Problem]]:
     """Read a CSV file into columns of cells; blank rows are skipped.
+
+    The file is UTF-8 (a byte-order mark is allowed) unless `encoding` names
+    another codec (e.g. ``gb18030`` for a CSV saved by Excel on Chinese
+    Windows); a file that is not UTF-8 and has no `encoding` is refused with
+    the encoding it reads in, when one fits (`encoding_hint`).
 
     Columns named in `numeric` may come back already parsed as floats (when
     every cell of the file parses cleanly); other columns are stripped text.
     Returns the table (None if it cannot be read) and the problems of the
-    file as a whole: unreadable file, no header, duplicate columns. Rows with
-    a wrong number of cells are listed in the table (`broken_rows`).
+    file as a whole: unreadable file, no header, duplicate columns, a
+    byte-order mark or the header repeated inside the file. Rows with a wrong
+    number of cells are listed in the table (`broken_rows`).
     """
     try:
         data = csv_path.read_bytes()
     except OSError as exc:
         return None, [Problem(name, f"cannot read the file: {exc.strerror or exc}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(name, f"not UTF-8 text (bad byte at offset {exc.start})")]
+    if encoding is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return None, [Problem(name, f"not UTF-8 text (bad byte at offset {exc.start})"
+                                        + encoding_hint(data, name))]
+    else:
+        try:
+            text = data.decode(encoding).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            return None, [Problem(name, f"not {encoding} text (bad byte at offset {exc.start}): "
+                                        "check the table's `encoding`")]
+        data = text.encode("utf-8")  # the parsers below read UTF-8 bytes
     if "\x00" in text:
         return None, [Problem(name, "not a CSV text file (it contains NUL bytes)")]
     if not text or text.isspace():
         return None, [Problem(name, "empty CSV file: a header row is required")]
+    if (bom := text.find("\ufeff")) >= 0:
+        line = text.count("\n", 0, bom) + 1
+        return None, [Problem(f"{name} row {line}", "a byte-order mark inside the file: two exported files "
+                                                     "were pasted together? Remove it (and the second header row)")]
     if too_wide := csv_columns_problem(text):  # limits: optim/limits.py
         return None, [Problem(name, too_wide)]
     try:
@@ -94,19 +116,92 @@ def read_csv_table(csv_path: Path, name: str,
         at = np.flatnonzero(blank)
         blank[at] = empty_cells(col[at])
     rows = np.arange(2, n + 2)
-    if blank.any():
-        keep = ~blank
+    again = _repeated_header(header, cells) & (counts == len(header))
+    for pos in np.flatnonzero(again):  # reported once, and dropped: the second header is not data
+        problems.append(Problem(f"{name} row {rows[pos]}", "repeats the header row: two exported files were "
+                                                           "pasted together? Delete the row"))
+    if blank.any() or again.any():
+        keep = ~blank & ~again
         rows, counts = rows[keep], counts[keep]
         cells = [col[keep] for col in cells]
     broken = counts != len(header)
-    broken_rows = [(int(pos), Problem(f"{name} row {rows[pos]}",
-                                      f"has {counts[pos]} cells, the header has {len(header)}"))
-                   for pos in np.flatnonzero(broken)]
+    lines: list[str] = []
+    broken_rows = []
+    for pos in np.flatnonzero(broken):
+        hint = ""
+        if counts[pos] > len(header):
+            lines = lines or text.split("\n")
+            line = lines[rows[pos] - 1] if rows[pos] - 1 < len(lines) else ""
+            if _SPLIT_NUMBER.search(line):
+                hint = _THOUSANDS_HINT
+        broken_rows.append((int(pos), Problem(f"{name} row {rows[pos]}",
+                                              f"has {counts[pos]} cells, the header has {len(header)}{hint}")))
     columns: dict[str, np.ndarray] = {}
     for h, col in zip(header, cells):
         columns.setdefault(h, col)
     return CsvTable(header, columns, rows, broken, broken_rows), problems
 
+
+
+_THOUSANDS_HINT = (" (a number with a thousands separator, such as 1,050, splits into two cells: "
+                   "write 1050, or quote the cell and give the table `thousands: \",\"`)")
+
+
+# a number split at a thousands separator: "...,1,050,..." (digits, a comma, three digits)
+_SPLIT_NUMBER = re.compile(r"(?:^|,)\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*(?:,|\r?$)")
+
+
+def encoding_hint(data: bytes, name: str) -> str:
+    """What a file that is not UTF-8 reads as, and how to say so; "" when nothing fits."""
+    fix = ("add `encoding: {enc}` to the table's entry in the instance ({{file: {name}, encoding: {enc}}}), "
+           "or save the file from Excel as 'CSV UTF-8 (Comma delimited)'")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return f": it is UTF-16 text (Excel's 'Unicode Text'): {fix.format(enc='utf-16', name=name)}"
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    if "\x00" in text:
+        return ""
+    wide = [k for k, ch in enumerate(text) if ord(ch) > 127]
+    if not wide or not any("\u4e00" <= text[k] <= "\u9fff" for k in wide):
+        return ""  # no Chinese character: some other 8-bit text, say nothing rather than guess
+    start = text.rfind("\n", 0, wide[0]) + 1
+    end = text.find("\n", wide[0])
+    sample = text[start:end if end >= 0 else len(text)].strip()[:60]
+    return (f": it reads as GB18030/GBK, the encoding of Chinese Windows (e.g. {sample!r}): "
+            + fix.format(enc="gb18030", name=name))
+
+
+def _repeated_header(header: list[str], cells: list[np.ndarray]) -> np.ndarray:
+    """Mask of the data rows whose cells are the header's (two files pasted together)."""
+    if not cells or not len(cells[0]):
+        return np.zeros(len(cells[0]) if cells else 0, dtype=bool)
+    first = cells[0]
+    if first.dtype != object:
+        return np.zeros(len(first), dtype=bool)
+    mask = first == header[0]
+    for h, col in zip(header[1:], cells[1:]):
+        if not mask.any():
+            break
+        mask &= (col == h) if col.dtype == object else False
+    return mask
+
+
+def strip_thousands(cells: np.ndarray, sep: str) -> np.ndarray:
+    """Text cells of a number column without thousands separators: "1,050.5" -> "1050.5".
+    Only cells that group their digits by three lose the separator; "1,05" stays as it is
+    (and is reported as not a number)."""
+    if cells.dtype != object or not len(cells):
+        return cells
+    text = pd.Series(cells, dtype=object)
+    pattern = rf"^[+-]?\d{{1,3}}(?:{re.escape(sep)}\d{{3}})+(?:\.\d*)?$"
+    grouped = text.str.match(pattern).fillna(False).to_numpy(dtype=bool)
+    if not grouped.any():
+        return cells
+    out = cells.copy()
+    out[grouped] = text[grouped].str.replace(sep, "", regex=False).to_numpy(dtype=object)
+    return out
 
 
 def _split_csv(data: bytes, text: str,

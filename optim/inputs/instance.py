@@ -154,6 +154,9 @@ class Instance:
     changed: list[str] = field(default_factory=list)
     path: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict, repr=False)
+    # optional: the parcels' polygons, when read from a GIS file (optim.inputs.gis.ParcelGeometry)
+    geometry: Any = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)  # what reading assumed (encodings, coordinate systems)
 
     # ---- constructors -------------------------------------------------
     def copy(self) -> "Instance":
@@ -170,6 +173,11 @@ class Instance:
     def has_adjacency(self) -> bool:
         """The instance has an adjacency table (with at least one row)."""
         return len(self.adjacency) > 0
+
+    @property
+    def has_geometry(self) -> bool:
+        """The parcels have polygons (read from a GIS file)."""
+        return self.geometry is not None
 
     @property
     def has_enterprises(self) -> bool:

@@ -14,6 +14,7 @@ the row-by-row coercion, so both paths report the same messages.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,37 @@ import pandas as pd
 from ..errors import InstanceError, Problem
 from .coerce import (check_value, coerce_column, constant_column, is_missing, type_name,
                      typed_column)
-from .csvfile import CsvOrigin, CsvTable, read_csv_table
+from .csvfile import CsvOrigin, CsvTable, read_csv_table, strip_thousands
 from .document import read_yaml
+from .excel import EXCEL_SUFFIXES, read_sheet
+from .gis import (DEFAULT_TOLERANCE_M, GIS_SUFFIXES, MAX_TOLERANCE_M, adjacency_pairs, read_layer,
+                  route_flags)
 from .instance import Eod, Instance, Objective, Origin, Policy
 from .limits import csv_path_problem, csv_size_problem, regular_file_problem, show
 from .schema import (ADJACENCY_TABLES, ID_TABLES, MAPPINGS, OBJECTIVE_KEYS, OBJECTIVE_SCALARS, OPTION_BASES, PERIOD_TABLES, RELOCATION_TABLES,
                      REQUIRED_TOP, TABLES, TERMS, TOP_LEVEL, Field)
 from .validate import run_checks
+
+# what a table's file entry may say, by the kind of file (its name's ending)
+FILE_KEYS = {"csv": ("file", "encoding", "thousands"),
+             "excel": ("file", "sheet", "thousands"),
+             "gis": ("file", "layer", "encoding", "crs")}
+FILE_KINDS = {"csv": "CSV file", "excel": "workbook", "gis": "GIS file"}
+FILE_WORDS = {"csv": "CSV files", "excel": "workbooks", "gis": "GIS files"}
+ADJACENCY_KEYS = ("from_geometry", "tolerance_m")
+ROUTE_KEYS = ("file", "layer", "crs", "buffer_m")
+THOUSANDS = (",", ".", " ", "'", "\uff0c")  # thousands separators a table's `thousands` may name
+
+
+def file_kind(name: Any) -> str:
+    """`excel`, `gis` or `csv` (any other name) by the file name's ending."""
+    suffix = Path(name).suffix.lower() if isinstance(name, str) else ""
+    if suffix in EXCEL_SUFFIXES:
+        return "excel"
+    if suffix in GIS_SUFFIXES:
+        return "gis"
+    return "csv"
+
 
 TABLE_ORDER = ("assumptions", "uses", "categories", "resources", "parcels",
                "options", "projects", "sources", *PERIOD_TABLES, *ADJACENCY_TABLES,
@@ -89,6 +114,11 @@ class _Reader:
         self.unread: set[str] = set()  # tables that could not be read (problem reported)
         self.given: dict[str, set[str]] = {}  # the columns each table gives (a CSV header, the keys of its rows)
         self.defaults: set[str] = set()  # settings left to their default that change the plan
+        self.notes: list[str] = []  # what was assumed while reading (encodings, coordinate systems)
+        self.geometry: Any = None  # the parcels' polygons (optim.inputs.gis.ParcelGeometry)
+        self.geometry_failed = False  # the parcels' layer was read but its polygons were refused
+        self.tolerance = DEFAULT_TOLERANCE_M  # metres, for adjacency and overlaps
+        self.parcel_ids = np.empty(0, dtype=object)
 
     def bad(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -115,6 +145,7 @@ class _Reader:
 
         origins: dict[str, Origin] = {}
         frames: dict[str, pd.DataFrame] = {}
+        self.tolerance = self.tolerance_of(doc)
         for table in TABLE_ORDER:
             schema = dict(TABLES[table])
             if table == "options":
@@ -126,6 +157,14 @@ class _Reader:
             # from unknown ones: do not report them
             lenient = table == "options" and "resources" in self.unread
             frame, origin = self.table(table, schema, doc.get(table), lenient)
+            if table == "parcels":
+                self.parcel_ids = frame.index.to_numpy(dtype=object)
+                if self.geometry is not None:
+                    if len(self.geometry.shapes) == len(frame):
+                        self.geometry.shapes.index = pd.Index(self.parcel_ids, name="parcel")
+                    else:  # the table was not read whole: its problems are reported
+                        self.geometry = None
+                self.route(doc.get("route"), frame)
             frames[table] = frame
             if table not in self.unread:
                 origins[table] = origin
@@ -159,6 +198,8 @@ class _Reader:
             origins=origins,
             scenarios=self.scenarios(doc.get("scenarios")),
             defaults=self.defaults,
+            geometry=self.geometry,
+            notes=list(dict.fromkeys(self.notes)),
         )
         for table in PERIOD_TABLES:
             setattr(inst, table, frames[table])
@@ -189,20 +230,26 @@ class _Reader:
             columns = None
         elif isinstance(spec, list):
             columns = self.coerce_rows(schema, spec, origin)
+        elif isinstance(spec, dict) and table == "adjacency" and "from_geometry" in spec:
+            columns, origin = self.adjacency_from_geometry(spec)
         elif isinstance(spec, dict):
-            extra = set(spec) - {"file"}
-            if extra:
-                self.bad(f"{self.file}: {table}", f"unknown key(s) {', '.join(sorted(map(str, extra)))}; "
-                                                  "a table is a list of rows or {file: NAME.csv}")
             if "file" not in spec:
+                extra = set(spec) - {"file"}
+                if extra:
+                    self.bad(f"{self.file}: {table}", f"unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+                                                      "a table is a list of rows or {file: NAME.csv}")
                 self.bad(f"{self.file}: {table}", "a table given as a mapping needs a 'file' key")
                 self.unread.add(table)
             else:
                 numeric = frozenset(n for n, f in schema.items() if f.kind == "num")
-                tbl, origin = self.read_csv(table, spec["file"], numeric)
+                tbl, origin = self.read_file(table, spec, numeric)
                 if tbl is None:
                     self.unread.add(table)
                 else:
+                    thousands = spec.get("thousands")
+                    if isinstance(thousands, str) and thousands:
+                        for fname in numeric & set(tbl.columns):
+                            tbl.columns[fname] = strip_thousands(tbl.columns[fname], thousands)
                     columns = self.coerce_csv(schema, tbl, origin, lenient)
         else:
             self.bad(f"{self.file}: {table}", "must be a list of rows or a mapping {file: NAME.csv}, "
@@ -210,36 +257,187 @@ class _Reader:
             self.unread.add(table)
         return self.frame(table, schema, columns, origin), origin
 
-    def read_csv(self, table: str, name: Any,
-                 numeric: frozenset[str] = frozenset()) -> tuple[CsvTable | None, Origin]:
-        where = f"{self.file}: {table}.file"
+    def file_path(self, where: str, name: Any, kind: str) -> Path | None:
+        """The path of a file named in the instance, or None (problem reported)."""
         if not isinstance(name, str) or not name.strip():
             self.bad(where, f"must be a file name, not {show(name)}")
-            return None, Origin(self.file, table)
-        origin = CsvOrigin(name, table, csv=True)
-        if outside := csv_path_problem(self.path.parent, name):  # limits: optim/limits.py
+            return None
+        if outside := csv_path_problem(self.path.parent, name, FILE_WORDS[kind]):  # limits: optim/limits.py
             self.bad(where, outside)
-            return None, origin
-        csv_path = self.path.parent / name
-        if bad := regular_file_problem(csv_path):  # a FIFO or a device would be read forever
-            self.bad(where, f"CSV file not found: {csv_path}" if bad == "file not found" else
-                     f"{name} is a directory, not a CSV file" if bad.startswith("is a directory") else
+            return None
+        path = self.path.parent / name
+        if bad := regular_file_problem(path):  # a FIFO or a device would be read forever
+            self.bad(where, f"{FILE_KINDS[kind]} not found: {path}" if bad == "file not found" else
+                     f"{name} is a directory, not a {FILE_KINDS[kind]}" if bad.startswith("is a directory") else
                      f"cannot read {show(name)}: {bad.removeprefix('cannot read the file: ')}"
                      if bad.startswith("cannot read") else f"{name} {bad}")
-            return None, origin
+            return None
         try:
-            size = csv_path.stat().st_size
+            if too_big := csv_size_problem(path.stat().st_size):
+                self.bad(name, too_big)
+                return None
         except OSError as exc:
             self.bad(where, f"cannot read {name}: {exc.strerror or exc}")
+            return None
+        return path
+
+    def entry_keys(self, where: str, spec: dict[str, Any], kind: str) -> dict[str, Any] | None:
+        """The options of a table's file entry, checked: None when one is wrong (reported)."""
+        allowed = FILE_KEYS[kind]
+        extra = [k for k in spec if k not in allowed]
+        if extra:
+            self.bad(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))}; a table read from a "
+                            f"{FILE_KINDS[kind]} may have {', '.join(allowed)}")
+            return None
+        ok = True
+        out: dict[str, Any] = {}
+        for key in allowed[1:]:
+            value = spec.get(key)
+            if value is None:
+                out[key] = None
+                continue
+            if key == "encoding":
+                if not isinstance(value, str) or not value.strip():
+                    self.bad(f"{where}.encoding", f"must be the name of an encoding, not {show(value)}")
+                    ok = False
+                    continue
+                try:
+                    out[key] = codecs.lookup(value.strip()).name
+                except LookupError:
+                    self.bad(f"{where}.encoding", f"unknown encoding {show(value)} (e.g. utf-8, gbk, gb18030, "
+                                                  "utf-16)")
+                    ok = False
+            elif key == "thousands":
+                if value not in THOUSANDS:
+                    self.bad(f"{where}.thousands", "must be the thousands separator (\",\", \".\", \" \" or \"'\"), "
+                                                   f"not {show(value)}")
+                    ok = False
+                out[key] = value
+            else:  # sheet, layer, crs: a name
+                if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value).strip() == "":
+                    self.bad(f"{where}.{key}", f"must be a name, not {show(value)}")
+                    ok = False
+                out[key] = str(value)
+        return out if ok else None
+
+    def read_file(self, table: str, spec: dict[str, Any],
+                  numeric: frozenset[str] = frozenset()) -> tuple[CsvTable | None, Origin]:
+        """A table read from the file of its entry: CSV, a workbook's sheet or a GIS layer."""
+        name = spec.get("file")
+        kind = file_kind(name)
+        where = f"{self.file}: {table}"
+        origin: Origin = Origin(self.file, table)
+        keys = self.entry_keys(where, spec, kind)
+        path = self.file_path(f"{where}.file", name, kind)
+        if keys is None or path is None:
             return None, origin
-        if too_big := csv_size_problem(size):
-            self.bad(name, too_big)
-            return None, origin
-        tbl, problems = read_csv_table(csv_path, name, numeric)
+        if kind == "excel":
+            tbl, label, problems = read_sheet(path, name, keys["sheet"], table, numeric)
+            origin = CsvOrigin(label, table, csv=True, path=name)
+        elif kind == "gis":
+            if keys["encoding"] and path.suffix.lower() != ".shp":
+                self.bad(f"{where}.encoding", "applies to shapefiles only: GeoPackage and GeoJSON text is UTF-8")
+                return None, origin
+            tbl, label, problems, geo = read_layer(path, name, keys["layer"], table, numeric, keys["encoding"],
+                                                   keys["crs"], self.tolerance, tuple(TABLES[table]))
+            origin = CsvOrigin(label, table, csv=True, path=name, place="feature")
+            if geo is not None:
+                self.geometry = geo
+                self.notes.extend(geo.notes)
+            elif table == "parcels":
+                self.geometry_failed = True
+        else:
+            tbl, problems = read_csv_table(path, name, numeric, keys["encoding"])
+            origin = CsvOrigin(name, table, csv=True)
+            if keys["encoding"] and tbl is not None and keys["encoding"] not in ("utf-8", "utf-8-sig"):
+                self.notes.append(f"{name}: read as {keys['encoding']} (the table's `encoding`)")
         self.problems.extend(problems)
         if tbl is not None:
-            origin.rows = None if np.array_equal(tbl.rows, np.arange(2, len(tbl.rows) + 2)) else tbl.rows
+            consecutive = np.array_equal(tbl.rows, np.arange(2, len(tbl.rows) + 2))
+            origin.rows = None if consecutive and kind != "gis" else tbl.rows
         return tbl, origin
+
+    def adjacency_from_geometry(self, spec: dict[str, Any]) -> tuple[dict[str, Any] | None, Origin]:
+        """`adjacency: {from_geometry: true, tolerance_m: 1}`: the neighbours of the
+        parcels' polygons and the length of their shared boundary, in km."""
+        where = f"{self.file}: adjacency"
+        origin = Origin(self.file, "adjacency")
+        extra = [k for k in spec if k not in ADJACENCY_KEYS]
+        if extra:
+            self.bad(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))}; adjacency from the parcels' "
+                            f"polygons may have {', '.join(ADJACENCY_KEYS)}")
+        flag = self.value(Field("from_geometry", "bool", False), spec.get("from_geometry"),
+                          f"{where}.from_geometry")
+        if not flag:
+            return None, origin
+        if self.geometry is None:
+            if not self.geometry_failed and "parcels" not in self.unread:
+                self.bad(f"{where}.from_geometry", "the parcels have no polygons: read the parcels from a GIS "
+                                                   "file ({file: parcels.gpkg}) or give the adjacency table")
+            self.unread.add("adjacency")
+            return None, origin
+        a, b, length = adjacency_pairs(self.geometry)
+        ids = self.parcel_ids
+        origin = Origin(f"{self.geometry.source} (adjacency from the polygons)", "adjacency")
+        return {"parcel_a": ids[a], "parcel_b": ids[b], "length": np.round(length / 1000.0, 6)}, origin
+
+    def tolerance_of(self, doc: dict[str, Any]) -> float:
+        """adjacency.tolerance_m (metres), checked; the default when not given."""
+        spec = doc.get("adjacency")
+        if not isinstance(spec, dict) or "tolerance_m" not in spec:
+            return DEFAULT_TOLERANCE_M
+        value = self.value(Field("tolerance_m", "num", DEFAULT_TOLERANCE_M, check="nonneg"),
+                           spec.get("tolerance_m"), f"{self.file}: adjacency.tolerance_m")
+        if value is None:
+            return DEFAULT_TOLERANCE_M
+        if value > MAX_TOLERANCE_M:
+            self.bad(f"{self.file}: adjacency.tolerance_m", f"must be at most {MAX_TOLERANCE_M:g} m, not {value:g}: "
+                                                            "a wider gap is a road or a strip of land, not a sliver")
+            return DEFAULT_TOLERANCE_M
+        return float(value)
+
+    def route(self, raw: Any, parcels: pd.DataFrame) -> None:
+        """`route: {file, layer, buffer_m}`: parcels within buffer_m metres of a line or
+        polygon layer are on the EOD route (besides those whose `route` column says so)."""
+        where = f"{self.file}: route"
+        if raw is None:
+            return
+        if not isinstance(raw, dict):
+            self.bad(where, f"must be a mapping {{file, layer, buffer_m}}, not {type_name(raw)}")
+            return
+        extra = [k for k in raw if k not in ROUTE_KEYS]
+        if extra:
+            self.bad(where, f"unknown key(s) {', '.join(sorted(map(str, extra)))} (known: {', '.join(ROUTE_KEYS)})")
+            return
+        buffer_m = self.value(Field("buffer_m", "num", 0.0, check="nonneg"), raw.get("buffer_m"), f"{where}.buffer_m")
+        if "file" not in raw:
+            self.bad(where, "needs a 'file' key: the GIS file of the river (a line or polygon layer)")
+            return
+        name = raw["file"]
+        if file_kind(name) != "gis":
+            self.bad(f"{where}.file", f"must be a GIS file ({', '.join(GIS_SUFFIXES)}), not {show(name)}")
+            return
+        path = self.file_path(f"{where}.file", name, "gis")
+        layer, crs = raw.get("layer"), raw.get("crs")
+        for key, value in (("layer", layer), ("crs", crs)):
+            if value is not None and (not isinstance(value, (str, int)) or isinstance(value, bool)):
+                self.bad(f"{where}.{key}", f"must be a name, not {show(value)}")
+                return
+        if path is None or buffer_m is None:
+            return
+        if self.geometry is None:
+            if not self.geometry_failed and "parcels" not in self.unread:
+                self.bad(where, "the parcels have no polygons: read the parcels from a GIS file "
+                                "({file: parcels.gpkg}) or give their `route` column")
+            return
+        flags, problems, notes = route_flags(self.geometry, path, name, None if layer is None else str(layer),
+                                             float(buffer_m), None if crs is None else str(crs))
+        self.problems.extend(problems)
+        self.notes.extend(notes)
+        if flags is not None and len(flags) == len(parcels):
+            given = parcels["route"].to_numpy(dtype=object)
+            parcels["route"] = np.array([bool(f) or g is True or g == True for f, g in zip(flags, given)],  # noqa: E712
+                                        dtype=bool)
 
     def coerce_rows(self, schema: dict[str, Field], rows: list[Any],
                     origin: Origin) -> dict[str, list]:

@@ -24,6 +24,7 @@ SOURCE_KINDS = (
     "other",
 )
 COMPATIBILITY_RULES = ("forbid", "penalty")  # rule of a compatibility row
+COORDINATE_UNITS = ("km", "m", "degrees")  # units.coordinates: what the parcels' x, y are
 LOCKS = ("in", "out")  # `lock` of a parcel or a source ("" = not locked); see optim/locks.py
 CAPITAL_KINDS = {"policy_finance", "equity", "own_funds"}
 DEBT_KINDS = {"bank_loan", "bond"}
@@ -240,6 +241,7 @@ MAPPINGS: dict[str, dict[str, Field]] = {
     "units": _fields(
         Field("money", "str", "yuan"),
         Field("area", "str", "mu"),
+        Field("coordinates", "str", None, choices=COORDINATE_UNITS),
     ),
 }
 
@@ -261,6 +263,7 @@ TOP_LEVEL = {
     "objective",
     "solver",
     "scenarios",
+    "route",
     *PERIOD_TABLES,
     *ADJACENCY_TABLES,
     *RELOCATION_TABLES,

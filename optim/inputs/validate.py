@@ -246,6 +246,20 @@ def check_area_bounds(inst: Instance) -> Iterator[Problem]:
                       f"min_industrial_area {lo:g} is above max_industrial_area {hi:g}")
 
 
+def check_coordinates(inst: Instance) -> Iterator[Problem]:
+    """With `units.coordinates: degrees`, x is a longitude and y a latitude."""
+    if (inst.units or {}).get("coordinates") != "degrees" or _unread(inst, "parcels"):
+        return
+    origin = _origin(inst, "parcels")
+    for column, limit, what in (("x", 180.0, "longitude"), ("y", 90.0, "latitude")):
+        values = pd.to_numeric(inst.parcels[column], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(values) > limit
+        for pos in np.flatnonzero(bad)[:20]:
+            yield Problem(f"{origin.row(pos)}, {column}", f"{values[pos]:g} is not a {what} (units.coordinates is "
+                                                          f"degrees: {column} must be within +-{limit:g})")
+
+
 def _unordered_duplicates(first: np.ndarray, second: np.ndarray,
                           keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows (among `keep`) whose unordered pair {first, second} of integer codes
@@ -611,6 +625,7 @@ CHECKS: list[Check] = [
     check_policy_refs,
     check_conversion_category,
     check_area_bounds,
+    check_coordinates,
     check_parcel_locks,
     check_source_draws,
     check_enterprises,

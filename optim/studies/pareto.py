@@ -37,6 +37,7 @@ import pandas as pd
 
 from ..api import Model
 from ..errors import InstanceError, Problem
+from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..inputs.reader import load
 from ..model.core import TERM_SENSE, TERMS
@@ -81,8 +82,8 @@ class Front:
     def write(self, out: str | Path) -> Path:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        self.points.to_csv(out / "points.csv", index=False)
-        self.payoff.to_csv(out / "payoff.csv")
+        self.points.to_csv(out / "points.csv", index=False, encoding=CSV_ENCODING)
+        self.payoff.to_csv(out / "payoff.csv", encoding=CSV_ENCODING)
         for k, res in self.results.items():
             if res is not None and res.has_plan:
                 res.write(out / "points" / str(k))

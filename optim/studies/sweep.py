@@ -51,6 +51,7 @@ import yaml
 
 from ..api import build
 from ..errors import InstanceError, Problem
+from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..inputs.limits import number_problem, show
 from ..inputs.reader import load
@@ -497,7 +498,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    frame.to_csv(tmp, index=False)
+    frame.to_csv(tmp, index=False, encoding=CSV_ENCODING)  # Excel reads UTF-8 with the mark
     tmp.replace(path)
     partial = path.with_name(path.name + ".partial")
     if partial.exists():
