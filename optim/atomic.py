@@ -10,7 +10,9 @@ removes the temporary folder and leaves `target` untouched.
 
 Only a result folder is ever replaced: an existing `target` must be empty or
 hold nothing but `.csv`/`.json` files including `summary.json` (what
-`Result.write` writes), so that a mistyped `--out` cannot delete other files.
+`Result.write` writes) and `.html` files (a report of the result written into
+it by `optim report`, stale once the result is replaced), so that a mistyped
+`--out` cannot delete other files.
 `check_out_dir` refuses an output folder that holds an input file of the instance.
 """
 
@@ -48,12 +50,13 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def is_result_dir(path: Path) -> bool:
-    """An existing folder that may be replaced: empty, or only .csv/.json files with summary.json."""
+    """An existing folder that may be replaced: empty, or only .csv/.json files with
+    summary.json (and .html reports of that result)."""
     entries = list(path.iterdir())
     if not entries:
         return True
     return (path / "summary.json").is_file() and all(
-        e.is_file() and not e.is_symlink() and e.suffix in (".csv", ".json") for e in entries)
+        e.is_file() and not e.is_symlink() and e.suffix in (".csv", ".json", ".html") for e in entries)
 
 
 def _fsync(path: Path, directory: bool = False) -> None:
@@ -76,8 +79,9 @@ def _check_replaceable(target: Path) -> None:
                                                       "written to a folder")])
         if not is_result_dir(target):
             raise InstanceError([Problem(str(target), "exists and is not a result folder (it holds other "
-                                                      "files than .csv/.json with summary.json): write results "
-                                                      "to a new or empty folder, or over an earlier result folder")])
+                                                      "files than .csv/.json/.html with summary.json): write "
+                                                      "results to a new or empty folder, or over an earlier "
+                                                      "result folder")])
 
 
 def replace_dir(target: str | Path, fill: Callable[[Path], None]) -> Path:

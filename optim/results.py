@@ -132,15 +132,17 @@ class Result:
                               for row in self.periods.to_dict("records")]
         return out
 
-    def write(self, out_dir: str | Path) -> Path:
+    def write(self, out_dir: str | Path, extra: dict[str, Any] | None = None) -> Path:
         """Write every table as CSV and `summary.json` into `out_dir`, atomically:
         into a temporary folder beside it, then renamed into place as a whole
         (an earlier result folder there is replaced whole; any other non-empty
-        folder is refused). See optim/atomic.py."""
+        folder is refused). See optim/atomic.py. `extra`: more keys of
+        summary.json (`optim solve` records there why there is no plan:
+        ``explanation``, ``prechecks``)."""
         def fill(out: Path) -> None:
             for name, table in self.tables().items():
                 table.to_csv(out / f"{name}.csv", index=table.index.name is not None)
-            (out / "summary.json").write_text(json.dumps(self.to_dict()), encoding="utf-8")
+            (out / "summary.json").write_text(json.dumps({**self.to_dict(), **(extra or {})}), encoding="utf-8")
 
         return replace_dir(out_dir, fill)
 
@@ -258,6 +260,21 @@ def instance_of(result_dir: str | Path):
     return apply_scenarios(load(path), [str(s) for s in scenarios])
 
 
+def no_plan(inst: Any, status: str, termination: str) -> Result:
+    """A result without a plan for `inst` (e.g. stopped by the presolve checks),
+    recording the instance file and scenarios as a solved result does."""
+    return Result(status=status, termination=termination, objective=None, bound=None, gap=None,
+                  solve_seconds=0.0, **_recorded(inst))
+
+
+def _recorded(inst: Any) -> dict[str, Any]:
+    """What a result records of its instance: name, file (absolute), scenarios."""
+    path = getattr(inst, "path", None)
+    return {"instance": inst.name,
+            "instance_file": str(Path(path).resolve()) if path is not None and Path(path).is_file() else None,
+            "scenarios": list(getattr(inst, "applied_scenarios", []) or [])}
+
+
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
@@ -265,10 +282,7 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     res = Result(status=solution.status, termination=solution.termination,
                  objective=None if solution.objective is None else solution.objective * unit,
                  bound=None if solution.bound is None else solution.bound * unit, gap=solution.gap,
-                 solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes,
-                 instance_file=str(Path(data.inst.path).resolve()) if data.inst.path is not None
-                 and Path(data.inst.path).is_file() else None,
-                 scenarios=list(data.inst.applied_scenarios))
+                 solve_seconds=solution.seconds, nodes=solution.nodes, **_recorded(data.inst))
     if solution.values is None:
         return res
     inst = data.inst
@@ -389,4 +403,4 @@ def objective_terms(inst: Any, values: dict[str, float]) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["Result", "extract", "objective_terms", "KPI_UNITS"]
+__all__ = ["Result", "extract", "no_plan", "instance_of", "objective_terms", "KPI_UNITS"]

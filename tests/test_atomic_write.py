@@ -99,7 +99,7 @@ def test_only_result_folders_are_replaced(results, tmp_path):
     with pytest.raises(optim.InstanceError) as err:
         tiny.write(folder)
     assert str(err.value.problems[0]) == (
-        f"{folder}: exists and is not a result folder (it holds other files than .csv/.json with "
+        f"{folder}: exists and is not a result folder (it holds other files than .csv/.json/.html with "
         "summary.json): write results to a new or empty folder, or over an earlier result folder")
     assert (folder / "notes.txt").read_text() == "keep me"
     (tmp_path / "file").write_text("x")
