@@ -213,6 +213,23 @@ def test_the_report_is_the_same_each_time(folders, tmp_path, capsys):
     assert a.read_bytes() == b.read_bytes()
 
 
+def test_a_plan_stopped_by_a_limit_is_marked_not_proven(folders, tmp_path, capsys):
+    res = tmp_path / "res"
+    shutil.copytree(folders["ref"], res)
+    doc = json.loads((res / "summary.json").read_text(encoding="utf-8"))
+    doc.update(status="feasible", termination="time_limit", gap=0.000256789, bound=doc["objective"] * 1.0003)
+    (res / "summary.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert write_report(res, out, capsys)[0] == 0
+    dom = parse(out.read_text(encoding="utf-8"))
+    facts = dict(zip([d.text for d in dom.find_all("dt")], [d.text for d in dom.find_all("dd")]))
+    assert facts["Status"] == "feasible: a limit stopped the search (time_limit); the plan is not proven optimal"
+    assert facts["Gap"] == "0.02568 %"
+    assert facts["Bound"] == f"{doc['bound'] / 1e6:,.1f} M yuan"
+    assert dom.by_class("caution")[0].text == \
+        "This plan is not proven optimal: a limit stopped the search with a gap of 0.02568 %."
+
+
 # ---- the three-year campaign ------------------------------------------------------------------------
 def test_three_year_report_shows_the_plan_per_period(three_page, folders):
     dom = three_page
@@ -517,7 +534,7 @@ def test_catalogue_keys_are_complete():
     (495, "mu", "495.0 mu"), (0.8800167, "ratio", "88.0 %"), (1.254, "length", "1.25 km"),
     (31538, "tce/year", "31,538 tce/year"), (0.12456, "yuan", "0.0 M yuan"), (0.12456, "", "0.1246"),
     (-0.0, "yuan", "0.0 M yuan"), (-1e-9, "mu", "0.0 mu"), (float("nan"), "yuan", "–"), (None, "mu", "–"),
-    (2.5e-7, "", "0.00000025"), (12.5, "", "12.5"), (999.95, "", "1,000"), (999.94, "", "999.9"), (0, "", "0"),
+    (2.5e-7, "", "0.00000025"), (0.000256789, "gap", "0.02568 %"), (12.5, "", "12.5"), (999.95, "", "1,000"), (999.94, "", "999.9"), (0, "", "0"),
 ])
 def test_figures(value, unit, expected):
     assert numbers.with_unit(value, unit, texts.Texts("en")) == expected

@@ -16,6 +16,7 @@ yuan       value / 1e6, 1 decimal       1,736.5 M yuan
 yuan/year  value / 1e6, 1 decimal       4,223.1 M yuan/year
 mu         1 decimal                    495.0 mu
 ratio      x 100, 1 decimal             88.0 %
+gap        x 100, 4 significant digits  0.02568 %
 length, km 2 decimals                   1.25 km
 price      4 significant digits below   0.3114 yuan (per unit);
            1,000, else whole yuan       3,500,000 yuan (per mu)
@@ -67,6 +68,8 @@ def scale(unit: str | None, values: Iterable[Any], texts: Texts) -> Scale:
         return Scale(divisor, shown, 1)
     if unit == "ratio":
         return Scale(0.01, nums["ratio"], 1)
+    if unit == "gap":  # a solver's relative gap: small, so 4 significant digits
+        return Scale(0.01, nums["ratio"], None)
     if unit in _DECIMALS:
         key, decimals = _DECIMALS[unit]
         return Scale(1.0, nums[key], decimals)

@@ -39,7 +39,7 @@ h2 { font-size: 1.25em; margin: 36px 0 10px; padding-bottom: 4px; border-bottom:
 h3 { font-size: 1.05em; margin: 22px 0 8px; }
 p.meta, .note, figcaption { color: var(--muted); font-size: 0.9em; }
 nav { margin: 14px 0 0; font-size: 0.92em; }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
+nav a { margin-right: 14px; color: var(--accent); text-decoration: none; white-space: nowrap; display: inline-block; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
@@ -158,7 +158,7 @@ class Page:
             rows.append((t("objective"), f"{figure(s.get('objective'), money, t)} {money.unit}"))
             if d.status != "optimal":
                 rows += [(t("bound"), f"{figure(s.get('bound'), money, t)} {money.unit}"),
-                         (t("gap"), with_unit(s.get("gap"), "ratio", t))]
+                         (t("gap"), with_unit(s.get("gap"), "gap", t))]
         if s.get("solve_seconds") is not None and (d.has_plan or s["solve_seconds"] > 0):
             rows.append((t("solve_time"), f"{figure(s['solve_seconds'], Scale(decimals=2), t)} {t('seconds')}"))
         if d.has_plan:
@@ -173,7 +173,7 @@ class Page:
         if d.has_plan and d.certified is False:
             out += f'<p class="alert">{esc(t("not_certified", families=", ".join(failed_families(d))))}</p>'
         if d.status == "feasible":
-            out += f'<p class="caution">{esc(t("not_proven", gap=with_unit(s.get("gap"), "ratio", t)))}</p>'
+            out += f'<p class="caution">{esc(t("not_proven", gap=with_unit(s.get("gap"), "gap", t)))}</p>'
         return out
 
     def kpis(self) -> str:
