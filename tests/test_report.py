@@ -312,6 +312,21 @@ def test_report_of_a_result_in_memory(tmp_path):
     assert cards == {k: shown(r["value"], r["unit"])[0] for k, r in tiny.kpis.iterrows()}
 
 
+def test_a_result_of_an_instance_built_in_memory_needs_its_instance(tmp_path):
+    inst = optim.load(TINY)
+    inst.path = None  # as an instance built with optim.from_frames
+    result = optim.solve(inst)
+    assert result.instance_file is None
+    with pytest.raises(optim.InstanceError) as err:
+        optim.report(result, tmp_path / "r.html")
+    assert str(err.value.problems[0]) == (
+        "the result: the result records no instance file (its instance was built in memory): give the "
+        "instance (--instance PATH, or instance= in Python)")
+    assert not (tmp_path / "r.html").exists()
+    out = optim.report(result, tmp_path / "r.html", instance=inst, pictures=False)
+    assert "every constraint family holds" in out.read_text(encoding="utf-8")
+
+
 def test_a_plan_that_does_not_hold_is_reported_as_such(folders, tmp_path, capsys):
     """cdb_loan draws 100 M more into factories than its 750 M cap: the checker names it,
     the page says so and prices nothing."""
@@ -389,6 +404,13 @@ def test_bad_folders_are_refused_naming_the_file(kind, folders, tmp_path, capsys
     assert "Traceback" not in err
     assert f"error: {message}" in err, err
     assert not out.exists()
+
+
+def test_prices_may_be_left_out(folders, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert write_report(folders["ref"], out, capsys, "--no-prices")[0] == 0
+    dom = parse(out.read_text(encoding="utf-8"))
+    assert dom.find("section", id="limits").find("p").text == "Shadow prices not computed: not asked for"
 
 
 def test_a_moved_instance_is_given_with_instance(folders, tmp_path, capsys):

@@ -7,7 +7,6 @@ names the file)."""
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 from .common import EXIT_OK
@@ -34,5 +33,5 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     path = report(args.result_dir, args.out, instance=args.instance, scenarios=args.scenario,
                   lang=args.lang, prices=not args.no_prices)
-    print(f"report written to {path} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+    print(f"report written to {path} ({time.perf_counter() - t0:.1f} s)")
     return EXIT_OK

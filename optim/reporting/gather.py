@@ -230,8 +230,9 @@ def resolve_instance(summary: dict[str, Any], where: str, instance: Any = None,
     if instance is None:
         path = summary.get("instance_file")
         if not isinstance(path, str) or not path:
-            raise InstanceError([Problem(where, "the result records no instance file: give the instance "
-                                                "(--instance PATH)")])
+            raise InstanceError([Problem(where, "the result records no instance file (its instance was "
+                                                "built in memory): give the instance (--instance PATH, "
+                                                "or instance= in Python)")])
         if not Path(path).is_file():
             raise InstanceError([Problem(where, f"the instance the result records, {path}, is not found: "
                                                 "give it with --instance PATH")])
@@ -274,6 +275,8 @@ def gather(source: str | Path | Result, instance: Any = None, scenarios: list[st
             t0 = time.perf_counter()
             data.shadow, data.shadow_skipped = _prices(inst, folder if folder is not None else source)
             seconds["shadow"] = time.perf_counter() - t0
+        else:
+            data.shadow_skipped = ("limits_not_asked", {})
     elif data.status == "infeasible":
         if isinstance(summary.get("explanation"), dict):
             data.explanation, data.explanation_origin = summary["explanation"], "recorded"

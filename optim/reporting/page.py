@@ -286,6 +286,7 @@ class Page:
             key, values = d.shadow_skipped or ("limits_reason", {"reason": ""})
             return f'<p class="note">{esc(t("limits_skipped", reason=t(key, **values)))}</p>'
         rows = []
+        words = t.catalogue["analysis_words"]  # the analysis's own sentence for each limit
         for r in d.shadow.binding().to_dict("records"):
             unit = str(r["unit"])
             ratio = unit.startswith("point (0.01)")  # a share: its limit reads as a percentage
@@ -299,9 +300,9 @@ class Page:
             rows.append([t.limit_name(r["family"], parts),
                          Cell(f"{price} {t.unit('yuan')} {t('per', unit=t.unit(unit))}", num=True),
                          Cell(f"{figure(r['limit'], limit_sc, t)} {limit_sc.unit}".strip(), num=True),
-                         Cell(holds, num=True), r["meaning"] if t.catalogue["analysis_words"] else ""])
+                         Cell(holds, num=True), *([r["meaning"]] if words else [])])
         head = [t("limit"), Cell(t("price"), num=True), Cell(t("current_limit"), num=True),
-                Cell(t("holds_for"), num=True), t("meaning")]
+                Cell(t("holds_for"), num=True), *([t("meaning")] if words else [])]
         out = table(head, rows, cls="limits") if rows else f"<p>{esc(t('no_binding'))}</p>"
         written = d.summary.get("objective")
         out += (f'<p class="note">{esc(t("fixed_plan_objective", objective=with_unit(d.shadow.objective, "yuan", t), written=with_unit(written, "yuan", t)))}</p>'

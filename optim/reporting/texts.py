@@ -109,6 +109,7 @@ EN: dict[str, Any] = {
     "limits_skipped": "Shadow prices not computed: {reason}",
     "limits_rejected": "the plan does not hold against the instance",
     "limits_reason": "{reason}",
+    "limits_not_asked": "not asked for",
     "limits_no_lp": "the fixed-plan linear program ended with {status}",
     "fixed_plan_objective": ("Objective of the plan with its draws re-optimised: {objective} "
                              "(the plan as written: {written})."),
