@@ -36,6 +36,7 @@ _EXPORTS = {
     "explain": "optim.analysis.explain", "precheck": "optim.analysis.prechecks",
     "check_plan": "optim.check.plan",
     "sweep": "optim.studies.sweep", "pareto": "optim.studies.pareto",
+    "report": "optim.reporting",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -69,5 +70,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .resolver import Resolver
     from .results import Result
     from .highs import SolveOptions
+    from .reporting import report
     from .studies.pareto import pareto
     from .studies.sweep import sweep

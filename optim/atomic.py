@@ -15,8 +15,10 @@ temporary folders of writers that are no longer alive (`clean_dead_writers`),
 never a live writer's.
 
 Only a result folder is ever replaced: an existing `target` must be empty or
-hold nothing but `.csv`/`.json` files including `summary.json`, and
-`.gpkg`/`.xlsx` files (what `Result.write` writes), so that a mistyped `--out` cannot delete other files.
+hold nothing but `.csv`/`.json` files including `summary.json`, `.gpkg`/`.xlsx`
+files (what `Result.write` writes) and `.html` files (a report of the result
+written into it by `optim report`, stale once the result is replaced), so that a
+mistyped `--out` cannot delete other files.
 `check_out_dir` refuses an output folder that holds an input file of the instance.
 """
 
@@ -33,7 +35,7 @@ from typing import Callable, Iterable
 
 from .errors import InstanceError, Problem
 
-RESULT_SUFFIXES = (".csv", ".json", ".gpkg", ".xlsx")  # what Result.write writes
+RESULT_SUFFIXES = (".csv", ".json", ".gpkg", ".xlsx", ".html")  # what Result.write and optim report write
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -57,7 +59,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def is_result_dir(path: Path) -> bool:
     """An existing folder that may be replaced: empty, or only the files a result
-    folder holds (.csv, .json with summary.json, .gpkg, .xlsx)."""
+    folder holds (.csv, .json with summary.json, .gpkg, .xlsx, and .html reports)."""
     entries = list(path.iterdir())
     if not entries:
         return True
@@ -85,7 +87,7 @@ def _check_replaceable(target: Path) -> None:
                                                       "written to a folder")])
         if not is_result_dir(target):
             raise InstanceError([Problem(str(target), "exists and is not a result folder (it holds other "
-                                                      "files than .csv/.json with summary.json, .gpkg, .xlsx): write results "
+                                                      "files than .csv/.json with summary.json, .gpkg, .xlsx, .html): write results "
                                                       "to a new or empty folder, or over an earlier result folder")])
 
 

@@ -137,7 +137,7 @@ class Result:
                               for row in self.periods.to_dict("records")]
         return out
 
-    def write(self, out_dir: str | Path, excel: bool = False) -> Path:
+    def write(self, out_dir: str | Path, excel: bool = False, extra: dict[str, Any] | None = None) -> Path:
         """Write every table as CSV and `summary.json` into `out_dir`, atomically:
         into a temporary folder beside it, then renamed into place as a whole
         (an earlier result folder there is replaced whole; any other non-empty
@@ -146,7 +146,9 @@ class Result:
         CSV files are UTF-8 with a byte-order mark (Excel reads them right) and
         carry money rounded to the fen (optim/export.py). With a plan and parcel
         polygons, `plan.gpkg` holds the plan on the polygons (for QGIS); with
-        `excel`, `plan.xlsx` holds every table (money in M yuan)."""
+        `excel`, `plan.xlsx` holds every table (money in M yuan). `extra`: more
+        keys of summary.json (`optim solve` records there why there is no plan:
+        ``explanation``, ``prechecks``)."""
         if excel:
             require_extra("openpyxl", MISSING_OPENPYXL)  # before anything is written
         gpkg = self.has_plan and self.geometry is not None
@@ -154,7 +156,8 @@ class Result:
         def fill(out: Path) -> None:
             for name, table in self.tables().items():
                 write_csv(name, table, out / f"{name}.csv")
-            (out / "summary.json").write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+            (out / "summary.json").write_text(json.dumps({**self.to_dict(), **(extra or {})}, ensure_ascii=False),
+                                              encoding="utf-8")
             if gpkg:
                 write_geopackage(self.parcels, self.geometry.shapes, out / "plan.gpkg")
             if excel:
@@ -301,6 +304,24 @@ def instance_of(result_dir: str | Path):
     return apply_scenarios(load(path), [str(s) for s in scenarios])
 
 
+def no_plan(inst: Any, status: str, termination: str) -> Result:
+    """A result without a plan for `inst` (e.g. stopped by the presolve checks),
+    recording the instance file and scenarios as a solved result does."""
+    return Result(status=status, termination=termination, objective=None, bound=None, gap=None,
+                  solve_seconds=0.0, **_recorded(inst))
+
+
+def _recorded(inst: Any) -> dict[str, Any]:
+    """What a result records of its instance: name, file (absolute), scenarios, the
+    parcels' polygons, and the warnings about its input (`input_warnings`)."""
+    path = getattr(inst, "path", None)
+    return {"instance": inst.name,
+            "instance_file": str(Path(path).resolve()) if path is not None and Path(path).is_file() else None,
+            "scenarios": list(getattr(inst, "applied_scenarios", []) or []),
+            "geometry": getattr(inst, "geometry", None),
+            "warnings": [str(w) for w in input_warnings(inst)]}
+
+
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
     `Result` tables; empty tables if there is no plan."""
@@ -308,11 +329,7 @@ def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     res = Result(status=solution.status, termination=solution.termination,
                  objective=None if solution.objective is None else solution.objective * unit,
                  bound=None if solution.bound is None else solution.bound * unit, gap=solution.gap,
-                 solve_seconds=solution.seconds, instance=data.inst.name, nodes=solution.nodes,
-                 instance_file=str(Path(data.inst.path).resolve()) if data.inst.path is not None
-                 and Path(data.inst.path).is_file() else None,
-                 scenarios=list(data.inst.applied_scenarios), geometry=data.inst.geometry,
-                 warnings=[str(w) for w in input_warnings(data.inst)])
+                 solve_seconds=solution.seconds, nodes=solution.nodes, **_recorded(data.inst))
     if solution.values is None:
         return res
     inst = data.inst
@@ -437,4 +454,4 @@ def objective_terms(inst: Any, values: dict[str, float]) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["Result", "extract", "objective_terms", "KPI_UNITS"]
+__all__ = ["Result", "extract", "no_plan", "instance_of", "objective_terms", "KPI_UNITS"]

@@ -100,7 +100,7 @@ def test_only_result_folders_are_replaced(results, tmp_path):
         tiny.write(folder)
     assert str(err.value.problems[0]) == (
         f"{folder}: exists and is not a result folder (it holds other files than .csv/.json with "
-        "summary.json, .gpkg, .xlsx): write results to a new or empty folder, or over an earlier result folder")
+        "summary.json, .gpkg, .xlsx, .html): write results to a new or empty folder, or over an earlier result folder")
     assert (folder / "notes.txt").read_text() == "keep me"
     (tmp_path / "file").write_text("x")
     with pytest.raises(optim.InstanceError, match="exists and is not a folder"):

@@ -124,6 +124,11 @@ class PlanDecisions:
     relocations: pd.DataFrame | None = None
     period_draws: pd.DataFrame | None = None  # source, category, period, amount (with periods)
 
+    @property
+    def has_plan(self) -> bool:
+        """Always True: the decisions are a plan (read like a `Result` that has one)."""
+        return True
+
     @classmethod
     def from_result(cls, result: Any) -> "PlanDecisions":
         """The decision tables of a solved `optim.Result` (copies)."""

@@ -18,7 +18,8 @@ import os
 import sys
 
 from ..errors import InstanceError, MissingExtra
-from . import alternatives, check_plan, explain, generate, plot, shadow, solve, studies, validate
+from ..interrupt import caused_by_ctrl_c
+from . import alternatives, check_plan, explain, generate, plot, report, shadow, solve, studies, validate
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_OK, Parser
 
 # command -> its run function, in the order `optim --help` lists them
@@ -29,6 +30,7 @@ COMMANDS = {
     "explain": explain.run,
     "generate": generate.run,
     "plot": plot.run,
+    "report": report.run,
     "shadow": shadow.run,
     "alternatives": alternatives.run,
     "sweep": studies.run_sweep,
@@ -39,7 +41,7 @@ COMMANDS = {
 def parser() -> Parser:
     p = Parser(prog="optim", description="Rezone parcels and draw funding sources for an industrial park.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (validate, solve, check_plan, explain, generate, plot, shadow, alternatives, studies):
+    for module in (validate, solve, check_plan, explain, generate, plot, report, shadow, alternatives, studies):
         module.add_parser(sub)
     return p
 
@@ -64,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:  # a fault of the tool, not of the input: say so, briefly
+        if caused_by_ctrl_c(exc):  # e.g. a compiled module's import cut short by Ctrl-C
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if os.environ.get("OPTIM_DEBUG"):
             raise
         print(f"optim: internal error: {type(exc).__name__}: {exc} "

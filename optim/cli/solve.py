@@ -2,7 +2,10 @@
 
 Exit 0 with a plan (optimal, or feasible when a limit stopped the search), 1
 without one (infeasible, the presolve checks, a limit before any plan, or a plan
-that failed its certificate), 3 when the solver failed."""
+that failed its certificate), 3 when the solver failed. `--out DIR` writes the
+outcome whenever the input is valid: the plan's tables, or for "no plan" the
+status with its explanation (`explanation`, or the presolve checks'
+`prechecks`) in summary.json; never a plan the checker rejects."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import build
     from ..atomic import check_out_dir, instance_files
     from ..check.certificate import PlanRejected
+    from ..results import no_plan
 
     from ..errors import require_extra
     from ..export import MISSING_OPENPYXL
@@ -53,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if bad := errors(findings):  # no plan can exist, proved by a simple bound
         for f in bad:
             print(f, file=sys.stderr)
+        if args.out:  # the folder says what happened, and why (`optim report` reads it)
+            no_plan(inst, "infeasible", "precheck").write(
+                Path(args.out), extra={"prechecks": [f.to_dict() for f in findings]})
         if args.json:
             print_json({"instance": inst.name, "status": "infeasible", "termination": "precheck",
                         "prechecks": [f.to_dict() for f in findings]})
@@ -60,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"instance     {inst.name}\nstatus       infeasible (presolve checks)\nno plan")
             for f in bad:
                 print(f"  {f}")
+            if args.out:
+                print(f"\nresult written to {args.out}")
         return EXIT_NO_PLAN
     if args.verbose:
         sys.stdout.flush()  # HiGHS logs to stderr (optim.highs.make_highs): stdout stays clean for --json
@@ -74,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if result.certified is False:  # the independent checker rejects it: never reported
         print(f"optim: {PlanRejected(result.certificate)}", file=sys.stderr)
         return EXIT_NO_PLAN
-    if args.out:
-        result.write(Path(args.out), excel=args.excel)
     why = explain_for_solve(inst, result)  # why there is no plan (optim/analysis/explain.py)
+    if args.out:  # a plan, or no plan with its explanation in summary.json
+        result.write(Path(args.out), excel=args.excel, extra={"explanation": why.to_dict()} if why else None)
     if args.json:
         print_json({**result.to_dict(), **(why.solve_keys() if why else {})})
     else:

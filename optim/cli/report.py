@@ -1,0 +1,37 @@
+"""`optim report RESULT_DIR --out report.html`: one self-contained HTML page of a result.
+
+Exit 0 when the report is written (for a result with a plan or without one),
+2 when the folder, its instance or the output path is bad input (the message
+names the file)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from .common import EXIT_OK
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("report", help="write a self-contained HTML report of a result folder",
+                       description="Write one HTML file (no network needed to view it) with the key "
+                                   "figures, the map, the draws, the plan per period, the binding limits "
+                                   "and their shadow prices, or why there is no plan.")
+    p.add_argument("result_dir", metavar="RESULT_DIR", help="a folder written by `optim solve --out`")
+    p.add_argument("--out", required=True, metavar="FILE", help="the report to write (.html)")
+    p.add_argument("--instance", metavar="PATH",
+                   help="the instance file (default: the one the result records)")
+    p.add_argument("--scenario", action="append", default=None, metavar="NAME",
+                   help="scenarios applied to the instance (repeatable; default: the recorded ones)")
+    p.add_argument("--lang", default="en", metavar="LANG", help="language of the report (default: en)")
+    p.add_argument("--no-prices", action="store_true", help="leave out the shadow prices of the binding limits")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..reporting import report
+
+    t0 = time.perf_counter()
+    path = report(args.result_dir, args.out, instance=args.instance, scenarios=args.scenario,
+                  lang=args.lang, prices=not args.no_prices)
+    print(f"report written to {path} ({time.perf_counter() - t0:.1f} s)")
+    return EXIT_OK

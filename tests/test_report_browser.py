@@ -1,0 +1,207 @@
+"""The report in a real browser: headless Chromium driven by Playwright opens the
+written file (file://), every request the page makes is recorded and any other
+than the file itself is blocked, and the test checks what renders: no console
+error, no request, the sections shown, the KPI values in the DOM equal to
+kpis.csv (formatted here on their own), the map's SVG visible with its labels
+drawn as text, nothing wider than the window, and a screenshot that is not
+blank.
+
+Chromium: Debian's package (`apt-get install chromium`, /usr/bin/chromium), or
+the one named by OPTIM_CHROMIUM, or Playwright's own. Skipped, with the reason,
+when Playwright is not installed or no browser can be launched."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from optim.cli import main
+from reportpage import million, shown
+
+ROOT = Path(__file__).resolve().parent.parent
+REF = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
+THREE_YEAR = ROOT / "instances" / "baoji_qinganbao" / "three_year.yaml"
+# a closed network: no background requests of the browser itself (docs/report.md)
+FLAGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run",
+         "--disable-sync", "--disable-gpu"]
+SHORT_ENERGY = {
+    "name": "short_energy",
+    "uses": [{"id": "commercial", "commercial": True}, {"id": "residential"},
+             {"id": "industrial", "industrial": True}],
+    "categories": [{"id": "park"}], "resources": [{"id": "energy", "cap": 10, "unit": "tce/year"}],
+    "parcels": [{"id": "A", "area": 10, "current_use": "industrial"},
+                {"id": "B", "area": 20, "current_use": "residential"}],
+    "options": [{"parcel": "A", "use": "industrial", "energy": 5},
+                {"parcel": "B", "use": "residential", "land_income": 40e6},
+                {"parcel": "B", "use": "industrial", "energy": 8}],
+    "projects": [{"id": "plant", "category": "park", "cost": 10e6, "industrial_area": 25}],
+    "sources": [{"id": "loan", "kind": "bank_loan", "cap": 10e6, "categories": ["park"]}],
+}
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or OPTIM_CHROMIUM); None: Playwright's own browser."""
+    for candidate in (os.environ.get("OPTIM_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
+                      shutil.which("chromium-browser")):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=chromium_path(), args=FLAGS)
+    except Exception as exc:  # no browser on this machine: say why
+        pw.stop()
+        pytest.skip(f"no browser could be launched ({str(exc).strip().splitlines()[0]}); "
+                    "install Debian's chromium or set OPTIM_CHROMIUM")
+    yield b
+    b.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Result folders and their reports, written by the command line."""
+    base = tmp_path_factory.mktemp("browser")
+    energy = base / "short_energy.yaml"
+    energy.write_text(yaml.safe_dump(SHORT_ENERGY), encoding="utf-8")
+    out = {}
+    for name, inst, code in (("ref", REF, 0), ("three", THREE_YEAR, 0), ("energy", energy, 1)):
+        assert main(["solve", str(inst), "--out", str(base / name)]) == code
+        assert main(["report", str(base / name), "--out", str(base / f"{name}.html")]) == 0
+        out[name] = (base / name, base / f"{name}.html")
+    return out
+
+
+class Opened:
+    """A report opened in the browser, with what it asked for and what it complained about."""
+
+    def __init__(self, browser, path: Path):
+        self.url = path.resolve().as_uri()
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.route("**/*", self._route)
+        self.page.goto(self.url, wait_until="load")
+        self.page.wait_for_load_state("networkidle")
+
+    def _route(self, route) -> None:
+        if route.request.url == self.url:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture(scope="module")
+def ref_opened(browser, reports):
+    opened = Opened(browser, reports["ref"][1])
+    yield opened
+    opened.close()
+
+
+def test_the_report_makes_no_request_and_no_error(ref_opened):
+    assert ref_opened.requests == [ref_opened.url]  # the file itself, nothing else
+    assert ref_opened.blocked == []
+    assert ref_opened.errors == []
+
+
+def test_the_sections_render(ref_opened):
+    page = ref_opened.page
+    for sid in ("summary", "kpis", "map", "draws", "limits", "parcels", "objective"):
+        box = page.locator(f"section#{sid}").bounding_box()
+        assert page.locator(f"section#{sid}").is_visible() and box["height"] > 40, sid
+    assert page.locator("section#periods").count() == 0
+    assert page.locator("h1").inner_text() == "Plan report: baoji_qinganbao"
+    # nothing wider than the window: long tables scroll inside their own box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_kpis_shown_are_those_of_kpis_csv(ref_opened, reports):
+    page = ref_opened.page
+    kpis = pd.read_csv(reports["ref"][0] / "kpis.csv")
+    cards = page.locator("[data-kpi]")
+    assert cards.count() == len(kpis)
+    for i, row in enumerate(kpis.itertuples()):
+        card = cards.nth(i)
+        assert card.get_attribute("data-kpi") == row.kpi
+        assert card.is_visible() and card.bounding_box()["width"] > 50
+        assert (card.locator(".value").inner_text(), card.locator(".unit").inner_text()) == \
+            shown(row.value, row.unit), row.kpi
+
+
+def test_the_map_is_visible_with_its_labels_as_text(ref_opened):
+    page = ref_opened.page
+    svg = page.locator("figure[data-picture=map] svg")
+    assert svg.count() == 1 and svg.is_visible()
+    box = svg.bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    # the legend is text the browser draws: it has a size on the page
+    label = svg.locator("text", has_text="industrial").first
+    assert label.is_visible() and label.bounding_box()["width"] > 10
+    # the markers are drawn: the map's axes hold more than an empty frame
+    assert page.evaluate("""() => document.querySelector('figure[data-picture=map] svg')
+                                     .querySelectorAll('path, use').length""") > 20
+
+
+def test_the_draws_table_total_renders(ref_opened, reports):
+    draws = pd.read_csv(reports["ref"][0] / "draws.csv")
+    total = ref_opened.page.locator("table.draws tr.total td").last.inner_text()
+    assert total == million(draws["amount"].sum()) == "1,072.0"
+
+
+def test_a_screenshot_is_not_blank(ref_opened, tmp_path):
+    from matplotlib.image import imread
+
+    out = tmp_path / "report.png"
+    ref_opened.page.screenshot(path=str(out), full_page=True)
+    pixels = imread(out)
+    assert pixels.shape[0] > 2000 and pixels.shape[1] == 1200  # the whole page, at the window's width
+    assert pixels[..., :3].std() > 0.05  # not one colour
+
+
+def test_the_phased_report_renders_its_periods(browser, reports):
+    opened = Opened(browser, reports["three"][1])
+    try:
+        assert opened.requests == [opened.url] and opened.errors == []
+        page = opened.page
+        assert page.locator("section#periods").is_visible()
+        periods = pd.read_csv(reports["three"][0] / "periods.csv", dtype={"period": str})
+        row = page.locator("table.periods tr", has=page.locator("td[data-row=draws]"))
+        assert row.locator("td").all_inner_texts()[1:] == [million(v) for v in periods["draws"]]
+        assert page.locator("figure[data-picture=period_draws] svg").is_visible()
+    finally:
+        opened.close()
+
+
+def test_the_report_of_no_plan_shows_the_explanation(browser, reports):
+    opened = Opened(browser, reports["energy"][1])
+    try:
+        assert opened.requests == [opened.url] and opened.errors == []
+        page = opened.page
+        assert page.locator("section#explanation").is_visible()
+        assert page.locator("section#kpis").count() == 0
+        cells = page.locator("table.shortfalls tbody tr").first.locator("td").all_inner_texts()
+        assert cells == ["resource cap of energy", "3 tce/year",
+                         "energy needs 3 tce/year more than its cap of 10 tce/year"]
+    finally:
+        opened.close()
