@@ -76,14 +76,15 @@ def stages(folder: Path, out: Path, runs: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in found.items()}
 
 
-def screenshot(work: Path, png: Path, height: int) -> None:
-    """The reference park solved and reported in a folder of its own, with relative paths
-    (as a planner would run it), and the top of its page saved as `png`."""
+def screenshot(work: Path, png: Path, height: int, instance: Path = REFERENCE) -> None:
+    """A park (the reference park by default) solved and reported in a folder of its
+    own, with relative paths (as a planner would run it), and the top of its page
+    saved as `png`."""
     from playwright.sync_api import sync_playwright
 
-    park = work / "shot" / "baoji_qinganbao"
-    shutil.copytree(REFERENCE.parent, park)
-    for args in (("solve", "instance.yaml", "--out", "result"), ("report", "result", "--out", "report.html")):
+    park = work / "shot" / instance.parent.name
+    shutil.copytree(instance.parent, park)
+    for args in (("solve", instance.name, "--out", "result"), ("report", "result", "--out", "report.html")):
         proc = cli(*args, cwd=park)
         assert proc.returncode == 0, proc.stderr
     report = park / "report.html"
@@ -102,8 +103,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--parcels", type=int, default=0, help="also a generated park of N parcels")
-    ap.add_argument("--screenshot", metavar="PNG", help="save the top of the reference park's report")
+    ap.add_argument("--screenshot", metavar="PNG", help="save the top of a park's report (--park)")
     ap.add_argument("--height", type=int, default=1700, help="height of the screenshot (pixels)")
+    ap.add_argument("--park", metavar="INSTANCE", default=str(REFERENCE),
+                    help="the instance file of the park to screenshot (default: the reference park)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="optim-report-bench-"))
     try:
@@ -125,7 +128,7 @@ def main() -> int:
             print(f"{name:<28} {wall:>27.2f} s {st['gather']:>7.2f}s {st['pictures']:>8.2f}s "
                   f"{st['render']:>7.3f}s {st['write']:>6.3f}s {out.stat().st_size / 1024:>8.0f}", flush=True)
         if args.screenshot:
-            screenshot(work, Path(args.screenshot), args.height)
+            screenshot(work, Path(args.screenshot), args.height, Path(args.park).resolve())
             print(f"screenshot written to {args.screenshot}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -443,7 +443,7 @@ def _kpis(inst: Instance, f: _Figures) -> pd.Series:
         "own_funds_available": pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income,
         "industrial_area": f.industrial_area,
         "rezoned_area": f.rezoned_area,
-        "value": f.value,
+        **({"value": f.value} if inst.has_values else {}),
     }, dtype=float).pipe(_with_adjacency_kpis, f).pipe(_with_relocation_kpis, f).pipe(_with_period_kpis, f)
 
 

@@ -185,6 +185,16 @@ class Instance:
         return self.enterprises is not None and len(self.enterprises) > 0
 
     @property
+    def has_values(self) -> bool:
+        """The instance uses the signed term `value`: an option or a project has one, or
+        the objective weighs or bounds it (else the KPI `value` is left out)."""
+        obj = self.objective
+        if obj.weight("value") or "value" in obj.targets:
+            return True
+        return any(col in frame.columns and bool(np.any(pd.to_numeric(frame[col], errors="coerce").fillna(0) != 0))
+                   for frame, col in ((self.options, "value"), (self.projects, "value")))
+
+    @property
     def resource_ids(self) -> list[str]:
         return list(self.resources.index)
 

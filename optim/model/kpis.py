@@ -77,7 +77,8 @@ def kpis(f: Formulation, d: ModelData, x: np.ndarray) -> dict[str, tuple[float, 
     out["own_funds_available"] = (float("nan"), "yuan")  # below, unless the periods give it
     out["industrial_area"] = (real("industrial_area"), "mu")
     out["rezoned_area"] = (real("rezoned_area"), "mu")
-    out["value"] = (real("value"), "yuan")
+    if d.inst.has_values:  # the signed term, when the instance uses it
+        out["value"] = (real("value"), "yuan")
     out.update(relocation_kpis(f, d, x))
     out.update(adjacency_kpis(d, x[f.col("v_use")] > 0.5))
     out = {k: (_kept(v), unit) for k, (v, unit) in out.items()}
