@@ -13,8 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "optim"
-# what a function may import: optional or heavy dependencies
-LAZY_OK = {"matplotlib", "pyomo", "distributed", "tqdm"}
+# what a function may import: optional or heavy dependencies (scipy: its statistics when
+# figures are sampled; mpisppy and mpi4py: the scenario decomposition, the `stochastic` extra)
+LAZY_OK = {"matplotlib", "pyomo", "distributed", "tqdm", "scipy", "mpisppy", "mpi4py"}
 
 
 def module_name(path: Path) -> str:

@@ -419,6 +419,15 @@ def recompute_kpis(inst: Instance, plan: PlanDecisions | Any) -> pd.Series:
     return _kpis(inst, _figures(inst, _read_plan(inst, plan)))
 
 
+def recompute_objective(inst: Instance, plan: PlanDecisions | Any) -> float:
+    """The objective of the plan (as `Result.objective` reports it), recomputed from its decisions."""
+    decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
+    p = _read_plan(inst, decisions)
+    f = _figures(inst, p)
+    f.periods = check_periods(Report(), inst, decisions, p, f)  # the present values, with periods
+    return _objective(inst, f)
+
+
 def _kpis(inst: Instance, f: _Figures) -> pd.Series:
     pol = inst.policy
     return pd.Series({
@@ -913,4 +922,4 @@ def assert_plan_ok(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6)
     return report
 
 
-__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis"]
+__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective"]

@@ -146,6 +146,10 @@ class Instance:
         default_factory=lambda: _empty(["enterprise", "parcel", "cost"], index=None))
     scenarios: dict[str, Any] = field(default_factory=dict)
     applied_scenarios: list[str] = field(default_factory=list)
+    # optional: uncertain figures for `optim stochastic` (optim/inputs/uncertainty.py): the section as
+    # read, and how messages name it ("instance.yaml: uncertainty", or its own file "uncertainty.yaml")
+    uncertainty: dict[str, Any] | None = None
+    uncertainty_where: str = "uncertainty"
     path: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict, repr=False)
 

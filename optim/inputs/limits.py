@@ -76,14 +76,14 @@ def external_allowed() -> bool:
     return os.environ.get(ALLOW_EXTERNAL_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def csv_path_problem(folder: Path, name: str) -> str | None:
-    """Why the CSV file `name` of an instance in `folder` may not be read, or None."""
+def csv_path_problem(folder: Path, name: str, what: str = "CSV files") -> str | None:
+    """Why the CSV file (or other file: `what`) `name` of an instance in `folder` may not be read, or None."""
     if "\x00" in name:
         return "a file name cannot contain a NUL character"
     if external_allowed():
         return None
     if Path(name).is_absolute():
-        return (f"{show(name)} is an absolute path: CSV files must be inside the instance's folder "
+        return (f"{show(name)} is an absolute path: {what} must be inside the instance's folder "
                 f"(set {ALLOW_EXTERNAL_ENV}=1 to allow files elsewhere)")
     try:
         base = folder.resolve()
@@ -91,7 +91,7 @@ def csv_path_problem(folder: Path, name: str) -> str | None:
     except (OSError, RuntimeError) as exc:  # e.g. a symbolic-link loop
         return f"cannot resolve {show(name)}: {exc}"
     if real != base and base not in real.parents:
-        return (f"{show(name)} points outside the instance's folder: CSV files must be inside it "
+        return (f"{show(name)} points outside the instance's folder: {what} must be inside it "
                 f"(set {ALLOW_EXTERNAL_ENV}=1 to allow files elsewhere)")
     return None
 

@@ -254,6 +254,7 @@ TOP_LEVEL = {
     "objective",
     "solver",
     "scenarios",
+    "uncertainty",
     *PERIOD_TABLES,
     *ADJACENCY_TABLES,
     *RELOCATION_TABLES,
