@@ -36,6 +36,7 @@ _EXPORTS = {
     "explain": "optim.analysis.explain", "precheck": "optim.analysis.prechecks",
     "check_plan": "optim.check.plan",
     "sweep": "optim.studies.sweep", "pareto": "optim.studies.pareto",
+    "stochastic": "optim.studies.stochastic",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -69,4 +70,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .results import Result
     from .highs import SolveOptions
     from .studies.pareto import pareto
+    from .studies.stochastic import stochastic
     from .studies.sweep import sweep

@@ -18,7 +18,7 @@ import os
 import sys
 
 from ..errors import InstanceError
-from . import alternatives, check_plan, explain, generate, plot, shadow, solve, studies, validate
+from . import alternatives, check_plan, explain, generate, plot, shadow, solve, stochastic, studies, validate
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_OK, Parser
 
 # command -> its run function, in the order `optim --help` lists them
@@ -33,13 +33,14 @@ COMMANDS = {
     "alternatives": alternatives.run,
     "sweep": studies.run_sweep,
     "pareto": studies.run_pareto,
+    "stochastic": stochastic.run,
 }
 
 
 def parser() -> Parser:
     p = Parser(prog="optim", description="Rezone parcels and draw funding sources for an industrial park.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (validate, solve, check_plan, explain, generate, plot, shadow, alternatives, studies):
+    for module in (validate, solve, check_plan, explain, generate, plot, shadow, alternatives, studies, stochastic):
         module.add_parser(sub)
     return p
 

@@ -1,7 +1,9 @@
 """`optim validate PATH`: check an instance file (exit 0 valid, 2 not).
 
-The same verdict as `optim solve`: the file is read and checked, its scenarios
-applied and checked, and the model built to check what the solver accepts."""
+The same verdict as `optim solve` and `optim stochastic`: the file is read and
+checked, its scenarios applied and checked, its uncertainty section checked
+(optim/inputs/uncertainty.py), and the model built to check what the solver
+accepts."""
 
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ def run(args: argparse.Namespace) -> int:
     from ..api import Model
     from ..inputs.reader import load
     from ..inputs.scenarios import check_scenarios
+    from ..inputs.uncertainty import check_uncertainty
 
     inst = load(args.path)
-    problems = check_scenarios(inst)
+    problems = check_scenarios(inst) + check_uncertainty(inst)
     if problems:
         raise InstanceError(problems)
     Model(inst)  # what the solver accepts (optim/model/size.py): raises InstanceError

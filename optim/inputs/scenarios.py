@@ -144,7 +144,8 @@ def coerce_override(f: Field, value: Any) -> tuple[Any, str | None]:
 
 def read_value(inst: Instance, path: str) -> Any:
     """The figure at a `set` path (`policy.KEY`, `eod.KEY`, `objective.weights.TERM`,
-    `objective.targets.TERM.min|max`, `TABLE.ID.COLUMN`); KeyError if it names nothing."""
+    `objective.targets.TERM.min|max`, `TABLE.ID.COLUMN`, `options.PARCEL/USE.COLUMN`);
+    KeyError if it names nothing."""
     parts = path.split(".")
     head = parts[0]
     if head in ("policy", "eod") and len(parts) == 2 and parts[1] in MAPPINGS[head]:
@@ -157,6 +158,11 @@ def read_value(inst: Instance, path: str) -> Any:
         frame = getattr(inst, head)
         if parts[1] in frame.index and parts[2] in frame.columns:
             return frame.at[parts[1], parts[2]]
+    if head == "options" and len(parts) == 3:
+        parcel, _, use = parts[1].partition("/")
+        mask = ((inst.options["parcel"] == parcel) & (inst.options["use"] == use)).to_numpy()
+        if mask.any() and parts[2] in inst.options.columns and parts[2] not in ("parcel", "use"):
+            return inst.options.loc[mask, parts[2]].iloc[0]
     raise KeyError(f"{path!r} names no figure of the instance")
 
 

@@ -610,31 +610,56 @@ def check_paths(inst: Instance, spec: Uncertainty) -> Iterator[Problem]:
     for s in spec.scenarios:
         yield from _try(base, s.overrides, s.where, "")
     for p in spec.parameters:
+        missing = [(path, why) for path in p.paths if (why := _names_nothing(base, path, p.mode))]
+        for path, why in missing:
+            yield Problem(f"{p.where}.path", f"{path!r} names no figure of the instance: {why} (write paths as in "
+                                             "scenarios: docs/instance-format.md, 'Scenarios')")
+        if missing:
+            continue
         for label, value in p.ends():
-            at = f"{p.where} ({p.name} at its {label})"
-            found = list(_try(base, {p.mode: {path: value for path in p.paths}}, p.where,
-                              f" (at its {label} {value:g})", label=at))
+            found = list(_try(base, {p.mode: {path: value for path in p.paths}}, f"{p.where}.distribution",
+                              f" (at its {label} {value:g})"))
             yield from found
             if found:
                 break
 
 
-def _try(base: Instance, overrides: dict, where: str, at: str, label: str | None = None) -> Iterator[Problem]:
+def _names_nothing(inst: Instance, path: str, mode: str) -> str | None:
+    """Why `path` names no figure of `inst` (None when it names one)."""
+    if mode == "set":
+        try:
+            read_value(inst, path)
+            return None
+        except KeyError:
+            pass
+    copy = inst.copy()
+    try:  # the message of the scenario grammar says what is unknown
+        apply_overrides(copy, {mode: {path: 1.0}}, "path")
+    except InstanceError as exc:
+        return exc.problems[0].message
+    return None if mode == "scale" else "not a figure that can be read back"
+
+
+def _try(base: Instance, overrides: dict, where: str, at: str) -> Iterator[Problem]:
     copy = base.copy()
     try:
         apply_overrides(copy, overrides, where)
     except InstanceError as exc:
         for p in exc.problems:
-            hint = ("; clip the distribution (clip: [low, high]) or narrow it" if at else "")
-            path_hint = (" (paths as in scenarios: docs/instance-format.md, 'scenarios')"
-                         if "unknown" in p.message or "no row" in p.message or "no option" in p.message else "")
-            yield Problem(p.where, f"{p.message}{at}{path_hint}{hint}")
+            if at:  # a drawn value out of its figure's range
+                path = p.where[len(where) + 1:].split(".", 1)[-1]  # after "set." / "scale."
+                yield Problem(where, f"{path} {p.message}{at}: clip the distribution (clip: [low, high]) or "
+                                     "narrow it")
+            else:
+                hint = (" (write paths as in scenarios: docs/instance-format.md, 'Scenarios')"
+                        if any(w in p.message for w in ("unknown", "no row", "no option", "expected")) else "")
+                yield Problem(p.where, f"{p.message}{hint}")
         return
     problems = run_checks(copy)
     if problems:
         first = problems[0]
-        yield Problem(label or where, f"gives an instance that is not valid{at}: {first.where}: {first.message}"
-                                      + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+        yield Problem(where, f"gives an instance that is not valid{at}: {first.where}: {first.message}"
+                             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
 
 
 UNCERTAINTY_CHECKS: list[UncertaintyCheck] = [check_recourse, check_paths]

@@ -144,6 +144,7 @@ def progressive_hedging(inst: Instance, spec: Uncertainty, scenario_draws: list[
     cfg.two_sided_args()
     cfg.xhatshuffle_args()
     cfg.lagrangian_args()
+    cfg.mip_options()
     cfg.solver_name = SOLVER
     cfg.default_rho = float(rho)
     cfg.max_iterations = int(max_iterations)
