@@ -735,10 +735,13 @@ def _overrides_of(spec: Uncertainty, values: dict[str, float]) -> dict[str, dict
     return out
 
 
-def mean_draw(inst: Instance, scenarios: list[Draw]) -> Draw:
+def mean_draw(inst: Instance, scenarios: list[Draw], recourse: Recourse | None = None) -> Draw:
     """The mean-value scenario: every figure the scenarios change at its
     probability-weighted mean over them (a `set` figure a scenario leaves alone
-    counts with its base value, a `scale` factor with 1)."""
+    counts with its base value, read from `inst` with the credit line of
+    `recourse`; a `scale` factor with 1)."""
+    if recourse is not None and recourse.enabled:
+        inst = with_recourse(inst, recourse)
     out: dict[str, dict[str, Any]] = {"set": {}, "scale": {}}
     values: dict[str, float] = {}
     total = sum(d.probability for d in scenarios) or 1.0

@@ -43,7 +43,7 @@ from ..atomic import replace_dir
 from ..check.plan import PlanDecisions
 from ..check.stochastic import ScenarioPlan, check_stochastic
 from ..errors import InstanceError, Problem
-from ..highs import OPTIMAL_GAP, Compiled, Solution, SolveOptions, compile_model, make_highs, run_highs
+from ..highs import OPTIMAL_GAP, Solution, SolveOptions, compile_model
 from ..inputs.document import read_yaml
 from ..inputs.instance import Instance
 from ..inputs.reader import load
@@ -55,12 +55,12 @@ from ..model.stochastic import (ExtensiveForm, Risk, Shortfall, cvar, describe, 
 from ..results import Result, extract
 from ..text import json_number, money
 from .decomposition import progressive_hedging
+from .two_stage import first_values, risk_value, solve_compiled, solve_fixed, solve_recourse
 from .scenario_models import EMERGENCY, Scenarios, build_scenarios, scenario_model, structure_problem
 
 # KPIs where more is worse: their CVaR is the mean of the highest outcomes
 COSTS = {"forgone_land_income", "financing_cost", "own_funds_used", "total_investment", "debt_service",
          "debt_service_beyond_horizon", "relocation_cost", "compatibility_penalty", EMERGENCY}
-Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 
 # ---- results -------------------------------------------------------------------------------------
@@ -449,12 +449,18 @@ def weighted_quantile(v: np.ndarray, p: np.ndarray, q: float) -> float:
 
 
 def _interval(v: np.ndarray) -> dict[str, Any]:
+    """The mean of `v` with its two-sided 95 % confidence interval (Student's t)."""
     v = v[np.isfinite(v)]
     n = len(v)
     if n == 0:
         return {"mean": None, "half_width": None, "low": None, "high": None, "n": 0}
     mean = float(v.mean())
-    half = float(Z95 * v.std(ddof=1) / math.sqrt(n)) if n > 1 else None
+    if n > 1:
+        from scipy.stats import t  # scipy's statistics only for the intervals
+
+        half = float(t.ppf(0.975, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    else:
+        half = None
     return {"mean": mean, "half_width": half, "low": None if half is None else mean - half,
             "high": None if half is None else mean + half, "n": n}
 
@@ -462,8 +468,8 @@ def _interval(v: np.ndarray) -> dict[str, Any]:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for row in frame.to_dict("records"):
-        out.append({k: (json_number(v) if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                        else v) for k, v in row.items()})
+        out.append({k: (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else
+                        json_number(v) if isinstance(v, (float, np.floating)) else v) for k, v in row.items()})
     return out
 
 
@@ -484,18 +490,6 @@ def _kpis(e: Evaluation, name: str) -> np.ndarray:
 
 
 # ---- solving ------------------------------------------------------------------------------------
-def _with_bounds(c: Compiled, cols: np.ndarray, values: np.ndarray) -> Compiled:
-    """A copy of `c` with columns `cols` fixed at `values`."""
-    lower, upper = c.col_lower.copy(), c.col_upper.copy()
-    lower[cols], upper[cols] = values, values
-    return Compiled.of(c.cost, c.offset, c.maximize, lower, upper, c.integrality, c.row_lower, c.row_upper,
-                       c.start, c.index, c.value)
-
-
-def solve_compiled(c: Compiled, options: SolveOptions) -> Solution:
-    return run_highs(make_highs(c, options), c.integer)
-
-
 def split_solution(ef: ExtensiveForm, sc: Scenarios, sol: Solution) -> list[Result]:
     """The extensive form's solution as one certified `Result` per scenario."""
     out = []
@@ -509,10 +503,11 @@ def split_solution(ef: ExtensiveForm, sc: Scenarios, sol: Solution) -> list[Resu
     return out
 
 
-def solve_fixed(m: Model, first: np.ndarray, options: SolveOptions) -> Result:
-    """The scenario's model with its first stage fixed at `first`: the best recourse, certified."""
-    cols = first_stage_columns(m.formulation)
-    sol = solve_compiled(_with_bounds(m.compiled, cols, first), options)
+def solve_scenario(m: Model, options: SolveOptions, first: np.ndarray | None = None) -> Result:
+    """A scenario's model solved (its first stage fixed at `first` when given: the
+    best recourse of that plan), its plan certified against the scenario's instance."""
+    sol = solve_compiled(m.compiled, options) if first is None else \
+        solve_fixed(m.compiled, m.formulation, first, options)
     return m.certify(extract(m.formulation, m.data, sol))
 
 
@@ -532,14 +527,12 @@ def evaluate(name: str, sc: Scenarios, first: np.ndarray, options: SolveOptions,
     start = time.perf_counter()
     names = [d.name for d in sc.draws]
     if shortfall is None:
-        results = [solve_fixed(m, first, options) for m in sc.models]
+        results = [solve_scenario(m, options, first) for m in sc.models]
         status, termination = _combined(results)
         ev = Evaluation(name, names, sc.probabilities, results, status, termination, gap=0.0 if status == "optimal"
                         else None, alpha=risk.alpha, weight=risk.weight, maximize=maximize, recourse=sc.recourse)
     else:
-        ef = extensive_form(sc.blocks(), risk, shortfall)
-        compiled = _with_bounds(compile_model(ef.formulation), ef.first, first)
-        sol = solve_compiled(compiled, options)
+        ef, sol = solve_recourse(sc.blocks(), options, risk, shortfall, first=first)
         ev = Evaluation(name, names, sc.probabilities, split_solution(ef, sc, sol), sol.status, sol.termination,
                         gap=sol.gap, alpha=risk.alpha, weight=risk.weight, maximize=maximize, recourse=sc.recourse)
     ev.seconds = time.perf_counter() - start
@@ -556,14 +549,6 @@ def certify_evaluation(e: Evaluation, sc: Scenarios, shortfall: Shortfall | None
                                      alpha=e.alpha, weight=e.weight, maximize=e.maximize, recourse=sc.recourse,
                                      shortfall=None if shortfall is None else (shortfall.alpha, shortfall.limit),
                                      inst=base)
-
-
-def first_stage_values(m: Model, x: np.ndarray) -> np.ndarray:
-    """The first-stage decisions of a solution of `m` (integers rounded)."""
-    cols = first_stage_columns(m.formulation)
-    lower, upper, integer = m.formulation.bounds()
-    v = np.asarray(x, dtype=float)[cols]
-    return np.where(integer[cols], np.round(v), v)
 
 
 # ---- the study ------------------------------------------------------------------------------------
@@ -633,7 +618,15 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
                           recourse=sc.recourse)
         model_size = "extensive form, " + describe(ef)
         extra = {}
-        first = first_stage_values(sc.models[0], sol.values[ef.maps[0]]) if sol.values is not None else None
+        first = first_values(sc.models[0].formulation, sol.values[ef.maps[0]]) if sol.values is not None else None
+        if first is not None and risk.weight >= 1.0 and short is None:
+            # the CVaR alone leaves the recourse of the scenarios outside the tail free: each
+            # scenario's best recourse under the chosen first stage (the CVaR cannot fall)
+            polished = evaluate("stochastic", sc, first, options, risk, short, maximize)
+            if polished.has_plan:
+                polished.bound, polished.gap, polished.seconds = plan.bound, plan.gap, plan.seconds + polished.seconds
+                polished.status, polished.termination = plan.status, plan.termination
+                plan = polished
     certify_evaluation(plan, sc, short, inst)
     result = StochasticResult(instance=inst.name, engine=engine, scenarios=scenario_draws, plan=plan,
                               sampled=spec.sampled, seed=the_seed, alpha=risk.alpha, weight=risk.weight,
@@ -721,7 +714,7 @@ def _mean_value(result: StochasticResult, inst: Instance, spec: Uncertainty, sc:
                 risk: Risk, short: Shortfall | None, maximize: bool) -> np.ndarray | None:
     """The plan of the mean figures (EV, certified), and its first stage evaluated on
     the scenarios (EEV). Returns that first stage (None without a plan)."""
-    mean = mean_draw(inst, sc.draws)
+    mean = mean_draw(inst, sc.draws, spec.recourse)
     ev_inst = scenario_instance(inst, mean, spec.recourse, spec.where)
     m = scenario_model(ev_inst, sc.money, sc.recourse)
     why = first_stage_mismatch(sc.models[0].formulation, m.formulation)
@@ -732,7 +725,7 @@ def _mean_value(result: StochasticResult, inst: Instance, spec: Uncertainty, sc:
     if not result.ev.has_plan:
         result.notes.append(f"the mean-value problem has no plan ({result.ev.status}): no VSS")
         return None
-    first = first_stage_values(m, sol.values)
+    first = first_values(m.formulation, sol.values)
     e = evaluate("mean_value", sc, first, options, risk, short, maximize)
     certify_evaluation(e, sc, short, inst)
     result.mean_value = e
@@ -749,13 +742,12 @@ def _wait_and_see(sc: Scenarios, options: SolveOptions, risk: Risk, short: Short
     start = time.perf_counter()
     names = [d.name for d in sc.draws]
     if short is None:
-        results = [m.solve(options) for m in sc.models]
+        results = [solve_scenario(m, options) for m in sc.models]
         status, termination = _combined(results)
         e = Evaluation("wait_and_see", names, sc.probabilities, results, status, termination, alpha=risk.alpha,
                        weight=risk.weight, maximize=maximize, recourse=sc.recourse)
     else:
-        ef = extensive_form(sc.blocks(), risk, short, nonanticipative=False)
-        sol = solve_compiled(compile_model(ef.formulation), options)
+        ef, sol = solve_recourse(sc.blocks(), options, risk, short, nonanticipative=False)
         e = Evaluation("wait_and_see", names, sc.probabilities, split_solution(ef, sc, sol), sol.status,
                        sol.termination, gap=sol.gap, alpha=risk.alpha, weight=risk.weight, maximize=maximize,
                        recourse=sc.recourse)
@@ -767,7 +759,7 @@ def infeasible_scenarios(sc: Scenarios, options: SolveOptions, most: int = 20) -
     """Which scenarios have no plan even on their own (the first `most`)."""
     notes = []
     for d, m in list(zip(sc.draws, sc.models))[:most]:
-        r = m.solve(options)
+        r = solve_scenario(m, options)
         if not r.has_plan:
             notes.append(f"scenario {d.name} has no plan even on its own ({r.status}): `optim explain` on its "
                          "figures says why")
@@ -784,7 +776,7 @@ def out_of_sample_table(fresh: Scenarios, plans: dict[str, np.ndarray], options:
     rows = []
     for k, (d, m) in enumerate(zip(fresh.draws, fresh.models)):
         for name, first in plans.items():
-            r = solve_fixed(m, first, options)
+            r = solve_scenario(m, options, first)
             rows.append({"sample": d.name, "plan": name, "status": r.status, "certified": r.certified,
                          "objective": r.objective if r.has_plan else np.nan,
                          EMERGENCY: borrowed(r, fresh.recourse) if r.has_plan else np.nan,
@@ -805,15 +797,13 @@ def saa_table(inst: Instance, spec: Uncertainty, sizes: list[int], replications:
         for r in range(replications):
             start = time.perf_counter()
             sc = build_scenarios(inst, spec, draws(spec, n, int(seed or 0) + r), money)
-            ef = extensive_form(sc.blocks(), risk, short)
-            sol = solve_compiled(compile_model(ef.formulation), options)
+            ef, sol = solve_recourse(sc.blocks(), options, risk, short)
             row: dict[str, Any] = {"samples": n, "replication": r, "status": sol.status, "gap": sol.gap}
             if sol.values is not None:
                 values = ef.block_values(sol.values) * ef.formulation.objective_unit
                 p = sc.probabilities
-                row["in_sample"] = (1 - risk.weight) * float(p @ values) + risk.weight * cvar(
-                    values, p, risk.alpha, lower=ef.formulation.maximize)
-                first = first_stage_values(sc.models[0], sol.values[ef.maps[0]])
+                row["in_sample"] = risk_value(values, p, risk, ef.formulation.maximize)
+                first = first_values(sc.models[0].formulation, sol.values[ef.maps[0]])
                 oos = out_of_sample_table(fresh, {"saa": first}, options)["objective"].to_numpy(dtype=float)
                 iv = _interval(oos)
                 row.update(out_of_sample=iv["mean"], out_of_sample_half_width=iv["half_width"],
