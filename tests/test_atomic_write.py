@@ -166,8 +166,9 @@ def test_sigkill_during_a_slow_write_leaves_old_or_new(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(SLOW_WRITER)
     delays = (0.05, 0.6, 1.2, 1.6, None)  # None: once the write is done
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the script imports this checkout's optim
     procs = [subprocess.Popen([sys.executable, str(script), str(TINY), str(REF), str(tmp_path / f"run{k}")],
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for k in range(len(delays))]
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env) for k in range(len(delays))]
     lines: dict[int, list[str]] = {}
 
     def kill_later(k: int, proc: subprocess.Popen, delay: float | None) -> None:

@@ -448,3 +448,33 @@ def test_progressive_hedging_on_two_processes_reaches_the_extensive_form_plan():
     assert d["status"] == "feasible" and d["termination"] == "ph_heuristic"
     assert d["gap"] == pytest.approx(7.5 / 120.0)
     assert d["certified"] is True and d["first_stage"]["rezoned"] == []
+
+
+# ---- any section, however broken, is answered with problems, never a crash ----------------------------
+def test_any_uncertainty_section_gives_problems_not_a_crash():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from optim.inputs.uncertainty import check_uncertainty
+
+    inst = optim.load(HAND)
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-2, 2), st.just(float("nan")), st.just(float("inf")),
+                       st.sampled_from(["sources.grant.cap", "options[use=commercial].land_income", "uniform",
+                                        "normal", "discrete", "a", "b", "scale", "set", "none"]))
+    values = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                          st.dictionaries(st.sampled_from(
+                                                              ["scenarios", "parameters", "correlation", "name",
+                                                               "path", "distribution", "probability", "set",
+                                                               "scale", "uniform", "normal", "discrete", "values",
+                                                               "probabilities", "clip", "mode", "recourse", "rate",
+                                                               "risk", "cvar", "alpha", "weight", "samples", "seed",
+                                                               "a", "b"]), inner, max_size=4)), max_leaves=12)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(section=values)
+    def run(section):
+        inst.uncertainty, inst.uncertainty_where = section, "x.yaml: uncertainty"
+        problems = check_uncertainty(inst)
+        assert all(isinstance(p.where, str) and p.message for p in problems)
+
+    run()

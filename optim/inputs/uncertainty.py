@@ -486,7 +486,7 @@ def _read_correlation(spec: Uncertainty, raw: dict) -> Iterator[Problem]:
             ok = False
             continue
         a, b, rho = item
-        unknown = [str(x) for x in (a, b) if x not in names]
+        unknown = [str(x) for x in (a, b) if not isinstance(x, str) or x not in names]
         if unknown:
             yield Problem(at, f"unknown parameter {unknown[0]!r} (parameters: {', '.join(names) or 'none'})")
             ok = False
@@ -802,11 +802,13 @@ def with_recourse(inst: Instance, recourse: Recourse) -> Instance:
     return out
 
 
-def scenario_instance(inst: Instance, draw: Draw, recourse: Recourse, where: str = "uncertainty") -> Instance:
+def scenario_instance(inst: Instance, draw: Draw, recourse: Recourse, where: str = "uncertainty",
+                      base: Instance | None = None) -> Instance:
     """The instance of one scenario: `inst` with the emergency credit line and the
-    scenario's figures applied as overrides; `InstanceError` naming the scenario
-    when a drawn figure gives an invalid instance."""
-    out = with_recourse(inst, recourse)
+    scenario's figures applied as overrides (`base`: `with_recourse(inst, recourse)`
+    made once for many scenarios); `InstanceError` naming the scenario when a
+    drawn figure gives an invalid instance."""
+    out = with_recourse(inst, recourse) if base is None else base.copy()
     label = f"{where}: scenario {draw.name}"
     if draw.values:
         label += " (" + ", ".join(f"{k}={v:.6g}" for k, v in draw.values.items()) + ")"

@@ -18,7 +18,7 @@ import numpy as np
 from ..api import Model
 from ..errors import InstanceError, Problem
 from ..inputs.instance import Instance
-from ..inputs.uncertainty import Draw, Uncertainty, scenario_instance
+from ..inputs.uncertainty import Draw, Uncertainty, scenario_instance, with_recourse
 from ..model.formulation import Expr
 from ..model.stochastic import Block, first_stage_mismatch
 
@@ -52,8 +52,9 @@ def build_scenarios(inst: Instance, spec: Uncertainty, scenario_draws: list[Draw
     """Each scenario's instance (base + credit line + its figures) and model;
     `InstanceError` naming the scenario when one changes which decisions exist."""
     instances, models = [], []
+    base = with_recourse(inst, spec.recourse)
     for d in scenario_draws:
-        si = scenario_instance(inst, d, spec.recourse, spec.where)
+        si = scenario_instance(inst, d, spec.recourse, spec.where, base=base)
         m = scenario_model(si, money, recourse_of(spec))
         if models and (why := first_stage_mismatch(models[0].formulation, m.formulation)):
             raise structure_problem(spec, d.name, why)
@@ -79,7 +80,7 @@ def structure_problem(spec: Uncertainty, name: str, why: str) -> InstanceError:
     """The error of a scenario whose figures change which decisions the model has."""
     return InstanceError([Problem(f"{spec.where}: scenario {name}",
                                   f"{why}: an uncertain figure may change figures of the park, not which decisions "
-                                  "exist (a min_ticket or fixed_cost from 0, a lock, a period, an eligibility); "
+                                  "exist (a min_ticket or fixed_cost from 0, a period, an eligibility); "
                                   "keep such figures fixed or make them positive in every scenario")])
 
 
