@@ -478,3 +478,46 @@ def test_any_uncertainty_section_gives_problems_not_a_crash():
         assert all(isinstance(p.where, str) and p.message for p in problems)
 
     run()
+
+
+def test_no_plan_for_every_scenario_says_which_scenario(tmp_path, capsys):
+    """Without recourse and with only half of the land income as own funds, the
+    refused grant leaves at most 60 for the hall of 100: that scenario has no plan
+    even alone, so no first stage serves both (exit 1, the scenario named)."""
+    doc = yaml.safe_load(HAND.read_text())
+    doc["policy"]["land_income_to_own_funds"] = 0.5
+    doc["uncertainty"]["recourse"] = "none"
+    path = tmp_path / "short.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    r = stochastic(path)
+    assert r.status == "infeasible" and not r.has_plan and r.vss is None
+    assert any("scenario refused has no plan even on its own" in n for n in r.notes)
+    assert main(["stochastic", str(path)]) == 1
+    assert "scenario refused has no plan even on its own" in capsys.readouterr().out
+
+
+def test_a_cash_balance_run_down_to_zero_is_certified(tmp_path):
+    """The three-year park planned for its base figures (probability 0.9) meets cheap
+    land and weak output (a sampled scenario of the reference set, 0.1): that
+    scenario spends its 2024 cash to the last yuan; draws rounded to the fen
+    leave the recomputed balance a few fen below 0, which the checker measures
+    against the money through that balance (budget, income, spending, debt
+    service), not against 1 yuan. A real deficit of 1,000 yuan still fails."""
+    only = {"probability": 0.1, "set": {"sources.cdb_loan.rate": 0.033569229499072026},
+            "scale": {"options[use=commercial].land_income": 0.6425194510002848,
+                      "options[use=residential].land_income": 0.6425194510002848,
+                      "options[use=industrial].output": 0.6419690388915346}}
+    spec = {"scenarios": {"base": {"probability": 0.9}, "s042": only}}
+    r = stochastic(ROOT / "instances" / "baoji_qinganbao" / "three_year.yaml", spec, mean_value=False,
+                   wait_and_see=False)
+    plan = r.plan.results[1]
+    assert plan.periods.set_index("period").loc["2024", "cash_balance"] == 0.0
+    assert plan.certified and r.certified
+    from optim.check.report import Report
+
+    rep = Report()
+    rep.add("cash_balance_ge", ["2024"], -0.004, 0.0, "ge", scale=2.5e8)
+    rep.add("cash_balance_ge", ["2025"], -1000.0, 0.0, "ge", scale=2.5e8)
+    frame = rep.frame(1e-6)
+    assert not frame.loc["cash_balance_ge", "ok"] and frame.loc["cash_balance_ge", "worst"] == "2025"
+    assert frame.loc["cash_balance_ge", "relative"] == pytest.approx(1000 / 2.5e8)

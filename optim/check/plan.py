@@ -10,7 +10,8 @@ reported ones are compared against them (families `objective` and `kpis`).
 
 The report has one row per family with the largest violation in absolute units
 (yuan, mu, resource units, or a count for binary decisions), the largest
-violation relative to its right-hand side, `violation / max(1, |rhs|)`, and
+violation relative to its right-hand side, `violation / max(1, |rhs|)` (for the
+balances of the periods, to the money they balance: optim/check/report.py), and
 `ok` = relative violation <= tol.
 
 Families (one row each). Those tied to an optional setting (coverage target,

@@ -415,11 +415,15 @@ class StochasticResult:
                     o = oos[plan]
                     lines.append(f"  {plan:<12} {o['mean']:>18,.0f} +- {o['half_width']:,.0f}")
         if self.saa is not None:
-            lines += ["", "sample average approximation", f"  {'samples':>8}{'in sample':>20}{'out of sample':>20}"
-                                                            f"{'+-':>14}{'rezoned mu':>12}"]
+            lines += ["", "sample average approximation (in sample: mean of the replications' optima, 95 % interval; "
+                          "out of sample: their plans on the fresh samples)",
+                      f"  {'samples':>8}{'in sample':>18}{'+-':>16}{'out of sample':>18}{'+-':>16}{'rezoned mu':>12}"]
             for _, row in self.saa_summary().iterrows():
-                lines.append(f"  {row['samples']:>8}{row['in_sample']:>20,.0f}{row['out_of_sample']:>20,.0f}"
-                             f"{row['out_of_sample_half_width']:>14,.0f}{row['rezoned_area']:>12,.1f}")
+                half = (row["in_sample_high"] - row["in_sample"]) if row["in_sample_high"] is not None \
+                    and np.isfinite(row["in_sample_high"]) else np.nan
+                lines.append(f"  {int(row['samples']):>8}{row['in_sample']:>18,.0f}{half:>16,.0f}"
+                             f"{row['out_of_sample']:>18,.0f}{row['out_of_sample_half_width']:>16,.0f}"
+                             f"{row['rezoned_area']:>12,.1f}")
         lines.append("")
         cert = self.plan.certificate
         if cert is not None:
