@@ -22,6 +22,7 @@ from .check.certificate import certify
 from .errors import InstanceError, Problem
 from .inputs.instance import Instance
 from .inputs.reader import load
+from .inputs.uncertainty import check_uncertainty
 from .inputs.validate import run_checks
 from .model import create_model
 from .model.size import check_model
@@ -132,13 +133,14 @@ def solve(source: Instance | Model | str | Path, **options: Any) -> Result:
 def validate(source: Instance | str | Path) -> list[Problem]:
     """Problems of an instance or instance file; an empty list means valid.
 
-    The same verdict as `solve`: the file is read and checked, and the model is
-    built to check what the solver accepts."""
+    The same verdict as `solve` (and, for its uncertainty section, `stochastic`):
+    the file is read and checked, and the model is built to check what the
+    solver accepts."""
     try:
         inst = load(source) if isinstance(source, (str, Path)) else source
     except InstanceError as exc:
         return exc.problems
-    problems = run_checks(inst)
+    problems = run_checks(inst) or check_uncertainty(inst)
     if problems:
         return problems
     try:

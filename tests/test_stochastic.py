@@ -57,6 +57,10 @@ REFERENCE = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
 EXACT = {"mip_rel_gap": 0.0}
 
 
+def rezoned_of(plan) -> list[str]:
+    return sorted(map(str, plan.parcels.index[plan.parcels["rezoned"].astype(bool)]))
+
+
 def rezoned(result) -> list[str]:
     fs = result.first_stage()
     return sorted(map(str, fs.index[fs["rezoned"].astype(bool)]))
@@ -77,7 +81,11 @@ def test_hand_case_vss_and_evpi_as_worked_by_hand():
     # the mean-value plan draws 40 from the credit line when the grant is refused
     assert list(r.mean_value.emergency()) == pytest.approx([0.0, 40.0])
     assert list(r.plan.emergency()) == pytest.approx([0.0, 0.0])
-    assert r.mean_value.certified and r.wait_and_see.results[0].certified
+    assert r.mean_value.certified and r.wait_and_see.certified
+    # wait and see decides each scenario's first stage knowing its figures: no one first stage to check
+    assert "nonanticipativity" in r.mean_value.certificate.index
+    assert "nonanticipativity" not in r.wait_and_see.certificate.index
+    assert [rezoned_of(x) for x in r.wait_and_see.results] == [["A", "B"], []]
 
 
 def test_hand_case_per_scenario_plans_are_certified_against_their_own_figures():
@@ -448,6 +456,10 @@ def test_progressive_hedging_on_two_processes_reaches_the_extensive_form_plan():
     assert d["status"] == "feasible" and d["termination"] == "ph_heuristic"
     assert d["gap"] == pytest.approx(7.5 / 120.0)
     assert d["certified"] is True and d["first_stage"]["rezoned"] == []
+    one = subprocess.run([sys.executable, "-m", "optim.cli", "stochastic", str(HAND), "--engine", "ph"],
+                         capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    assert one.returncode == 2 and "give a multiple of 2 MPI processes, not 1" in one.stderr
+    assert "Traceback" not in one.stderr and one.stdout == ""
 
 
 # ---- any section, however broken, is answered with problems, never a crash ----------------------------

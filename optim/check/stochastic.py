@@ -120,15 +120,18 @@ def borrowed(plan: PlanDecisions, source: str) -> float:
 
 def check_stochastic(scenarios: list[ScenarioPlan], *, expected: float, risk_adjusted: float, cvar: float,
                      alpha: float, weight: float, maximize: bool = True, recourse: str | None = None,
-                     shortfall: tuple[float, float] | None = None, tol: float = 1e-6,
-                     inst: Any = None) -> pd.DataFrame:
+                     shortfall: tuple[float, float] | None = None, tol: float = 1e-6, inst: Any = None,
+                     nonanticipative: bool = True) -> pd.DataFrame:
     """The checker's report on a plan under uncertainty (see the module docstring).
     `expected`, `cvar`, `risk_adjusted`: the reported figures; `shortfall`: (alpha,
-    bound) of the CVaR bound on the emergency borrowing from source `recourse`."""
+    bound) of the CVaR bound on the emergency borrowing from source `recourse`;
+    `nonanticipative=False` for plans that may differ in their first stage (wait
+    and see: each scenario decided knowing its figures)."""
     r = Report()
     first = first_stage_of(scenarios[0].plan, scenarios[0].instance)
-    r.family("nonanticipativity")
-    for s in scenarios[1:]:
+    if nonanticipative:
+        r.family("nonanticipativity")
+    for s in (scenarios[1:] if nonanticipative else []):
         mine = first_stage_of(s.plan, s.instance)
         keys = list(dict.fromkeys([*first, *mine]))
         differ = [k for k in keys if first.get(k) != mine.get(k)]

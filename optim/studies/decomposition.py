@@ -68,7 +68,7 @@ def available() -> str | None:
     """None when mpi-sppy, mpi4py and Pyomo's HiGHS interface can run; else what is missing."""
     try:
         import mpi4py  # noqa: F401
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(open(os.devnull, "w")):  # mpi-sppy greets on import
             import mpisppy  # noqa: F401
         import pyomo.environ as pyo
     except ImportError as exc:

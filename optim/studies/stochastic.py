@@ -183,7 +183,7 @@ class StochasticResult:
         mean-value plan, both on the same scenarios (>= 0 at the optimum)."""
         if not self.has_plan or self.mean_value is None or not self.mean_value.has_plan:
             return None
-        return self.sign * (self.plan.objective - self.mean_value.objective)
+        return round(self.sign * (self.plan.objective - self.mean_value.objective), 2) + 0.0  # to the fen
 
     @property
     def evpi(self) -> float | None:
@@ -191,7 +191,7 @@ class StochasticResult:
         deciding would gain over the stochastic plan (>= 0 at the optimum)."""
         if not self.has_plan or self.wait_and_see is None or not self.wait_and_see.has_plan:
             return None
-        return self.sign * (self.wait_and_see.objective - self.plan.objective)
+        return round(self.sign * (self.wait_and_see.objective - self.plan.objective), 2) + 0.0  # to the fen
 
     def first_stage(self) -> pd.DataFrame:
         """The decisions taken now: the use of every parcel (and its rezoning period)."""
@@ -368,7 +368,8 @@ class StochasticResult:
                  f"engine       {self.engine}: {self.model_size}",
                  f"status       {self.status} ({self.plan.termination})"]
         if not self.has_plan:
-            return "\n".join(lines + ["no plan keeps every scenario feasible"] + [f"  {n}" for n in self.notes])
+            what = "no plan keeps every scenario feasible" if self.status == "infeasible" else "no plan"
+            return "\n".join(lines + [what] + [f"  {n}" for n in self.notes])
         e = self.plan
         gap = f"   gap {e.gap:.4%}" if e.gap is not None else ""
         bound = f"   bound {e.bound:,.0f}" if e.bound is not None else ""
@@ -544,7 +545,8 @@ def evaluate(name: str, sc: Scenarios, first: np.ndarray, options: SolveOptions,
 
 
 def certify_evaluation(e: Evaluation, sc: Scenarios, shortfall: Shortfall | None, base: Instance) -> None:
-    """The stochastic checker's report on an evaluation with a plan in every scenario."""
+    """The stochastic checker's report on an evaluation with a plan in every scenario
+    (one first stage for all, except wait and see)."""
     if not e.has_plan or not all(r.has_plan for r in e.results):
         return
     plans = [ScenarioPlan(n, float(p), i, PlanDecisions.from_result(r), r.certificate)
@@ -552,7 +554,7 @@ def certify_evaluation(e: Evaluation, sc: Scenarios, shortfall: Shortfall | None
     e.certificate = check_stochastic(plans, expected=e.expected, risk_adjusted=e.objective, cvar=e.cvar,
                                      alpha=e.alpha, weight=e.weight, maximize=e.maximize, recourse=sc.recourse,
                                      shortfall=None if shortfall is None else (shortfall.alpha, shortfall.limit),
-                                     inst=base)
+                                     inst=base, nonanticipative=e.name != "wait_and_see")
 
 
 # ---- the study ------------------------------------------------------------------------------------
@@ -597,6 +599,8 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
         if len(values) < n_first:
             raise RuntimeError("progressive hedging found no first stage (no cylinder reported a plan)")
         first = values[:n_first]  # (the value at risk follows when the CVaR is weighted)
+        _, _, integer = sc.models[0].formulation.bounds()
+        first = np.where(integer[first_stage_columns(sc.models[0].formulation)], np.round(first), first)
         plan = evaluate("stochastic", sc, first, options, risk, short, maximize)
         plan.bound = bound
         if plan.has_plan and bound is not None:
@@ -636,12 +640,17 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
                               sampled=spec.sampled, seed=the_seed, alpha=risk.alpha, weight=risk.weight,
                               shortfall=shortfall, recourse=sc.recourse, model_size=model_size, extra=extra)
     if not plan.has_plan:
-        result.notes += infeasible_scenarios(sc, options)
+        if plan.status == "infeasible":
+            result.notes += infeasible_scenarios(sc, options)
+        elif plan.status == "no_solution":
+            result.notes.append(f"the search stopped ({plan.termination}) before any plan was found: "
+                                "give more time (--time-limit) or fewer scenarios")
         result.seconds = time.perf_counter() - start
         return result
     ev_first = _mean_value(result, inst, spec, sc, options, risk, short, maximize) if mean_value else None
     if wait_and_see:
         result.wait_and_see = _wait_and_see(sc, options, risk, short, maximize)
+        certify_evaluation(result.wait_and_see, sc, short, inst)
     if out_of_sample:
         fresh = build_scenarios(inst, spec, draws(spec, out_of_sample, _fresh_seed(the_seed)), money)
         plans = {"stochastic": first} if ev_first is None else {"stochastic": first, "mean_value": ev_first}
