@@ -92,7 +92,7 @@ def child(args: argparse.Namespace) -> None:
 
     start = time.perf_counter()
     r = stochastic(args.instance, args.uncertainty, samples=args.samples, engine=args.child, mean_value=False,
-                   wait_and_see=False, time_limit=args.time_limit if args.child == "ef" else None,
+                   wait_and_see=False, base_plan=False, time_limit=args.time_limit if args.child == "ef" else None,
                    ph={"max_iterations": args.ph_iterations, "time_limit": args.time_limit})
     if r is None:  # a process of the decomposition other than the first
         return

@@ -78,6 +78,10 @@ def test_hand_case_vss_and_evpi_as_worked_by_hand():
     assert r.vss == pytest.approx(6.0)
     assert r.wait_and_see.objective == pytest.approx(127.5)
     assert r.evpi == pytest.approx(7.5)
+    # the plan of the base figures (grant of 100) rezones both: 95 on the scenarios
+    assert rezoned_of(r.base_plan.results[0]) == ["A", "B"]
+    assert r.base_plan.objective == pytest.approx(95.0) and r.vs_base_plan == pytest.approx(25.0)
+    assert r.base_plan.certified
     # the mean-value plan draws 40 from the credit line when the grant is refused
     assert list(r.mean_value.emergency()) == pytest.approx([0.0, 40.0])
     assert list(r.plan.emergency()) == pytest.approx([0.0, 0.0])

@@ -66,6 +66,8 @@ def add_parser(sub) -> None:
     s.add_argument("--replications", type=int, default=1, metavar="R", help="SAA replications per size (default 1)")
     s.add_argument("--no-vss", action="store_true", help="skip the mean-value plan (no VSS)")
     s.add_argument("--no-evpi", action="store_true", help="skip the wait-and-see solves (no EVPI)")
+    s.add_argument("--no-base", action="store_true", help="skip the plan of the instance's own figures on the "
+                                                          "scenarios")
     s.add_argument("--ph-iterations", type=int, default=50, metavar="K", help="ph: most PH iterations (default 50)")
     s.add_argument("--ph-rho", type=float, default=1.0, metavar="RHO", help="ph: the proximal weight (default 1)")
     add_solver(s)
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     seed = options.pop("seed", None)  # --seed draws the scenarios; HiGHS keeps the instance's seed
     result = stochastic(inst, args.uncertainty, samples=args.samples, seed=seed, cvar=cvar, shortfall=shortfall,
                         engine=args.engine, mean_value=not args.no_vss, wait_and_see=not args.no_evpi,
+                        base_plan=not args.no_base,
                         out_of_sample=args.out_of_sample, saa=saa, replications=args.replications,
                         ph={"max_iterations": args.ph_iterations, "rho": args.ph_rho, "verbose": args.verbose,
                             "time_limit": args.time_limit},

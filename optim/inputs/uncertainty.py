@@ -7,8 +7,11 @@ either as a finite set of scenarios with probabilities::
 
     uncertainty:
       scenarios:
-        slump: {probability: 0.3, scale: {options[use=commercial].land_income: 0.6}}
-        base:  {probability: 0.7}
+        slump:
+          probability: 0.3
+          scale:
+            options[use=commercial].land_income: 0.6
+        base: {probability: 0.7}
 
 or as distributions, sampled reproducibly (`samples`, `seed`), with
 correlations between them (a Gaussian copula)::
@@ -18,7 +21,9 @@ correlations between them (a Gaussian copula)::
       seed: 7
       parameters:
         - name: land_price
-          path: [options[use=commercial].land_income, options[use=residential].land_income]
+          path:
+            - options[use=commercial].land_income
+            - options[use=residential].land_income
           distribution: {uniform: [0.6, 1.1]}            # scale factors
         - name: cdb_rate
           path: sources.cdb_loan.rate

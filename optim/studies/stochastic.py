@@ -149,6 +149,7 @@ class StochasticResult:
     model_size: str = ""
     mean_value: Evaluation | None = None
     ev: Result | None = None
+    base_plan: Evaluation | None = None  # the plan of the instance's own figures (`optim solve`), on the scenarios
     wait_and_see: Evaluation | None = None
     out_of_sample: pd.DataFrame | None = None  # one row per fresh sample and plan
     saa: pd.DataFrame | None = None  # one row per sample size and replication
@@ -193,6 +194,14 @@ class StochasticResult:
             return None
         return round(self.sign * (self.wait_and_see.objective - self.plan.objective), 2) + 0.0  # to the fen
 
+    @property
+    def vs_base_plan(self) -> float | None:
+        """What the stochastic plan gains over the plan of the instance's own figures
+        (`optim solve` without uncertainty), both on the same scenarios."""
+        if not self.has_plan or self.base_plan is None or not self.base_plan.has_plan:
+            return None
+        return round(self.sign * (self.plan.objective - self.base_plan.objective), 2) + 0.0
+
     def first_stage(self) -> pd.DataFrame:
         """The decisions taken now: the use of every parcel (and its rezoning period)."""
         r = self.plan.results[0]
@@ -212,7 +221,7 @@ class StochasticResult:
 
     def scenario_table(self) -> pd.DataFrame:
         """Per plan and scenario: probability, objective, emergency borrowing, KPIs."""
-        parts = [e.kpi_table() for e in (self.plan, self.mean_value, self.wait_and_see)
+        parts = [e.kpi_table() for e in (self.plan, self.mean_value, self.base_plan, self.wait_and_see)
                  if e is not None and e.results]
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         draws_ = {d.name: d.values for d in self.scenarios}
@@ -227,7 +236,7 @@ class StochasticResult:
         1 - alpha share: the lowest for what is maximised, the highest for costs),
         minimum and maximum, weighted by the scenarios' probabilities."""
         rows = []
-        for e in (self.plan, self.mean_value):
+        for e in (self.plan, self.mean_value, self.base_plan):
             if e is None or not e.has_plan:
                 continue
             table = e.kpi_table()
@@ -270,6 +279,7 @@ class StochasticResult:
             "recourse": self.recourse, "model": self.model_size,
             "vss": json_number(self.vss), "evpi": json_number(self.evpi),
             "stochastic": evaluation(self.plan), "mean_value": evaluation(self.mean_value),
+            "base_plan": evaluation(self.base_plan), "vs_base_plan": json_number(self.vs_base_plan),
             "wait_and_see": evaluation(self.wait_and_see),
             "ev_objective": json_number(self.ev.objective) if self.ev is not None else None,
             "first_stage": {
@@ -309,6 +319,9 @@ class StochasticResult:
                                                  lower=self.plan.maximize))
         if {"stochastic", "mean_value"} <= set(wide.columns):
             out["difference"] = _interval(self.sign * (wide["stochastic"] - wide["mean_value"]).to_numpy(dtype=float))
+        if {"stochastic", "base_plan"} <= set(wide.columns):
+            out["difference_base_plan"] = _interval(self.sign * (wide["stochastic"] - wide["base_plan"]).to_numpy(
+                dtype=float))
         return out
 
     def saa_summary(self) -> pd.DataFrame:
@@ -400,6 +413,11 @@ class StochasticResult:
                          f"({self.mean_value.status})")
         if self.evpi is not None:
             lines.append(f"EVPI         {money(self.evpi, unit)}  (wait and see {self.wait_and_see.objective:,.0f})")
+        if self.vs_base_plan is not None:
+            bp = self.base_plan.results[0].parcels
+            lines.append(f"base plan    {float(bp.loc[bp['rezoned'].astype(bool), 'area'].sum()):,.1f} mu rezoned "
+                         f"(the instance's own figures): {self.base_plan.objective:,.0f} on the scenarios, "
+                         f"{money(self.vs_base_plan, unit)} below the stochastic plan")
         dist = self.distribution()
         if len(dist):
             lines += ["", f"{'distribution':<28}{'plan':<12}{'mean':>18}{'q05':>18}{'q95':>18}{'CVaR':>18}"]
@@ -411,10 +429,11 @@ class StochasticResult:
         oos = self.out_of_sample_summary()
         if oos:
             lines += ["", f"out of sample ({oos['samples']} fresh samples, 95 % intervals)"]
-            for plan in ("stochastic", "mean_value", "difference"):
+            words = {"difference": "stochastic - mean_value", "difference_base_plan": "stochastic - base_plan"}
+            for plan in ("stochastic", "mean_value", "base_plan", "difference", "difference_base_plan"):
                 if plan in oos:
                     o = oos[plan]
-                    lines.append(f"  {plan:<12} {o['mean']:>18,.0f} +- {o['half_width']:,.0f}")
+                    lines.append(f"  {words.get(plan, plan):<24} {o['mean']:>18,.0f} +- {o['half_width']:,.0f}")
         if self.saa is not None:
             lines += ["", "sample average approximation (in sample: mean of the replications' optima, 95 % interval; "
                           "out of sample: their plans on the fresh samples)",
@@ -561,7 +580,8 @@ def certify_evaluation(e: Evaluation, sc: Scenarios, shortfall: Shortfall | None
 def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, samples: int | None = None,
                seed: int | None = None, cvar: tuple[float, float] | None = None,
                shortfall: tuple[float, float] | None = None, engine: str = "ef", mean_value: bool = True,
-               wait_and_see: bool = True, out_of_sample: int = 0, saa: list[int] | None = None,
+               wait_and_see: bool = True, base_plan: bool = True, out_of_sample: int = 0,
+               saa: list[int] | None = None,
                replications: int = 1, ph: dict[str, Any] | None = None, **solve_options: Any) -> StochasticResult:
     """The two-stage stochastic plan of `source` (an instance or its file) under the
     uncertainty of its `uncertainty:` section (or `uncertainty`: a section as a
@@ -572,6 +592,7 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
     shortfall: (alpha, max): the CVaR_alpha of the emergency borrowing at most max yuan;
     engine: ``ef`` (the extensive form, HiGHS) or ``ph`` (progressive hedging, mpi-sppy);
     mean_value, wait_and_see: compute the VSS and the EVPI;
+    base_plan: evaluate the plan of the instance's own figures on the scenarios too;
     out_of_sample: fresh samples on which both plans are evaluated (distributions only);
     saa: sample sizes for the sample average approximation (with `replications`);
     solve options (time_limit, mip_rel_gap, threads, seed) go to HiGHS."""
@@ -648,12 +669,16 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
         result.seconds = time.perf_counter() - start
         return result
     ev_first = _mean_value(result, inst, spec, sc, options, risk, short, maximize) if mean_value else None
+    base_first = _base_plan(result, inst, sc, options, risk, short, maximize) if base_plan else None
     if wait_and_see:
         result.wait_and_see = _wait_and_see(sc, options, risk, short, maximize)
         certify_evaluation(result.wait_and_see, sc, short, inst)
     if out_of_sample:
         fresh = build_scenarios(inst, spec, draws(spec, out_of_sample, _fresh_seed(the_seed)), money)
-        plans = {"stochastic": first} if ev_first is None else {"stochastic": first, "mean_value": ev_first}
+        plans = {"stochastic": first}
+        for name, values in (("mean_value", ev_first), ("base_plan", base_first)):
+            if values is not None:
+                plans[name] = values
         result.out_of_sample = out_of_sample_table(fresh, plans, options)
         if saa:
             result.saa = saa_table(inst, spec, saa, replications, the_seed, money, risk, short, options, fresh)
@@ -744,6 +769,24 @@ def _mean_value(result: StochasticResult, inst: Instance, spec: Uncertainty, sc:
     result.mean_value = e
     if not e.has_plan:
         result.notes.append(f"the mean-value plan has no recourse in every scenario ({e.status}): no VSS")
+    return first
+
+
+def _base_plan(result: StochasticResult, inst: Instance, sc: Scenarios, options: SolveOptions, risk: Risk,
+               short: Shortfall | None, maximize: bool) -> np.ndarray | None:
+    """The plan of the instance's own figures (what `optim solve` gives, without the
+    uncertainty), its first stage evaluated on the scenarios. Returns that first stage."""
+    m = Model(inst, sc.money)
+    if first_stage_mismatch(sc.models[0].formulation, m.formulation):
+        return None
+    sol = solve_compiled(m.compiled, options)
+    if sol.values is None:
+        result.notes.append(f"the instance's own figures have no plan ({sol.status}): no base plan to compare")
+        return None
+    first = first_values(m.formulation, sol.values)
+    e = evaluate("base_plan", sc, first, options, risk, short, maximize)
+    certify_evaluation(e, sc, short, inst)
+    result.base_plan = e
     return first
 
 
