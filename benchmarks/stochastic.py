@@ -18,8 +18,8 @@ scenario with the best recourse and certified), its objective and the best
 bound, the wall time of the whole run, and the peak memory (the largest
 process, and for PH the sum over its processes). A PH run whose memory,
 extrapolated from a smaller run (per-scenario growth), would exceed
-`--memory-budget` GB is not started: the table says so with the estimate (the
-machine is shared). VSS, EVPI and out-of-sample figures are not computed here.
+`--memory-budget` GB is not started: the table says so with the estimate. VSS,
+EVPI and out-of-sample figures are not computed here.
 """
 
 from __future__ import annotations

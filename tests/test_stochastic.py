@@ -444,15 +444,17 @@ def _mpi_ready() -> str | None:
 
 
 @pytest.mark.skipif(_mpi_ready() is not None, reason=str(_mpi_ready()))
-def test_progressive_hedging_on_two_processes_reaches_the_extensive_form_plan():
+def test_progressive_hedging_on_two_processes_reaches_the_extensive_form_plan(tmp_path):
     """PH (hub and xhat spoke, one process each) on the hand case: the plan it
     finds keeps both parcels (120, the extensive form's optimum); its bound is PH's
-    wait-and-see bound 127.5, so the plan is reported feasible, not optimal."""
+    wait-and-see bound 127.5, so the plan is reported feasible, not optimal. On
+    one process PH cannot run its two cylinders: exit 2, saying so."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "optim.cli", "stochastic", str(HAND),
                           "--engine", "ph", "--ph-iterations", "5", "--json", "--no-vss", "--no-evpi"],
-                         capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+                         capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+    assert list(tmp_path.iterdir()) == []  # mpi-sppy's log files stay in the run's own folders
     d = json.loads(run.stdout)
     assert d["engine"] == "ph" and d["ph"]["ranks"] == 2
     assert d["objective"] == pytest.approx(120.0)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -107,16 +108,35 @@ def progressive_hedging(inst: Instance, spec: Uncertainty, scenario_draws: list[
     """Progressive hedging over the scenarios `scenario_draws` on this program's MPI
     processes. On the first process: (first-stage values in the order of
     `first_stage_columns`, the best outer bound in yuan or None, run figures);
-    on the others: None. Each process builds only the scenarios it solves."""
+    on the others: None. Each process builds only the scenarios it solves, in a
+    working folder of its own (mpi-sppy writes its log files into the working
+    folder; it is removed afterwards)."""
     why = available()
     if why:
         raise InstanceError([Problem("--engine ph", why)])
-    with contextlib.redirect_stdout(sys.stderr if verbose else open(os.devnull, "w")):
-        import pyomo.environ as pyo
-        import mpisppy.utils.cfg_vanilla as vanilla
-        from mpisppy import MPI
-        from mpisppy.spin_the_wheel import WheelSpinner
-        from mpisppy.utils import config
+    here = os.getcwd()
+    work = tempfile.mkdtemp(prefix="optim-ph-")
+    try:
+        with contextlib.ExitStack() as stack:
+            sink = sys.stderr if verbose else stack.enter_context(open(os.devnull, "w"))
+            stack.enter_context(contextlib.redirect_stdout(sink))
+            os.chdir(work)
+            stack.callback(os.chdir, here)
+            return _spin(inst, spec, scenario_draws, money, risk, options, work, max_iterations=max_iterations,
+                         rho=rho, rel_gap=rel_gap, time_limit=time_limit, verbose=verbose)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _spin(inst: Instance, spec: Uncertainty, scenario_draws: list[Draw], money: float, risk: Risk,
+          options: SolveOptions, work: str, *, max_iterations: int, rho: float, rel_gap: float,
+          time_limit: float | None, verbose: bool) -> tuple[np.ndarray, float | None, dict[str, Any]] | None:
+    """The hub and spokes (see `progressive_hedging`), run in the working folder `work`."""
+    import pyomo.environ as pyo
+    import mpisppy.utils.cfg_vanilla as vanilla
+    from mpisppy import MPI
+    from mpisppy.spin_the_wheel import WheelSpinner
+    from mpisppy.utils import config
 
     comm = MPI.COMM_WORLD
     ranks, rank = comm.Get_size(), comm.Get_rank()
@@ -174,26 +194,23 @@ def progressive_hedging(inst: Instance, spec: Uncertainty, scenario_draws: list[
                                                     f"{'Lagrangian bound, ' if ranks >= 3 else ''}xhat "
                                                     f"search): give a multiple of {cylinders} MPI processes, "
                                                     f"not {ranks}")])
-    folder = tempfile.mkdtemp(prefix="optim-ph-") if rank == 0 else None
-    folder = comm.bcast(folder, root=0)
-    path = os.path.join(folder, "xhat.json")
+    path = os.path.join(comm.bcast(work if rank == 0 else None, root=0), "xhat.json")  # the first process's
 
     def writer(file_name: str, scenario: Any, bundling: bool) -> None:
         root = scenario._mpisppy_node_list[0]
         with open(file_name, "w", encoding="utf-8") as fh:
             json.dump([pyo.value(v) for v in root.nonant_vardata_list], fh)
 
-    with contextlib.redirect_stdout(sys.stderr if verbose else open(os.devnull, "w")):
-        wheel = WheelSpinner(hub, spokes)
-        wheel.spin()
-        inner, outer = wheel.BestInnerBound, wheel.BestOuterBound
-        iterations = getattr(wheel.spcomm.opt, "_PHIter", None) if wheel.on_hub() else None
-        try:
-            wheel.write_first_stage_solution(path, writer)
-            found = True
-        except RuntimeError:  # no first stage was found by any cylinder
-            found = False
-    comm.Barrier()  # every process is here: the plan is on disk
+    wheel = WheelSpinner(hub, spokes)
+    wheel.spin()
+    inner, outer = wheel.BestInnerBound, wheel.BestOuterBound
+    iterations = getattr(wheel.spcomm.opt, "_PHIter", None) if wheel.on_hub() else None
+    try:
+        wheel.write_first_stage_solution(path, writer)
+        found = True
+    except RuntimeError:  # no first stage was found by any cylinder
+        found = False
+    comm.Barrier()  # every process is here: the plan is on disk, in the first process's folder
     if rank != 0:
         return None
     seconds = time.perf_counter() - start
@@ -201,9 +218,6 @@ def progressive_hedging(inst: Instance, spec: Uncertainty, scenario_draws: list[
     if found and os.path.exists(path):
         with open(path, encoding="utf-8") as fh:
             values = np.array(json.load(fh), dtype=float)
-    for name in os.listdir(folder):
-        os.remove(os.path.join(folder, name))
-    os.rmdir(folder)
     info = {"ranks": ranks, "cylinders": cylinders, "iterations": iterations, "seconds": round(seconds, 3),
             "inner_bound": None if inner is None or not np.isfinite(inner) else float(inner) * money,
             "outer_bound": None if outer is None or not np.isfinite(outer) else float(outer) * money,
