@@ -225,6 +225,25 @@ def test_farmer_problem_gives_the_published_vss_and_evpi():
     assert v.ev_first == pytest.approx([120, 80, 300], abs=1e-6)  # the mean-value plan
 
 
+def test_cvar_of_a_minimised_cost_is_the_mean_of_the_highest_costs():
+    """The farmer's cost with half the weight on the CVaR of the worst third (the
+    below-average yields alone): at the optimum the extensive form's objective is
+    0.5 E[cost] + 0.5 (cost of the worst scenario), recomputed from the scenarios;
+    that plan's worst cost is no higher than the risk-neutral plan's."""
+    from optim.studies.two_stage import risk_value, solve_recourse
+
+    blocks = [Block(name, 1 / 3, farmer(s)) for name, s in (("above", 1.2), ("average", 1.0), ("below", 0.8))]
+    p = np.full(3, 1 / 3)
+    risk = Risk(weight=0.5, alpha=2 / 3)
+    ef, sol = solve_recourse(blocks, SolveOptions(), risk, groups=("x",))
+    costs = ef.block_values(sol.values)
+    assert sol.objective == pytest.approx(0.5 * costs.mean() + 0.5 * costs.max(), rel=1e-9)
+    assert sol.objective == pytest.approx(risk_value(costs, p, risk, maximize=False), rel=1e-9)
+    neutral, sol0 = solve_recourse(blocks, SolveOptions(), groups=("x",))
+    assert costs.max() <= neutral.block_values(sol0.values).max() + 1e-6
+    assert costs.mean() >= neutral.block_values(sol0.values).mean() - 1e-6
+
+
 def test_extensive_form_states_first_stage_rows_once():
     blocks = [Block(name, 1 / 3, farmer(s)) for name, s in (("above", 1.2), ("average", 1.0), ("below", 0.8))]
     ef = extensive_form(blocks, groups=("x",))
