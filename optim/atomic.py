@@ -10,7 +10,9 @@ removes the temporary folder and leaves `target` untouched.
 
 Only a result folder is ever replaced: an existing `target` must be empty or
 hold nothing but `.csv`/`.json` files including `summary.json` (what
-`Result.write` writes), so that a mistyped `--out` cannot delete other files.
+`Result.write` writes) and folders of such result folders (the scenarios'
+plans of `optim stochastic --out`), so that a mistyped `--out` cannot delete
+other files.
 `check_out_dir` refuses an output folder that holds an input file of the instance.
 """
 
@@ -48,12 +50,25 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def is_result_dir(path: Path) -> bool:
-    """An existing folder that may be replaced: empty, or only .csv/.json files with summary.json."""
+    """An existing folder that may be replaced: empty, or only .csv/.json files with
+    summary.json, and folders of result folders (the plan of every scenario of a
+    stochastic result, `plans/SCENARIO/`)."""
     entries = list(path.iterdir())
     if not entries:
         return True
-    return (path / "summary.json").is_file() and all(
-        e.is_file() and not e.is_symlink() and e.suffix in (".csv", ".json") for e in entries)
+    return (path / "summary.json").is_file() and all(_result_entry(e) for e in entries)
+
+
+def _result_entry(e: Path) -> bool:
+    if e.is_symlink():
+        return False
+    if e.is_file():
+        return e.suffix in (".csv", ".json")
+    if e.is_dir():  # a folder of result folders, each with its summary.json
+        kids = list(e.iterdir())
+        return bool(kids) and all(k.is_dir() and not k.is_symlink() and (k / "summary.json").is_file()
+                                  and is_result_dir(k) for k in kids)
+    return False
 
 
 def _fsync(path: Path, directory: bool = False) -> None:

@@ -444,6 +444,9 @@ def test_cli_json_and_out(tmp_path, capsys):
     assert {"scenarios.csv", "distribution.csv", "parcels.csv", "certificate.csv", "summary.json"} <= \
         {p.name for p in out.iterdir()}
     assert (out / "plans" / "refused" / "draws.csv").is_file()
+    assert main(["stochastic", str(HAND), "--out", str(out), "--no-evpi"]) == 0  # an earlier result is replaced
+    assert (out / "plans" / "granted" / "summary.json").is_file()
+    capsys.readouterr()
     dist = {(row["plan"], row["metric"]): row for row in d["distribution"]}
     assert dist[("mean_value", "objective")]["mean"] == pytest.approx(114.0)
     assert dist[("mean_value", "objective")]["cvar"] == pytest.approx(98.0)  # the worst 5 %: refused
