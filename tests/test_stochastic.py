@@ -121,6 +121,13 @@ def test_cvar_weight_turns_the_hand_case_to_the_safe_plan():
     assert [f[0] for f in found] == [["A"], ["A"], ["A"], [], []]
     assert [f[1] for f in found] == pytest.approx([118, 118, 118, 120, 120])
     assert [f[2] for f in found] == pytest.approx([124, 124, 124, 120, 120])
+    # the same from the section's own risk settings (--cvar overrides them)
+    r = stochastic(HAND, {**RISKY, "risk": {"cvar": {"alpha": 0.5, "weight": 0.75}}}, mean_value=False,
+                   wait_and_see=False, **EXACT)
+    assert (r.alpha, r.weight) == (0.5, 0.75) and rezoned(r) == []
+    r = stochastic(HAND, {**RISKY, "risk": {"cvar": {"alpha": 0.5, "weight": 0.75}}}, cvar=(0.5, 0.25),
+                   mean_value=False, wait_and_see=False, **EXACT)
+    assert r.weight == 0.25 and rezoned(r) == ["A"]
 
 
 def test_cvar_weight_growing_never_lowers_the_worst_case_on_the_reference_park():
