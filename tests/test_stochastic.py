@@ -415,7 +415,7 @@ def test_bad_uncertainty_is_refused_with_place_and_fix(case, tmp_path, capsys):
         assert "Traceback" not in err
 
 
-def test_uncertainty_in_a_file_of_its_own(tmp_path):
+def test_uncertainty_in_a_file_of_its_own(tmp_path, capsys):
     doc = yaml.safe_load(HAND.read_text())
     section = doc.pop("uncertainty")
     doc["uncertainty"] = {"file": "risks.yaml"}
@@ -426,6 +426,15 @@ def test_uncertainty_in_a_file_of_its_own(tmp_path):
     (tmp_path / "risks.yaml").write_text(yaml.safe_dump(section))
     r = stochastic(tmp_path / "park.yaml")
     assert r.vss == pytest.approx(6.0)
+    # an instance without the section: given on the command line, or refused with the way out
+    bare = {k: v for k, v in doc.items() if k != "uncertainty"}
+    (tmp_path / "bare.yaml").write_text(yaml.safe_dump(bare))
+    (tmp_path / "elsewhere.yaml").write_text(yaml.safe_dump({"uncertainty": section}))
+    assert main(["stochastic", str(tmp_path / "bare.yaml"), "--uncertainty", str(tmp_path / "elsewhere.yaml"),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["vss"] == pytest.approx(6.0)
+    assert main(["stochastic", str(tmp_path / "bare.yaml")]) == 2
+    assert "bare.yaml: uncertainty: the instance has no uncertainty section" in capsys.readouterr().err
     (tmp_path / "outside.yaml").write_text(yaml.safe_dump(doc | {"uncertainty": {"file": "../x.yaml"}}))
     with pytest.raises(optim.InstanceError, match="points outside the instance's folder"):
         optim.load(tmp_path / "outside.yaml")
