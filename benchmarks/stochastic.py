@@ -10,7 +10,7 @@ for each number of scenarios (drawn with seed 1) runs, each in fresh processes:
 - ``ef``: `optim.stochastic(..., engine="ef")`, the extensive form solved by HiGHS
   (time limit `--time-limit`);
 - ``ph``: the same under `mpiexec -n RANKS` with `engine="ph"` (mpi-sppy: PH hub
-  and xhat spoke, plus a Lagrangian spoke from 3 processes on; `--ph-time-limit`,
+  and xhat spoke, plus a Lagrangian spoke on a multiple of 3 processes; `--ph-time-limit`,
   `--ph-iterations`).
 
 Both report the plan they commit to (its first stage evaluated in every
@@ -160,7 +160,7 @@ def main() -> None:
     print(f"# {args.parcels:,} parcels ({path}); {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
     rows = []
-    cylinders = 2 if args.ranks < 3 else 3
+    cylinders = 3 if args.ranks % 3 == 0 else 2  # as optim.studies.decomposition chooses
     per_cylinder = max(1, args.ranks // cylinders)  # processes of each cylinder: each holds S / this scenarios
     ph_seen: list[tuple[float, float]] = []  # (scenarios held by a process, its peak MB)
     for s in [int(v) for v in args.scenarios.split(",")]:

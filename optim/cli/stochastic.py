@@ -58,7 +58,7 @@ def add_parser(sub) -> None:
                    help="CVaR of the emergency borrowing (worst 1 - ALPHA share) at most MAX yuan")
     s.add_argument("--engine", choices=("ef", "ph"), default="ef",
                    help="ef: the extensive form with HiGHS (default); ph: progressive hedging with mpi-sppy "
-                        "(run under mpiexec -n N, N a multiple of 2, or of 3 for a Lagrangian bound)")
+                        "(run under mpiexec -n N: N even, or a multiple of 3 for a Lagrangian bound)")
     s.add_argument("--out-of-sample", type=int, default=0, metavar="M",
                    help="evaluate both plans on M fresh samples (distributions only)")
     s.add_argument("--saa", metavar="N1,N2,...", help="sample average approximation at these sample sizes "

@@ -12,9 +12,10 @@ variables, the rest is each scenario's own. mpi-sppy runs a hub and spokes
   linear MIP for HiGHS, `appsi_highs`);
 - an inner-bound spoke (`xhatshuffle`): first stages tried in every scenario,
   the best one kept (the plan);
-- with 3 or more processes, an outer-bound spoke (Lagrangian); with 2, the
-  outer bound is PH's own iteration-0 bound (each scenario solved alone: the
-  wait-and-see bound).
+- on a multiple of 3 processes, an outer-bound spoke (Lagrangian); on an even
+  number of processes, the outer bound is PH's own iteration-0 bound (each
+  scenario solved alone: the wait-and-see bound). The processes are shared
+  equally among the cylinders, each cylinder's scenarios among its processes.
 
 On binary first-stage decisions PH is a heuristic: the plan is reported with
 the best bound and the gap between them, never as optimal without a bound
@@ -185,15 +186,14 @@ def _spin(inst: Instance, spec: Uncertainty, scenario_draws: list[Draw], money: 
     hub = vanilla.ph_hub(cfg, scenario_creator, scenario_denouement, names, scenario_creator_kwargs=kwargs)
     spokes = [vanilla.xhatshuffle_spoke(cfg, scenario_creator, scenario_denouement, names,
                                         scenario_creator_kwargs=kwargs)]
-    if ranks >= 3:
+    if ranks % 3 == 0:  # three cylinders: the Lagrangian bound too
         spokes.insert(0, vanilla.lagrangian_spoke(cfg, scenario_creator, scenario_denouement, names,
                                                   scenario_creator_kwargs=kwargs))
+    elif ranks % 2:
+        raise InstanceError([Problem("--engine ph", "runs 2 cylinders (PH hub, xhat search) on an even number "
+                                                    "of MPI processes, or 3 (with a Lagrangian bound) on a "
+                                                    f"multiple of 3: give such a number, not {ranks}")])
     cylinders = 1 + len(spokes)
-    if ranks % cylinders:
-        raise InstanceError([Problem("--engine ph", f"runs {cylinders} cylinders (PH hub, "
-                                                    f"{'Lagrangian bound, ' if ranks >= 3 else ''}xhat "
-                                                    f"search): give a multiple of {cylinders} MPI processes, "
-                                                    f"not {ranks}")])
     path = os.path.join(comm.bcast(work if rank == 0 else None, root=0), "xhat.json")  # the first process's
 
     def writer(file_name: str, scenario: Any, bundling: bool) -> None:
