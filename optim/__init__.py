@@ -37,6 +37,7 @@ _EXPORTS = {
     "check_plan": "optim.check.plan",
     "sweep": "optim.studies.sweep", "pareto": "optim.studies.pareto",
     "report": "optim.reporting",
+    "stochastic": "optim.studies.stochastic",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -72,4 +73,5 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .highs import SolveOptions
     from .reporting import report
     from .studies.pareto import pareto
+    from .studies.stochastic import stochastic
     from .studies.sweep import sweep

@@ -23,6 +23,7 @@ from .errors import InstanceError, Problem
 from .inputs.instance import Instance
 from .inputs.reader import load
 from .inputs.scenarios import check_scenarios
+from .inputs.uncertainty import check_uncertainty
 from .inputs.validate import run_checks
 from .model import create_model
 from .model.size import check_model
@@ -133,13 +134,14 @@ def solve(source: Instance | Model | str | Path, **options: Any) -> Result:
 def validate(source: Instance | str | Path) -> list[Problem]:
     """Problems of an instance or instance file; an empty list means valid.
 
-    The same verdict as `solve`: the file is read and checked, and the model is
-    built to check what the solver accepts."""
+    The same verdict as `solve` (and, for its uncertainty section, `stochastic`):
+    the file is read and checked, and the model is built to check what the
+    solver accepts."""
     try:
         inst = load(source) if isinstance(source, (str, Path)) else source
     except InstanceError as exc:
         return exc.problems
-    problems = run_checks(inst) + check_scenarios(inst)
+    problems = run_checks(inst) + check_scenarios(inst) + check_uncertainty(inst)
     if problems:
         return problems
     try:

@@ -16,9 +16,10 @@ never a live writer's.
 
 Only a result folder is ever replaced: an existing `target` must be empty or
 hold nothing but `.csv`/`.json` files including `summary.json`, `.gpkg`/`.xlsx`
-files (what `Result.write` writes) and `.html` files (a report of the result
-written into it by `optim report`, stale once the result is replaced), so that a
-mistyped `--out` cannot delete other files.
+files (what `Result.write` writes), `.html` files (a report of the result
+written into it by `optim report`, stale once the result is replaced) and
+folders of such result folders (the scenarios' plans of `optim stochastic
+--out`), so that a mistyped `--out` cannot delete other files.
 `check_out_dir` refuses an output folder that holds an input file of the instance.
 """
 
@@ -59,12 +60,25 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def is_result_dir(path: Path) -> bool:
     """An existing folder that may be replaced: empty, or only the files a result
-    folder holds (.csv, .json with summary.json, .gpkg, .xlsx, and .html reports)."""
+    folder holds (.csv, .json with summary.json, .gpkg, .xlsx, and .html reports),
+    and folders of result folders (the plan of every scenario of a stochastic
+    result, `plans/SCENARIO/`)."""
     entries = list(path.iterdir())
     if not entries:
         return True
-    return (path / "summary.json").is_file() and all(
-        e.is_file() and not e.is_symlink() and e.suffix in RESULT_SUFFIXES for e in entries)
+    return (path / "summary.json").is_file() and all(_result_entry(e) for e in entries)
+
+
+def _result_entry(e: Path) -> bool:
+    if e.is_symlink():
+        return False
+    if e.is_file():
+        return e.suffix in RESULT_SUFFIXES
+    if e.is_dir():  # a folder of result folders, each with its summary.json
+        kids = list(e.iterdir())
+        return bool(kids) and all(k.is_dir() and not k.is_symlink() and (k / "summary.json").is_file()
+                                  and is_result_dir(k) for k in kids)
+    return False
 
 
 def _fsync(path: Path, directory: bool = False) -> None:

@@ -721,3 +721,87 @@ def plot_draws(draws: Any, out: str | Path, sources: Sequence[str] | None = None
     """Draw the draws by source (see `figure_draws`) to `out` (.png or .svg); return the path."""
     _check_out(out)
     return _save(figure_draws(draws, sources, by), out)
+
+
+# --------------------------------------------------------------------------- outcomes under uncertainty
+
+_PLAN_WORDS = {"stochastic": "stochastic plan", "mean_value": "mean-value plan", "wait_and_see": "wait and see"}
+
+
+def figure_outcomes(scenarios: Any, metric: str = "objective", alpha: float | None = None):
+    """The distribution of a figure over the scenarios for the stochastic plan and
+    the mean-value plan, side by side, as a matplotlib Figure.
+
+    scenarios: the per-scenario table of `optim stochastic` (columns `plan`,
+    `scenario`, `probability` and the figures), a `StochasticResult`, or its
+    output directory (scenarios.csv). Each panel is a histogram of the figure
+    weighted by the scenarios' probabilities (the same bins in both), with the
+    mean (solid), the 5 % and 95 % quantiles (dashed) and the CVaR (dotted: the
+    mean of the worst 1 - alpha share; alpha from summary.json, else 0.95).
+    """
+    if hasattr(scenarios, "scenario_table"):
+        alpha = scenarios.alpha if alpha is None else alpha
+        df = scenarios.scenario_table()
+    else:
+        df = _table(scenarios, "scenarios", "scenarios.csv",
+                    "expected the output directory of `optim stochastic --out`")
+        if alpha is None and isinstance(scenarios, (str, Path)) and (Path(scenarios) / "summary.json").is_file():
+            try:
+                alpha = float(json.loads((Path(scenarios) / "summary.json").read_text(encoding="utf-8"))["alpha"])
+            except (ValueError, KeyError, TypeError):
+                alpha = None
+    alpha = 0.95 if alpha is None else alpha
+    _require(df, ["plan", "scenario", "probability", metric], "per-scenario table")
+    plans = [p for p in ("stochastic", "mean_value") if (df["plan"] == p).any()]
+    if not plans:
+        raise PlotError("per-scenario table: no rows of the stochastic or the mean-value plan")
+    values = pd.to_numeric(df[metric], errors="coerce")
+    label, div, unit = _display(metric, _unit_of(metric) or ("yuan" if metric in ("objective", "emergency_borrowing")
+                                                               else None))
+    shown = values / div
+    finite = shown[np.isfinite(shown)]
+    if not len(finite):
+        raise PlotError(f"per-scenario table: no values of {metric}")
+    low, high = float(finite.min()), float(finite.max())
+    if high <= low:
+        low, high = low - 0.5, high + 0.5
+    bins = np.linspace(low, high, 21)
+    cost = metric in ("emergency_borrowing", "financing_cost", "forgone_land_income", "own_funds_used",
+                      "debt_service")
+    fig, _ = _new_figure((11.0, 4.5))
+    fig.clf()
+    axes = fig.subplots(1, len(plans), sharex=True, sharey=True, squeeze=False)[0]
+    for ax, plan in zip(axes, plans):
+        rows = (df["plan"] == plan).to_numpy() & np.isfinite(shown.to_numpy())
+        v = shown.to_numpy()[rows]
+        p = pd.to_numeric(df["probability"], errors="coerce").to_numpy()[rows]
+        p = p / p.sum()
+        ax.hist(v, bins=bins, weights=p, color="C0" if plan == "stochastic" else "C1", alpha=0.8,
+                edgecolor="white", label="probability")
+        order = np.argsort(v)
+        cum = np.cumsum(p[order])
+        q05 = v[order][min(int(np.searchsorted(cum, 0.05 - 1e-12)), len(v) - 1)]
+        q95 = v[order][min(int(np.searchsorted(cum, 0.95 - 1e-12)), len(v) - 1)]
+        tail_order = np.argsort(-v if cost else v)
+        before = np.concatenate([[0.0], np.cumsum(p[tail_order])[:-1]])
+        take = np.clip((1.0 - alpha) - before, 0.0, p[tail_order])
+        tail = float((take * v[tail_order]).sum() / max(1.0 - alpha, 1e-12)) if alpha < 1 else float(v.min())
+        mean = float(p @ v)
+        ax.axvline(mean, color="k", linewidth=1.5, label=f"mean {_fmt(mean)}")
+        ax.axvline(q05, color="0.3", linestyle="--", linewidth=1, label=f"5 % quantile {_fmt(q05)}")
+        ax.axvline(q95, color="0.3", linestyle="--", linewidth=1, label=f"95 % quantile {_fmt(q95)}")
+        ax.axvline(tail, color="C3", linestyle=":", linewidth=1.5,
+                   label=f"CVaR, worst {1 - alpha:.0%}: {_fmt(tail)}")
+        ax.set_title(f"{_PLAN_WORDS.get(plan, plan)} ({len(v)} scenarios)")
+        ax.set_xlabel(_axis_label(label, unit))
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    axes[0].set_ylabel("probability")
+    fig.suptitle(f"{label} over the scenarios: stochastic plan against the plan of the mean figures")
+    return fig
+
+
+def plot_outcomes(scenarios: Any, out: str | Path, metric: str = "objective", alpha: float | None = None) -> Path:
+    """Draw the distribution of a figure for both plans (see `figure_outcomes`) to `out`; return the path."""
+    _check_out(out)
+    return _save(figure_outcomes(scenarios, metric, alpha), out)

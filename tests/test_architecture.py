@@ -13,9 +13,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "optim"
-# what a function may import: optional or heavy dependencies
+# what a function may import: optional or heavy dependencies (scipy: its statistics when
+# figures are sampled; mpisppy and mpi4py: the scenario decomposition, the `stochastic` extra;
+# geopandas, shapely, pyogrio, pyproj: the `gis` extra; openpyxl: the `excel` extra)
 LAZY_OK = {"matplotlib", "pyomo", "distributed", "tqdm", "geopandas", "shapely", "pyogrio", "pyproj",
-           "openpyxl", "mpl_toolkits"}
+           "openpyxl", "mpl_toolkits", "scipy", "mpisppy", "mpi4py"}
 
 
 def module_name(path: Path) -> str:

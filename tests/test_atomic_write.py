@@ -110,6 +110,15 @@ def test_only_result_folders_are_replaced(results, tmp_path):
     assert is_result_dir(empty)
     tiny.write(empty)
     assert (empty / "summary.json").exists()
+    # a folder of result folders (the scenarios' plans of a stochastic result) is part of a result ...
+    tiny.write(empty / "plans" / "s1")
+    assert is_result_dir(empty)
+    # ... a folder holding anything else is not
+    (empty / "plans" / "s1" / "notes.txt").write_text("keep me")
+    assert not is_result_dir(empty)
+    (empty / "plans" / "s1" / "notes.txt").unlink()
+    (empty / "plans" / "loose.csv").write_text("x")
+    assert not is_result_dir(empty)
 
 
 def test_out_at_the_instance_folder_is_refused(tmp_path):

@@ -321,6 +321,47 @@ def test_missing_matplotlib_is_a_clear_error(monkeypatch):
     assert str(err.value) == "optim plot needs matplotlib: pip install 'optim[plot]'"
 
 
+# --------------------------------------------------------------------------- outcomes under uncertainty
+
+def outcome_table() -> pd.DataFrame:
+    """Per-scenario table in the layout of scenarios.csv (`optim stochastic --out`): the
+    hand case of tests/test_stochastic.py, the stochastic plan 120 in both scenarios,
+    the mean-value plan 130 (granted) and 98 (refused)."""
+    return pd.DataFrame({"plan": ["stochastic", "stochastic", "mean_value", "mean_value"],
+                         "scenario": ["granted", "refused"] * 2, "probability": [0.5] * 4,
+                         "objective": [120.0e6, 120.0e6, 130.0e6, 98.0e6],
+                         "emergency_borrowing": [0.0, 0.0, 0.0, 40.0e6]})
+
+
+def test_outcomes_side_by_side_with_mean_quantiles_and_cvar(tmp_path):
+    fig = plots.figure_outcomes(outcome_table(), alpha=0.5)
+    stochastic, mean_value = fig.axes
+    assert stochastic.get_title() == "stochastic plan (2 scenarios)"
+    assert mean_value.get_title() == "mean-value plan (2 scenarios)"
+    assert stochastic.get_xlabel() == mean_value.get_xlabel() == "objective (M yuan)"
+    assert stochastic.get_ylabel() == "probability"
+    # mean 114 M, 5 % quantile 98 M, 95 % quantile 130 M, CVaR of the worst half: 98 M
+    assert legend_texts(mean_value) == ["probability", "mean 114", "5 % quantile 98", "95 % quantile 130",
+                                        "CVaR, worst 50%: 98"]
+    assert legend_texts(stochastic)[1] == "mean 120"
+    heights = [p.get_height() for p in mean_value.patches]
+    assert sum(heights) == pytest.approx(1.0) and max(heights) == pytest.approx(0.5)
+    # a cost: its CVaR is the mean of the highest outcomes
+    fig = plots.figure_outcomes(outcome_table(), metric="emergency_borrowing", alpha=0.5)
+    assert "CVaR, worst 50%: 40" in legend_texts(fig.axes[1])
+    for suffix in (".png", ".svg"):
+        assert plots.plot_outcomes(outcome_table(), tmp_path / f"o{suffix}").stat().st_size > 5000
+
+
+def test_outcomes_errors_are_clear(tmp_path):
+    with pytest.raises(PlotError, match="has no scenarios.csv"):
+        plots.figure_outcomes(tmp_path)
+    with pytest.raises(PlotError, match="missing column"):
+        plots.figure_outcomes(outcome_table().drop(columns="probability"))
+    with pytest.raises(PlotError, match="no rows of the stochastic or the mean-value plan"):
+        plots.figure_outcomes(outcome_table().assign(plan="other"))
+
+
 # --------------------------------------------------------------------------- command line
 
 def test_cli_plots_each_kind(reference, tmp_path, capsys):

@@ -11,6 +11,7 @@ Land income, output and costs stay non-negative amounts (docs/instance-format.md
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,3 +197,29 @@ def test_land_income_stays_non_negative():
     doc["options"][1]["land_income"] = -5
     with pytest.raises(optim.InstanceError, match=r"options\[1\], land_income: must be >= 0, not -5"):
         optim.from_frames("b", **{k: v for k, v in doc.items() if k != "name"})
+
+
+# ---- the offset in studies ------------------------------------------------------------------------
+def test_an_offset_counts_in_every_scenario_of_a_stochastic_plan():
+    """The two-parcel case of tests/test_stochastic.py (RP 120, EEV 114, WS 127.5, by
+    hand) with an offset of 10: every objective is 10 more, VSS and EVPI unchanged."""
+    from optim.inputs.scenarios import apply_overrides
+
+    inst = optim.load(Path(__file__).parent / "data" / "stochastic" / "two_parcels.yaml")
+    apply_overrides(inst, {"set": {"objective.offset": 10}}, "offset")
+    r = optim.stochastic(inst, mip_rel_gap=0.0)
+    assert r.certified
+    assert (r.plan.objective, r.mean_value.objective, r.wait_and_see.objective) == \
+        pytest.approx((130.0, 124.0, 137.5))
+    assert (r.vss, r.evpi) == pytest.approx((6.0, 7.5))
+
+
+def test_an_offset_counts_in_every_point_of_a_pareto_front():
+    inst = optim.load(Path(__file__).parent.parent / "instances" / "tiny" / "instance.yaml")
+    inst.objective.offset = 1e6
+    front = optim.pareto(inst, "land_income", "industrial_output", points=3)
+    plans = [res for res in front.results.values() if res is not None and res.has_plan]
+    assert plans
+    for res in plans:
+        assert res.objective_terms["contribution"].sum() == pytest.approx(res.objective)
+        assert res.certified

@@ -11,12 +11,16 @@ that its report speaks the same words.
 - `plan`: the decisions (`PlanDecisions`) and the families;
 - `periods`: the families of instances with periods;
 - `report`: the report (one row per family);
-- `certificate`: certify a result, read a result folder, print the report.
+- `certificate`: certify a result, read a result folder, print the report;
+- `stochastic`: a plan under uncertainty (one first stage, every scenario's plan,
+  the expected objective and its CVaR).
 """
 
 from .certificate import (DEFAULT_TOL, PlanRejected, certify, certify_result, check_result_dir, failed,
                           read_plan, report_dict, report_table)
-from .plan import PlanDecisions, assert_plan_ok, check_plan, recompute_kpis
+from .plan import PlanDecisions, assert_plan_ok, check_plan, recompute_kpis, recompute_objective
+from .stochastic import ScenarioPlan, check_stochastic
 
-__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "certify", "certify_result",
+__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective",
+           "ScenarioPlan", "check_stochastic", "certify", "certify_result",
            "PlanRejected", "failed", "read_plan", "check_result_dir", "report_table", "report_dict", "DEFAULT_TOL"]

@@ -10,7 +10,8 @@ reported ones are compared against them (families `objective` and `kpis`).
 
 The report has one row per family with the largest violation in absolute units
 (yuan, mu, resource units, or a count for binary decisions), the largest
-violation relative to its right-hand side, `violation / max(1, |rhs|)`, and
+violation relative to its right-hand side, `violation / max(1, |rhs|)` (for the
+balances of the periods, to the money they balance: optim/check/report.py), and
 `ok` = relative violation <= tol.
 
 Families (one row each). Those tied to an optional setting (coverage target,
@@ -425,6 +426,15 @@ def recompute_kpis(inst: Instance, plan: PlanDecisions | Any) -> pd.Series:
     if not isinstance(plan, PlanDecisions):
         plan = PlanDecisions.from_result(plan)
     return _kpis(inst, _figures(inst, _read_plan(inst, plan)))
+
+
+def recompute_objective(inst: Instance, plan: PlanDecisions | Any) -> float:
+    """The objective of the plan (as `Result.objective` reports it), recomputed from its decisions."""
+    decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
+    p = _read_plan(inst, decisions)
+    f = _figures(inst, p)
+    f.periods = check_periods(Report(), inst, decisions, p, f)  # the present values, with periods
+    return _objective(inst, f)
 
 
 def _kpis(inst: Instance, f: _Figures) -> pd.Series:
@@ -923,4 +933,4 @@ def assert_plan_ok(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6)
     return report
 
 
-__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis"]
+__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective"]

@@ -2,7 +2,10 @@
 
 Rows `lhs (sense) rhs` are added per family; `Report.frame` gives, per family,
 the largest violation in its own unit, the largest relative violation
-`violation / max(1, |rhs|)`, whether it holds within the tolerance, the worst
+`violation / max(1, |rhs|, scale)` (`scale`: the size of what a row with a
+right-hand side of 0 balances, such as the money flowing through a cash
+balance, so that a few fen of rounding on a balance of millions is not a
+violation), whether it holds within the tolerance, the worst
 member, and from the family's declaration (optim/model/families.py) its unit
 and its title in planner terms.
 """
@@ -29,10 +32,11 @@ class Report:
         """Declare a family that applies, even if it has no rows."""
         self.rows.setdefault(name, [])
 
-    def add(self, family: str, members: Any, lhs: Any, rhs: Any, sense: str) -> None:
+    def add(self, family: str, members: Any, lhs: Any, rhs: Any, sense: str, scale: Any = 0.0) -> None:
         members = np.atleast_1d(np.asarray(members, dtype=object))
         lhs = np.broadcast_to(np.asarray(lhs, dtype=float), members.shape)
         rhs = np.broadcast_to(np.asarray(rhs, dtype=float), members.shape)
+        scale = np.broadcast_to(np.abs(np.nan_to_num(np.asarray(scale, dtype=float))), members.shape)
         with np.errstate(invalid="ignore"):
             if sense == "le":
                 viol = np.maximum(0.0, lhs - rhs)
@@ -41,7 +45,7 @@ class Report:
             else:
                 viol = np.abs(lhs - rhs)
         viol = np.where(np.isnan(viol), np.inf, viol)
-        rel = viol / np.maximum(1.0, np.abs(np.where(np.isfinite(rhs), rhs, 0.0)))
+        rel = viol / np.maximum(np.maximum(1.0, scale), np.abs(np.where(np.isfinite(rhs), rhs, 0.0)))
         self.rows.setdefault(family, []).append((members, viol, rel))
 
     def frame(self, tol: float, inst: Any = None) -> pd.DataFrame:

@@ -90,16 +90,18 @@ def solver_options(args: argparse.Namespace) -> dict[str, Any]:
 def load_instance(args: argparse.Namespace):
     """The instance at args.path with the --scenario overrides applied. Every named
     scenario of the file is checked too (its paths name figures of the instance and
-    its values fit them), as `optim validate` checks them: one verdict. What reading
+    its values fit them), and its uncertainty section, as `optim validate` checks
+    them: one verdict. What reading
     assumed (an encoding, a coordinate system) is printed on stderr as ``note: ...``
     lines, and what the model will do that the file does not say as ``warning:
     PLACE: MESSAGE`` lines (`optim.input_warnings`)."""
     from ..inputs.reader import load
     from ..inputs.scenarios import apply_scenarios, check_scenarios
+    from ..inputs.uncertainty import check_uncertainty
     from ..inputs.validate import input_warnings
 
     inst = load(args.path)
-    if problems := check_scenarios(inst):
+    if problems := check_scenarios(inst) + check_uncertainty(inst):
         raise InstanceError(problems)
     inst = apply_scenarios(inst, getattr(args, "scenario", []) or [])
     print_notes(inst)

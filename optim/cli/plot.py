@@ -8,18 +8,21 @@ from typing import Any
 
 from .common import EXIT_BAD_INPUT, EXIT_OK
 
-KINDS = ("front", "tornado", "map", "draws")
+KINDS = ("front", "tornado", "map", "draws", "stochastic")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map or draws (PNG/SVG)",
+    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws or the outcomes under "
+                                    "uncertainty (PNG/SVG)",
                        description="Draw a picture of a study or a plan to a .png or .svg file.")
-    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic")
     p.add_argument("input", metavar="INPUT",
                    help="front: a Pareto output dir (points.csv); tornado: a sweep output dir (runs.csv); "
-                        "map, draws: a result dir written by `optim solve --out`")
+                        "map, draws: a result dir written by `optim solve --out`; "
+                        "stochastic: a dir written by `optim stochastic --out` (scenarios.csv)")
     p.add_argument("--out", required=True, metavar="FILE", help="picture to write (.png or .svg)")
-    p.add_argument("--kpi", default="objective", metavar="NAME", help="tornado: the KPI (default: objective)")
+    p.add_argument("--kpi", default="objective", metavar="NAME",
+                   help="tornado, stochastic: the KPI (default: objective)")
     p.add_argument("--x", metavar="OBJ", help="front: objective on the x axis (default: from points.csv)")
     p.add_argument("--y", metavar="OBJ", help="front: objective on the y axis (default: from points.csv)")
     p.add_argument("--label", action="append", default=[], metavar="POINT",
@@ -31,7 +34,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Bad input is reported in one line with exit status 2."""
-    from ..plots import PlotError, plot_draws, plot_front, plot_map, plot_tornado
+    from ..plots import PlotError, plot_draws, plot_front, plot_map, plot_outcomes, plot_tornado
 
     try:
         if args.kind == "front":
@@ -39,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             path = plot_front(args.input, args.x, args.y, args.out, label_points=labels)
         elif args.kind == "tornado":
             path = plot_tornado(args.input, args.kpi, args.out)
+        elif args.kind == "stochastic":
+            path = plot_outcomes(args.input, args.out, metric=args.kpi)
         elif args.kind == "map":
             path = plot_map(args.input, args.out, instance=args.instance)
         else:

@@ -1,8 +1,10 @@
 """`optim validate PATH [--scenario NAME]...`: check an instance file (exit 0 valid, 2 not).
 
-The same verdict as `optim solve` with the same arguments: the file is read and
-checked, every named scenario's paths and values are checked, the scenarios
-given are applied, and the model is built to check what the solver accepts."""
+The same verdict as `optim solve` and `optim stochastic` with the same arguments:
+the file is read and checked, every named scenario's paths and values are
+checked, its uncertainty section is checked (optim/inputs/uncertainty.py), the
+scenarios given are applied, and the model is built to check what the solver
+accepts."""
 
 from __future__ import annotations
 

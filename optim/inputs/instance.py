@@ -152,6 +152,10 @@ class Instance:
     defaults: set[str] = field(default_factory=set)
     # paths of the figures changed since the file was read (scenarios, overrides), in order
     changed: list[str] = field(default_factory=list)
+    # optional: uncertain figures for `optim stochastic` (optim/inputs/uncertainty.py): the section as
+    # read, and how messages name it ("instance.yaml: uncertainty", or its own file "uncertainty.yaml")
+    uncertainty: dict[str, Any] | None = None
+    uncertainty_where: str = "uncertainty"
     path: Path | None = None
     origins: dict[str, Origin] = field(default_factory=dict, repr=False)
     # optional: the parcels' polygons, when read from a GIS file (optim.inputs.gis.ParcelGeometry)

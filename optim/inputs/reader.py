@@ -201,6 +201,7 @@ class _Reader:
             geometry=self.geometry,
             notes=list(dict.fromkeys(self.notes)),
         )
+        inst.uncertainty, inst.uncertainty_where = self.uncertainty(doc.get("uncertainty"))
         for table in PERIOD_TABLES:
             setattr(inst, table, frames[table])
         for table in ADJACENCY_TABLES:
@@ -555,6 +556,36 @@ class _Reader:
                 continue
             out[str(name)] = spec
         return out
+
+    def uncertainty(self, raw: Any) -> tuple[dict[str, Any] | None, str]:
+        """The `uncertainty:` section as written (a mapping), inline or in a YAML file
+        of its own (`{file: NAME.yaml}`, inside the instance's folder), and how
+        messages name it. Its content is checked by `optim.inputs.uncertainty`
+        (`optim validate`, `optim stochastic`)."""
+        where = f"{self.file}: uncertainty"
+        if raw is None:
+            return None, where
+        if isinstance(raw, dict) and set(raw) == {"file"}:
+            name = raw["file"]
+            if not isinstance(name, str) or not name.strip():
+                self.bad(f"{where}.file", f"must be a file name, not {show(name)}")
+                return None, where
+            if outside := csv_path_problem(self.path.parent, name, "files"):
+                self.bad(f"{where}.file", outside)
+                return None, where
+            try:
+                doc, problems = read_yaml(self.path.parent / name)
+            except InstanceError as exc:
+                self.problems.extend(exc.problems)
+                return None, where
+            self.problems.extend(problems)
+            if set(doc) == {"uncertainty"}:  # a file that holds the section under its own key
+                return doc["uncertainty"], f"{name}: uncertainty"
+            return doc, name
+        if not isinstance(raw, dict):
+            self.bad(where, f"must be a mapping (the section) or {{file: NAME.yaml}}, not {type_name(raw)}")
+            return None, where
+        return raw, where
 
     def objective(self, raw: Any) -> Objective:
         where = f"{self.file}: objective"

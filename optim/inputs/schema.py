@@ -264,6 +264,7 @@ TOP_LEVEL = {
     "solver",
     "scenarios",
     "route",
+    "uncertainty",
     *PERIOD_TABLES,
     *ADJACENCY_TABLES,
     *RELOCATION_TABLES,

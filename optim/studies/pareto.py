@@ -109,6 +109,7 @@ class _Augmented:
         self.x_row = int(f.rows_of("pareto_x_ge")[0])
         self.s_col = int(s[0])
         self.base_objective = f.objective  # the instance's own objective, for the points' results
+        self.base_offset = f.objective_offset
         f.set_objective(self.gx, maximize=True)
         self.compiled = compile_model(f)
         self.options = SolveOptions.merged(inst.solver, **options)
@@ -175,7 +176,8 @@ def _point(task: tuple[int, float, float]) -> dict[str, Any]:
     res = None
     if sol.values is not None:  # the point's plan, with the instance's objective (not the epsilon problem's)
         res = extract(aug.f, aug.d, sol)
-        res.objective, res.bound = aug.base_objective.value(sol.values) * aug.f.objective_unit, None
+        res.objective = (aug.base_objective.value(sol.values) + aug.base_offset) * aug.f.objective_unit
+        res.bound = None
         res = aug.model.certify(res)
     return {"k": k, "status": sol.status, "gap": sol.gap, "values": sol.values,
             "result": res}
