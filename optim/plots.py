@@ -416,9 +416,9 @@ def _map_instance(parcels: Any, instance: Any) -> Any:
     return None
 
 
-def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[str], str]:
-    """The plan's parcels with x, y (taken from the instance when the plan lacks
-    them): (table indexed by parcel, uses in order, instance name)."""
+def _chosen_uses(parcels: Any) -> tuple[pd.DataFrame, str]:
+    """The plan's parcels table indexed by parcel id (text), and the instance's name
+    if the result records it; `PlotError` when the result has no plan."""
     name = ""
     if isinstance(parcels, pd.DataFrame):
         df = parcels
@@ -431,6 +431,13 @@ def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[
     if "parcel" in df.columns:
         df = df.set_index("parcel")
     df.index = df.index.astype(str)
+    return df, name
+
+
+def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[str], str]:
+    """The plan's parcels with x, y (taken from the instance when the plan lacks
+    them): (table indexed by parcel, uses in order, instance name)."""
+    df, name = _chosen_uses(parcels)
     inst_parcels, uses, inst_name = _instance_parcels(instance)
     name = name or inst_name
     if not {"x", "y"} <= set(df.columns) or df[["x", "y"]].isna().all().all():
@@ -554,17 +561,7 @@ def _polygon_map(parcels: Any, inst: Any, geometry: Any):
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    if isinstance(parcels, pd.DataFrame):
-        df, name = parcels, ""
-    else:
-        tables, name = _plan_tables(parcels)
-        df = _load_table(tables, "parcels", str(parcels) if isinstance(parcels, (str, Path)) else "result")
-    if not len(df) or "use" not in df.columns or df["use"].isna().all():
-        raise PlotError("the plan has no parcels with a chosen use: the result has no plan")
-    df = df.copy()
-    if "parcel" in df.columns:
-        df = df.set_index("parcel")
-    df.index = df.index.astype(str)
+    df, name = _chosen_uses(parcels)
     name = name or str(getattr(inst, "name", ""))
     ids = pd.Index(geometry.shapes.index.astype(str))
     lacking = df.index.difference(ids)

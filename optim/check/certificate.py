@@ -17,6 +17,7 @@ naming the file, never a traceback.
 from __future__ import annotations
 
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def read_plan(result_dir: str | Path):
     for name in (*PLAN_FILES, "relocations.csv", "period_draws.csv"):
         path = d / name
         if path.is_file():
-            _readable_csv(path)
+            read_csv_text(path)
     try:
         return PlanDecisions.from_dir(d)
     except ValueError as exc:  # e.g. "DIR/draws.csv: missing column(s) amount"
@@ -111,11 +112,11 @@ def read_plan(result_dir: str | Path):
                                      f"cannot read: {exc.strerror or exc}")]) from None
 
 
-def _readable_csv(path: Path) -> None:
-    """Fail with a message naming the file if it is not UTF-8 CSV text with a header."""
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A result table read as text cells (only empty cells missing); `InstanceError`
+    naming the file when it is not UTF-8 CSV text with a header."""
     try:
-        data = path.read_bytes()
-        text = data.decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InstanceError([Problem(str(path), f"cannot read: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
@@ -125,7 +126,7 @@ def _readable_csv(path: Path) -> None:
     if "\x00" in text:
         raise InstanceError([Problem(str(path), "not a CSV text file (it contains NUL bytes)")])
     try:
-        pd.read_csv(path, dtype=str, keep_default_na=False)
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise InstanceError([Problem(str(path), f"not valid CSV: {exc}")]) from None
 

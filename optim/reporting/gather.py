@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ import pandas as pd
 from ..analysis.explain import explain
 from ..analysis.shadow import ShadowPrices, plan_values, shadow_prices
 from ..api import Model
-from ..check.certificate import certify, check_result_dir, failed, read_plan
+from ..check.certificate import certify, check_result_dir, failed, read_csv_text, read_plan
 from ..errors import InstanceError, Problem
 from ..inputs.instance import Instance
 from ..inputs.reader import load
@@ -134,24 +133,6 @@ def read_summary(folder: Path) -> dict[str, Any]:
     return doc
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    """A CSV table as text cells (only empty cells missing); `InstanceError` naming the file."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InstanceError([Problem(str(path), f"cannot read: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise InstanceError([Problem(str(path), f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
-    if not text.strip():
-        raise InstanceError([Problem(str(path), "empty file: a CSV header row is required")])
-    if "\x00" in text:
-        raise InstanceError([Problem(str(path), "not a CSV text file (it contains NUL bytes)")])
-    try:
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InstanceError([Problem(str(path), f"not valid CSV: {exc}")]) from None
-
-
 def _typed(table: pd.DataFrame, name: str, where: str) -> pd.DataFrame:
     """The table with the columns of its schema checked and typed (text kept as text)."""
     schema = SCHEMAS[name]
@@ -201,7 +182,7 @@ def read_tables(folder: Path, has_plan: bool) -> dict[str, pd.DataFrame]:
     for name in (*REQUIRED, *OPTIONAL):
         path = folder / f"{name}.csv"
         if path.is_file():
-            out[name] = _typed(_read_table(path), name, str(path))
+            out[name] = _typed(read_csv_text(path), name, str(path))
     return out
 
 
