@@ -185,7 +185,7 @@ def row_scales(c: Compiled) -> np.ndarray:
 def elastic(f: Formulation, c: Compiled | None = None) -> Elastic:
     """Slack columns on the relaxable rows of `f`; the objective becomes the
     weighted sum of slacks (minimised); the model's own objective is dropped."""
-    c = c if c is not None else compile_model(f)
+    c = c if c is not None else compile_model(f, implied=False)
     n = len(c.cost)
     scale = row_scales(c)
     rows, sign, family, position = [], [], [], []
@@ -220,7 +220,8 @@ def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, ii
             prechecks: bool = True) -> Explanation:
     """Explain why `inst` has no plan (or say that it has one)."""
     model = Model(inst)
-    f, d, c = model.formulation, model.data, model.compiled
+    f, d = model.formulation, model.data
+    c = compile_model(f, implied=False)  # the rows relaxed may be the ones that imply the money bounds
     e = elastic(f, c)
     options = SolveOptions(time_limit=time_limit, mip_rel_gap=1e-6, seed=0)
     sol = run_highs(make_highs(e.compiled, options), e.compiled.integer)
@@ -287,7 +288,7 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
     """HiGHS's irreducible infeasible subset of the LP relaxation of `f`, named in
     domain terms: (rows then column bounds, note). Empty with a note saying why
     when the LP relaxation has a plan or HiGHS gives none."""
-    c = c if c is not None else compile_model(f)
+    c = c if c is not None else compile_model(f, implied=False)
     lp = dataclasses.replace(c, integrality=np.zeros_like(c.integrality))
     h = make_highs(lp, SolveOptions(time_limit=time_limit, mip_rel_gap=None, seed=0))
     h.setOptionValue("iis_strategy", IIS_STRATEGY)

@@ -100,10 +100,12 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
     pen = comp["penalty"].to_numpy(dtype=float)
     if rule == "penalty":  # a penalty of 0 costs nothing: no variable for it
         u, w, pen = u[pen > 0], w[pen > 0], pen[pen > 0]
+    rule = np.arange(len(u))
     rules = pd.DataFrame({"use_a": np.concatenate([u, w[u != w]]),
                           "use_b": np.concatenate([w, u[u != w]]),
-                          "penalty": np.concatenate([pen, pen[u != w]])})
-    empty = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("edge", "opt_a", "opt_b")})
+                          "penalty": np.concatenate([pen, pen[u != w]]),
+                          "rule": np.concatenate([rule, rule[u != w]])})
+    empty = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("edge", "opt_a", "opt_b", "rule")})
     empty["penalty"] = np.zeros(0)
     empty["length"] = np.zeros(0)
     if not len(rules):
@@ -122,7 +124,7 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
         return empty
     m = m.sort_values(["edge", "opt_a", "opt_b"], kind="stable", ignore_index=True)
     m["length"] = length[m["edge"].to_numpy()]
-    return m[["edge", "opt_a", "opt_b", "penalty", "length"]]
+    return m[["edge", "opt_a", "opt_b", "penalty", "length", "rule"]]
 
 
 def _pair_labels(d: ModelData, pairs: pd.DataFrame) -> pd.MultiIndex:
@@ -179,29 +181,41 @@ def define_compat_forbid(f: Formulation, d: ModelData) -> None:
 
 
 def define_compat_penalty(f: Formulation, d: ModelData) -> None:
-    """v_conflict[a,b,u,w] >= 0 per adjacent pair and penalised use pair (both orders,
-    where both options exist); compat_penalty_ge[a,b,u,w]:
-    v_conflict - v_use[a,u] - v_use[b,w] >= -1 (v_conflict is 1 when both uses are
-    taken); expression compatibility_penalty = sum pi_uw l_ab v_conflict (money)."""
+    """v_conflict[a,b,u,w] in [0, 1], one per adjacent pair and penalised use pair
+    {u,w} (labelled by its first order whose two options exist);
+    compat_penalty_ge[a,b,u,w]: v_conflict - v_use[a,u] - v_use[b,w] >= -1, one row
+    per order ((a,u),(b,w) and (a,w),(b,u)), both on the pair's one column
+    (v_conflict is 1 when either order is taken: the two orders exclude each
+    other, since a parcel takes one use); expression compatibility_penalty =
+    sum pi_uw l_ab v_conflict (money)."""
     pairs = option_pairs(d, "penalty")
     if not len(pairs):
         return
     n = len(pairs)
     labels = _pair_labels(d, pairs)
-    g = f.add_vars("v_conflict", labels)
+    key = pairs["edge"].to_numpy(dtype=np.int64) * (int(pairs["rule"].max()) + 1) + pairs["rule"].to_numpy()
+    first = np.ones(n, dtype=bool)  # pairs are sorted by edge: the orders of one rule are neighbours
+    order = np.argsort(key, kind="stable")
+    first[order[1:]] = key[order[1:]] != key[order[:-1]]
+    column = np.cumsum(first[order]) - 1  # the column of each pair, in sorted order
+    col_of = np.empty(n, dtype=np.int64)
+    col_of[order] = column
+    heads = order[first[order]]  # the first pair of each column, in column order
+    g = f.add_vars("v_conflict", labels[heads], upper=1.0,
+                   label="penalised pair of parcels {0} and {1} ({2}/{3})")
     use = f.col("v_use")
-    cols = np.column_stack([g.cols, use[pairs["opt_a"].to_numpy()], use[pairs["opt_b"].to_numpy()]])
+    cols = np.column_stack([g.cols[col_of], use[pairs["opt_a"].to_numpy()], use[pairs["opt_b"].to_numpy()]])
     coefs = np.broadcast_to(np.array([1.0, -1.0, -1.0]), cols.shape)
     f.add_family(COMPAT_PENALTY, labels, np.repeat(np.arange(n), 3), cols.ravel(),
                  coefs.ravel(), -1.0, INF)
-    money = (pairs["penalty"] * pairs["length"]).to_numpy() / d.money
+    money = (pairs["penalty"] * pairs["length"]).to_numpy()[heads] / d.money
     f.exprs["compatibility_penalty"] = Expr.of(g.cols, money)
     f.units["compatibility_penalty"] = d.money
 
 
 def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
     """With ind_p = sum of v_use over the industrial options of parcel p: v_edge[a,b]
-    >= 0 per adjacent pair with an industrial option on either side; boundary_ge
+    in [0, 1] per adjacent pair with an industrial option on either side; boundary_ge
     rows v_edge - ind_a + ind_b >= 0 (label (a, b, a)) and v_edge - ind_b + ind_a
     >= 0 (label (a, b, b)): v_edge >= |ind_a - ind_b|; expression boundary_penalty
     = sum beta l_ab v_edge (money), beta = objective.boundary_penalty."""
@@ -219,7 +233,7 @@ def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
     a, b, length = a[keep], b[keep], length[keep]
     par = pd.Index(d.parcels.to_numpy(dtype=object), dtype=object)
     g = f.add_vars("v_edge", pd.MultiIndex(levels=[par, par], codes=[a, b], names=["parcel_a", "parcel_b"],
-                                           verify_integrity=False))
+                                           verify_integrity=False), upper=1.0)
     n = len(keep)
     use = f.col("v_use")
     ka, oa = _members(a, ind_opts, ind_par, n_par)  # industrial options of each parcel_a
