@@ -42,9 +42,13 @@ DEFAULT_STRATEGY = STRATEGIES[0]
 # The LP-guided plan: the share of the parcels (integral in the LP) left free in the
 # restricted MIP, those whose choice is the closest call in reduced cost.
 FREE_SHARE = 0.10
-# HiGHS options for the LP relaxation (unless the user sets them): dual simplex without
-# LP presolve (see the module docstring).
+# HiGHS options for the LP relaxation: dual simplex without LP presolve (see the module
+# docstring); the user's presolve and solver settings are for the whole MIP.
 LP_OPTIONS = {"presolve": "off", "solver": "simplex"}
+# HiGHS options for the restricted MIP: its presolve removes the fixed columns (most of
+# them), so that even a model beyond LARGE_MODEL_COLUMNS (optim/highs.py, where the
+# whole MIP runs without presolve) leaves a small MIP, solved by dual simplex.
+RESTRICTED_OPTIONS = {"presolve": "on", "mip_lp_solver": "choose"}
 # HiGHS options for the whole MIP once it has a start (unless the user sets them): the
 # feasibility-jump heuristic runs before the root and never produced the incumbent in
 # the measurements (benchmarks/solve_speed.py).
@@ -121,9 +125,11 @@ class _Clock:
 
 
 def _with(options: SolveOptions, defaults: dict[str, Any], time_limit: float | None,
-          **overrides: Any) -> SolveOptions:
-    """`options` for one step: HiGHS `defaults` the user did not set, the time left."""
-    highs = {**{k: v for k, v in defaults.items() if k not in options.highs}, **options.highs}
+          force: dict[str, Any] | None = None, **overrides: Any) -> SolveOptions:
+    """`options` for one step: HiGHS `defaults` the user did not set, the options
+    the step needs (`force`: an LP solved as an LP, a restricted MIP presolved),
+    the time left."""
+    highs = {**{k: v for k, v in defaults.items() if k not in options.highs}, **options.highs, **(force or {})}
     opts = replace(options, highs=highs, **overrides)
     if time_limit is not None:
         opts.time_limit = max(time_limit, 1e-3)
@@ -141,7 +147,7 @@ def solve_lp_guided(compiled: Compiled, f: Formulation, d: ModelData, options: S
 
     # 1. the LP relaxation
     lp = replace(compiled, integrality=np.zeros_like(compiled.integrality))
-    lp_opts = _with(options, LP_OPTIONS, clock.left(), mip_rel_gap=None)
+    lp_opts = _with(options, {}, clock.left(), force=LP_OPTIONS, mip_rel_gap=None)
     lp_sol = run_highs(make_highs(lp, lp_opts), False)
     steps.append(Step("lp", lp_sol.seconds, lp_sol.status, lp_sol.objective))
     if lp_sol.termination == "interrupted":
@@ -170,7 +176,7 @@ def solve_lp_guided(compiled: Compiled, f: Formulation, d: ModelData, options: S
     if not clock.out():
         restricted = replace(compiled, col_lower=lower, col_upper=upper)
         budget = restricted_budget(compiled, steps[0].seconds, clock.left())
-        r_opts = _with(options, {}, budget, mip_rel_gap=rel_gap / 2)
+        r_opts = _with(options, {}, budget, force=RESTRICTED_OPTIONS, mip_rel_gap=rel_gap / 2)
         r_sol = run_highs(make_highs(restricted, r_opts), True)
         steps.append(Step("guided_plan", r_sol.seconds, r_sol.status, r_sol.objective, r_sol.bound))
         if r_sol.values is not None:
@@ -282,10 +288,9 @@ def restricted_bounds(compiled: Compiled, f: Formulation, d: ModelData, x: np.nd
     top = np.zeros(n_par)
     np.maximum.at(top, par, xu)
     integral = top >= 1.0 - 1e-6
-    # the closest call of a parcel: the smallest |reduced cost| among its columns at 0
-    margin = np.full(n_par, np.inf)
-    at_zero = xu <= 1e-6
-    np.minimum.at(margin, par[at_zero], np.abs(rc[use][at_zero]))
+    # the closest call of a parcel: its chosen column's reduced cost minus the best of
+    # its other columns' (the parcel's row dual cancels out): what a switch would cost
+    margin = _margin(par, xu, rc[use], n_par)
     ph = d.phasing
     rez = None
     if ph is not None and "v_rez" in f.groups:
@@ -298,8 +303,7 @@ def restricted_bounds(compiled: Compiled, f: Formulation, d: ModelData, x: np.nd
         rezoned = np.zeros(n_par, dtype=bool)
         rezoned[par[(xu > 0.5) & d.rezoning]] = True
         integral &= ~rezoned | (rtop >= 1.0 - 1e-6)
-        zero = xr <= 1e-6
-        np.minimum.at(margin, rpar[zero], np.abs(rc[rez][zero]))
+        margin = np.minimum(margin, np.where(rezoned, _margin(rpar, xr, rc[rez], n_par), np.inf))
     free = ~integral
     candidates = np.flatnonzero(integral)
     k = int(np.ceil(FREE_SHARE * len(candidates)))
@@ -316,6 +320,20 @@ def restricted_bounds(compiled: Compiled, f: Formulation, d: ModelData, x: np.nd
         lower[rez[fixed_rez]] = np.maximum(lower[rez[fixed_rez]], value)
         upper[rez[fixed_rez]] = np.minimum(upper[rez[fixed_rez]], value)
     return lower, np.maximum(upper, lower)
+
+
+def _margin(parcel: np.ndarray, x: np.ndarray, rc: np.ndarray, n_par: int) -> np.ndarray:
+    """Per parcel: the reduced cost of its largest column in `x` minus the largest
+    reduced cost of its other columns (inf when it has no other)."""
+    order = np.lexsort((-x, parcel))  # by parcel, largest value first
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = parcel[order][1:] != parcel[order][:-1]
+    chosen = np.full(n_par, -np.inf)
+    chosen[parcel[order][first]] = rc[order][first]
+    best_other = np.full(n_par, -np.inf)
+    np.maximum.at(best_other, parcel[order][~first], rc[order][~first])
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(best_other), chosen - best_other, np.inf)
 
 
 def solve_with(strategy: str, compiled: Compiled, f: Formulation, d: ModelData,
