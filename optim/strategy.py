@@ -220,16 +220,18 @@ def _hand_over(compiled: Compiled, options: SolveOptions, clock: _Clock, steps: 
                start: Solution | None, lp_bound: float | None) -> Outcome:
     """HiGHS on the whole model, from the plan `start` when there is one; its bound
     combined with the LP's safe bound."""
+    maximize = compiled.maximize
     opts = _with(options, MIP_OPTIONS if start is not None else {}, clock.left())
     h = make_highs(compiled, opts)
     if start is not None:
         h.setSolution(start.start)
     sol = run_highs(h, compiled.integer)
     steps.append(Step("mip", sol.seconds, sol.status, sol.objective, sol.bound))
-    maximize = compiled.maximize
-    if sol.values is None and start is not None and sol.status not in ("infeasible", "unbounded", "error"):
-        sol = replace(sol, status="feasible", objective=start.objective, values=start.values,
-                      start=start.start, nodes=sol.nodes)  # a limit before HiGHS took up the start
+    if start is not None and sol.status not in ("infeasible", "unbounded", "error") and (
+            sol.values is None or (start.objective > sol.objective if maximize else start.objective < sol.objective)):
+        # a limit before HiGHS took up the start (or HiGHS did not take it): the start is the best plan
+        sol = replace(sol, status="feasible" if sol.status != "optimal" else sol.status,
+                      objective=start.objective, values=start.values, start=start.start)
     sol.proved_by = "mip" if sol.bound is not None else None
     if lp_bound is not None and sol.status not in ("infeasible", "unbounded", "error"):
         tighter = sol.bound is None or (lp_bound < sol.bound if maximize else lp_bound > sol.bound)

@@ -602,3 +602,19 @@ def test_the_command_line_names_the_strategies_of_the_solver():
 
     assert CLI_STRATEGIES == STRATEGIES == strategy.STRATEGIES
     assert sys.modules["optim.strategy"] is strategy
+
+
+def test_the_instance_may_choose_the_strategy(tmp_path):
+    doc = yaml.safe_load(TINY.read_text())
+    doc["solver"] = {"strategy": "plain"}
+    path = tmp_path / "instance.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    inst = optim.load(path)
+    assert optim.solve(inst).strategy == "plain"
+    assert optim.solve(inst, strategy="lp-guided").strategy == "lp-guided"  # the call's choice wins
+    doc["solver"] = {"strategy": "fastest"}
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(optim.InstanceError, match="solver.strategy"):
+        optim.load(path)
+    with pytest.raises(ValueError, match="unknown strategy 'fastest'"):
+        optim.solve(optim.load(TINY), strategy="fastest")

@@ -100,12 +100,10 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
     pen = comp["penalty"].to_numpy(dtype=float)
     if rule == "penalty":  # a penalty of 0 costs nothing: no variable for it
         u, w, pen = u[pen > 0], w[pen > 0], pen[pen > 0]
-    rule = np.arange(len(u))
     rules = pd.DataFrame({"use_a": np.concatenate([u, w[u != w]]),
                           "use_b": np.concatenate([w, u[u != w]]),
-                          "penalty": np.concatenate([pen, pen[u != w]]),
-                          "rule": np.concatenate([rule, rule[u != w]])})
-    empty = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("edge", "opt_a", "opt_b", "rule")})
+                          "penalty": np.concatenate([pen, pen[u != w]])})
+    empty = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("edge", "opt_a", "opt_b")})
     empty["penalty"] = np.zeros(0)
     empty["length"] = np.zeros(0)
     if not len(rules):
@@ -124,7 +122,7 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
         return empty
     m = m.sort_values(["edge", "opt_a", "opt_b"], kind="stable", ignore_index=True)
     m["length"] = length[m["edge"].to_numpy()]
-    return m[["edge", "opt_a", "opt_b", "penalty", "length", "rule"]]
+    return m[["edge", "opt_a", "opt_b", "penalty", "length"]]
 
 
 def _pair_labels(d: ModelData, pairs: pd.DataFrame) -> pd.MultiIndex:
@@ -181,34 +179,22 @@ def define_compat_forbid(f: Formulation, d: ModelData) -> None:
 
 
 def define_compat_penalty(f: Formulation, d: ModelData) -> None:
-    """v_conflict[a,b,u,w] in [0, 1], one per adjacent pair and penalised use pair
-    {u,w} (labelled by its first order whose two options exist);
-    compat_penalty_ge[a,b,u,w]: v_conflict - v_use[a,u] - v_use[b,w] >= -1, one row
-    per order ((a,u),(b,w) and (a,w),(b,u)), both on the pair's one column
-    (v_conflict is 1 when either order is taken: the two orders exclude each
-    other, since a parcel takes one use); expression compatibility_penalty =
-    sum pi_uw l_ab v_conflict (money)."""
+    """v_conflict[a,b,u,w] in [0, 1] per adjacent pair and penalised use pair (both orders,
+    where both options exist); compat_penalty_ge[a,b,u,w]:
+    v_conflict - v_use[a,u] - v_use[b,w] >= -1 (v_conflict is 1 when both uses are
+    taken); expression compatibility_penalty = sum pi_uw l_ab v_conflict (money)."""
     pairs = option_pairs(d, "penalty")
     if not len(pairs):
         return
     n = len(pairs)
     labels = _pair_labels(d, pairs)
-    key = pairs["edge"].to_numpy(dtype=np.int64) * (int(pairs["rule"].max()) + 1) + pairs["rule"].to_numpy()
-    first = np.ones(n, dtype=bool)  # pairs are sorted by edge: the orders of one rule are neighbours
-    order = np.argsort(key, kind="stable")
-    first[order[1:]] = key[order[1:]] != key[order[:-1]]
-    column = np.cumsum(first[order]) - 1  # the column of each pair, in sorted order
-    col_of = np.empty(n, dtype=np.int64)
-    col_of[order] = column
-    heads = order[first[order]]  # the first pair of each column, in column order
-    g = f.add_vars("v_conflict", labels[heads], upper=1.0,
-                   label="penalised pair of parcels {0} and {1} ({2}/{3})")
+    g = f.add_vars("v_conflict", labels, upper=1.0, label="penalised pair of parcels {0} and {1} ({2}/{3})")
     use = f.col("v_use")
-    cols = np.column_stack([g.cols[col_of], use[pairs["opt_a"].to_numpy()], use[pairs["opt_b"].to_numpy()]])
+    cols = np.column_stack([g.cols, use[pairs["opt_a"].to_numpy()], use[pairs["opt_b"].to_numpy()]])
     coefs = np.broadcast_to(np.array([1.0, -1.0, -1.0]), cols.shape)
     f.add_family(COMPAT_PENALTY, labels, np.repeat(np.arange(n), 3), cols.ravel(),
                  coefs.ravel(), -1.0, INF)
-    money = (pairs["penalty"] * pairs["length"]).to_numpy()[heads] / d.money
+    money = (pairs["penalty"] * pairs["length"]).to_numpy() / d.money
     f.exprs["compatibility_penalty"] = Expr.of(g.cols, money)
     f.units["compatibility_penalty"] = d.money
 
