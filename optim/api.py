@@ -29,7 +29,9 @@ from .model import create_model
 from .model.size import check_model
 from .resolver import Resolver
 from .results import Result, extract
-from .highs import Compiled, SolveOptions, compile_model, make_highs, run_highs
+from .highs import Compiled, SolveOptions, compile_model, write_model
+from .model.kpis import as_taken
+from .strategy import solve_plain, solve_with
 
 
 class Model:
@@ -69,25 +71,53 @@ class Model:
     def solve(self, options: SolveOptions | None = None, *, backend: str = "highs",
               **kwargs: Any) -> Result:
         """Solve with HiGHS and certify the plan. Keyword options (time_limit,
-        mip_rel_gap, threads, seed, presolve, verbose) override the instance's
-        `solver:` defaults.
+        mip_rel_gap, threads, seed, presolve, verbose, strategy) override the
+        instance's `solver:` defaults.
+
+        strategy: ``lp-guided`` (the default) solves the LP relaxation first and
+        stops when its safe bound proves an LP-guided plan within the gap, else
+        hands the plan to HiGHS as a start; ``plain`` is HiGHS alone
+        (optim/strategy.py). The result says what proved its bound (`proved_by`).
 
         backend: ``highs`` passes the compiled arrays to HiGHS directly;
         ``pyomo`` compiles `self.pyomo` (with any constraints you added to it)
-        through Pyomo's `LinearStandardFormCompiler`.
+        through Pyomo's `LinearStandardFormCompiler` and solves it with HiGHS
+        alone (the `plain` strategy).
         """
         options = self.options(options, **kwargs)
         if backend == "highs":
-            solution = run_highs(make_highs(self.compiled, options), self.compiled.integer)
+            outcome = solve_with(options.strategy, self.compiled, self.formulation, self.data, options)
+            solution, strategy = outcome.solution, options.strategy
         elif backend == "pyomo":
             from .pyomo_view import compile_pyomo  # Pyomo only for the Pyomo backend
 
             compiled, cols = compile_pyomo(self.pyomo)
-            solution = run_highs(make_highs(compiled, options), compiled.integer)
+            outcome = solve_plain(compiled, options)
+            solution, strategy = outcome.solution, "plain"
             solution.values = self._from_pyomo_columns(solution.values, cols)
         else:
             raise ValueError(f"unknown backend {backend!r} (highs or pyomo)")
-        return self.certify(extract(self.formulation, self.data, solution))
+        result = extract(self.formulation, self.data, solution)
+        result.strategy, result.proved_by = strategy, solution.proved_by
+        result.steps = [step.to_dict() for step in outcome.steps]
+        if solution.values is not None:
+            result.model_objective = self.model_objective(solution.values)
+        return self.certify(result)
+
+    def model_objective(self, values: np.ndarray) -> float:
+        """The objective of the model as HiGHS gets it (and as `write_model` writes
+        it: model units, offset included) at the plan `values` as taken (integer
+        columns rounded, money to the fen): what HiGHS alone, or another solver,
+        reports for that plan on the written file."""
+        x = as_taken(self.formulation, values)
+        return float(self.compiled.cost @ x + self.compiled.offset)
+
+    def write_model(self, path: str | Path) -> Path:
+        """Write the model exactly as it is handed to HiGHS (before any solve
+        strategy) to `path`: ``.mps`` (free MPS) or ``.lp`` (CPLEX LP format), by
+        HiGHS's own writer, with the columns and rows named after the model
+        (``v_use(P1,industrial)``, ``parcel_use_eq(P1)``)."""
+        return write_model(self.compiled, self.formulation, path)
 
     def certify(self, result: Result) -> Result:
         """Attach the independent checker's report to a result with a plan (see

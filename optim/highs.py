@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import highspy
@@ -22,6 +23,7 @@ import numpy as np
 from .model.formulation import Formulation
 
 DEFAULT_GAP = 1e-4
+STRATEGIES = ("lp-guided", "plain")  # how Model.solve solves (optim/strategy.py); the first is the default
 
 
 @dataclass
@@ -35,12 +37,14 @@ class SolveOptions:
     presolve: str | None = None
     verbose: bool = False
     highs: dict[str, Any] = field(default_factory=dict)
+    strategy: str = STRATEGIES[0]  # how Model.solve solves: "lp-guided" or "plain" (optim/strategy.py)
 
     @classmethod
     def merged(cls, instance_solver: dict[str, Any], **overrides: Any) -> "SolveOptions":
         """Options from an instance's `solver:` mapping, overridden by non-None kwargs."""
         opts = cls()
-        for key, value in {**instance_solver, **overrides}.items():
+        given = {key: value for key, value in overrides.items() if value is not None}
+        for key, value in {**instance_solver, **given}.items():  # an override of None keeps the instance's
             if value is not None:
                 setattr(opts, key, value)
         return opts
@@ -102,9 +106,11 @@ def _inf(x: np.ndarray, inf: float) -> np.ndarray:
     return np.clip(x, -inf, inf)
 
 
-def compile_model(f: Formulation) -> Compiled:
-    """The formulation's arrays as one `HighsLp` (no Python loop over rows)."""
-    lower, upper, integer = f.bounds()
+def compile_model(f: Formulation, implied: bool = True) -> Compiled:
+    """The formulation's arrays as one `HighsLp` (no Python loop over rows), with
+    the column bounds the rows imply (optim/model/bounds.py) unless `implied` is
+    False (the models that relax rows or read their duals: explain, shadow prices)."""
+    lower, upper, integer = f.bounds(implied=implied)
     row_lower, row_upper = f.row_bounds()
     start, index, value = f.csc()
     return Compiled.of(f.cost(), f.objective_offset, f.maximize, lower, upper, integer, row_lower, row_upper,
@@ -125,6 +131,7 @@ class Solution:
     nodes: int = 0
     start: Any = field(default=None, repr=False, compare=False)  # HiGHS's own copy, a MIP start
     certificate: Any = field(default=None, repr=False, compare=False)  # the checker's report, when checked
+    proved_by: str | None = None  # what proved the bound: "mip" (HiGHS's search) or "lp_bound" (optim.strategy)
 
     @property
     def certified(self) -> bool | None:
@@ -314,3 +321,51 @@ def run_highs(h: highspy.Highs, integer: bool, interruptible: bool = True) -> So
     return Solution(status=status, termination=termination, objective=objective,
                     bound=bound, gap=gap, values=values, seconds=seconds,
                     nodes=int(info.mip_node_count) if integer else 0, start=hsol)
+
+
+# ---- the model as a file ---------------------------------------------------------------
+_NAME_KEEP = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.,()")
+MODEL_FORMATS = (".mps", ".lp")
+
+
+def _name(text: str) -> str:
+    """A name both MPS and LP files take: no spaces, no operators."""
+    return "".join(ch if ch in _NAME_KEEP else "_" for ch in text)
+
+
+def _names(prefixes: list[tuple[str, Any]], n: int) -> list[str]:
+    """`name(part,part)` per member of each (name, labels) block; made unique with
+    the position where sanitising made two alike."""
+    out: list[str] = []
+    for name, labels in prefixes:
+        for label in labels:
+            parts = label if isinstance(label, tuple) else (() if label is None else (label,))
+            out.append(_name(f"{name}({','.join(map(str, parts))})" if parts else name))
+    if len(set(out)) != len(out):
+        seen: set[str] = set()
+        for k, text in enumerate(out):
+            if text in seen:
+                out[k] = f"{text}_{k}"
+            seen.add(out[k])
+    assert len(out) == n
+    return out
+
+
+def write_model(compiled: Compiled, f: Formulation, path: Any) -> Any:
+    """Write `compiled` (the model of `f` as HiGHS gets it) to `path` with HiGHS's
+    own writer, the format by the suffix (.mps free MPS, .lp CPLEX LP), columns
+    and rows named after the model. Returns the path."""
+    path = Path(path)
+    if path.suffix.lower() not in MODEL_FORMATS:
+        raise ValueError(f"cannot write a model as {path.suffix or 'a file without a suffix'!r}: "
+                         f"use {' or '.join(MODEL_FORMATS)}")
+    h = new_highs()
+    h.setOptionValue("output_flag", False)
+    compiled.pass_to(h)
+    lp = h.getLp()
+    lp.col_names_ = _names([(g.name, g.labels) for g in f.groups.values()], len(compiled.cost))
+    lp.row_names_ = _names([(fam.name, fam.labels) for fam in f.families.values()], len(compiled.row_lower))
+    if h.passModel(lp) == highspy.HighsStatus.kError or \
+            h.writeModel(str(path)) == highspy.HighsStatus.kError:
+        raise OSError(f"HiGHS could not write the model to {path}")
+    return path

@@ -71,6 +71,10 @@ class Result:
     certificate: pd.DataFrame | None = None  # the independent checker's report (optim.check)
     warnings: list[str] = field(default_factory=list)  # what the model did that the instance does not say
     geometry: Any = field(default=None, repr=False)  # the parcels' polygons (instances read from GIS files)
+    model_objective: float | None = None  # the objective of the model as written (model units, offset included)
+    proved_by: str | None = None  # what proved the bound: "lp_bound" or "mip" (None: not proven)
+    strategy: str | None = None  # how it was solved: "lp-guided" or "plain" (optim/strategy.py)
+    steps: list = field(default_factory=list)  # the strategy's steps: step, seconds, status, objective, bound
 
     @property
     def has_plan(self) -> bool:
@@ -113,6 +117,11 @@ class Result:
             "objective": json_number(self.objective),
             "bound": json_number(self.bound),
             "gap": json_number(self.gap),
+            "proved_by": self.proved_by,
+            "model_objective": json_number(self.model_objective),
+            "strategy": self.strategy,
+            "steps": [{k: (json_number(v) if k in ("objective", "bound") else v) for k, v in step.items()}
+                      for step in self.steps],
             "solve_seconds": round(self.solve_seconds, 6),
             "certified": self.certified,
             "warnings": list(self.warnings),
@@ -198,6 +207,9 @@ class Result:
             return "\n".join(lines + ["no plan"])
         lines.append(f"objective    {self.objective:,.2f}   bound {self.bound if self.bound is None else format(self.bound, ',.2f')}"
                      f"   gap {self.gap:.4%}" if self.gap is not None else f"objective    {self.objective:,.2f}")
+        if self.proved_by is not None:
+            how = {"lp_bound": "the LP relaxation's safe bound", "mip": "HiGHS's branch and bound"}
+            lines.append(f"proved by    {how.get(self.proved_by, self.proved_by)} ({self.strategy} strategy)")
         if self.status != "optimal":
             lines.append("NOTE: stopped by a limit; this plan is not proven optimal")
         lines.append(f"solve time   {self.solve_seconds:.3f} s")

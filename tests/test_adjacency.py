@@ -272,7 +272,8 @@ def test_penalty_rows_and_objective_coefficients():
                                       ("P2", "P3", "residential", "industrial"): -8 * M,
                                       ("P2", "P3", "industrial", "residential"): -8 * M})
     assert f.units["compatibility_penalty"] == model.data.money
-    assert (f.groups["v_conflict"].lower == 0).all() and not f.groups["v_conflict"].integer
+    g = f.groups["v_conflict"]
+    assert (g.lower == 0).all() and (g.upper == 1).all() and not g.integer
 
 
 def test_boundary_rows():
@@ -288,6 +289,7 @@ def test_boundary_rows():
                      ("v_use", ("P3", "industrial")): -1.0}
     cost = f.cost() * f.objective_unit
     assert cost[f.col("v_edge")].tolist() == pytest.approx([-4 * M] * 3)
+    assert (f.groups["v_edge"].upper == 1).all()
 
 
 # ---- (3) invalid input ---------------------------------------------------------------------

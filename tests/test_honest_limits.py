@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import optim
-import optim.api as api
+import optim.strategy as strategy
 from optim import cli
 from optim.highs import OPTIMAL_GAP, Solution
 from orlib import parse_mknap1, to_instance_files
@@ -192,7 +192,7 @@ def test_a_solver_error_is_reported(monkeypatch, capsys, tmp_path):
         return Solution(status="error", termination="error", objective=None, bound=None,
                         gap=None, values=None, seconds=0.0)
 
-    monkeypatch.setattr(api, "run_highs", failing)
+    monkeypatch.setattr(strategy, "run_highs", failing)  # every HiGHS run of the solve fails
     code = cli.main(["solve", str(TINY), "--json", "--out", str(tmp_path / "res")])
     captured = capsys.readouterr()
     assert code == 3

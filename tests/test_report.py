@@ -238,8 +238,13 @@ def test_three_year_report_shows_the_plan_per_period(three_page, folders):
     rows = table_rows(dom.find("table", **{"class": "periods"}))
     assert rows[0] == ["", *periods["period"]] == ["", "2023", "2024", "2025"]
     by_label = {r[0]: r[1:] for r in rows[1:]}
-    assert by_label["Draws (M yuan)"] == [million(v) for v in periods["draws"]] == ["532.5", "422.0", "116.8"]
-    assert by_label["Rezoned (mu)"] == [f"{v:,.1f}" for v in periods["rezoned_area"]] == ["150.0", "345.0", "0.0"]
+    assert by_label["Draws (M yuan)"] == [million(v) for v in periods["draws"]]
+    assert by_label["Rezoned (mu)"] == [f"{v:,.1f}" for v in periods["rezoned_area"]]
+    # the periods add up to the plan's totals (the three-year park has several optimal timings)
+    draws = pd.read_csv(folders["three"] / "draws.csv")
+    kpis = pd.read_csv(folders["three"] / "kpis.csv", index_col="kpi")
+    assert periods["draws"].sum() == pytest.approx(draws["amount"].sum(), rel=1e-9)
+    assert periods["rezoned_area"].sum() == pytest.approx(kpis.at["rezoned_area", "value"]) == 495.0
     assert by_label["Cash balance (M yuan)"] == [million(v) for v in periods["cash_balance"]]
     # debt service: the repayments after the horizon are a column of their own, totalled
     debt = pd.read_csv(folders["three"] / "debt_service.csv", dtype={"period": str})
@@ -247,9 +252,8 @@ def test_three_year_report_shows_the_plan_per_period(three_page, folders):
     debt_table = [t for t in section.find_all("table") if "after the horizon" in t.text][0]
     rows = table_rows(debt_table)
     after = rows[0].index("after the horizon")
-    kpis = pd.read_csv(folders["three"] / "kpis.csv", index_col="kpi")
     assert rows[-1][after] == million(debt.loc[debt["period"] == "after", "amount"].sum()) \
-        == million(kpis.at["debt_service_beyond_horizon", "value"]) == "1,089.1"
+        == million(kpis.at["debt_service_beyond_horizon", "value"])
     assert section.find("figure", data_picture="period_draws").find("svg")
 
 

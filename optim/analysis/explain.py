@@ -219,7 +219,7 @@ def elastic(f: Formulation, c: Compiled | None = None, d: ModelData | None = Non
     weighted sum of slacks (minimised); the model's own objective is dropped.
     Each slack weighs its amount in real units over the scale of its quantity
     (`quantity_scales`)."""
-    c = c if c is not None else compile_model(f)
+    c = c if c is not None else compile_model(f, implied=False)
     n = len(c.cost)
     scales = quantity_scales(f, d, c)
     rows, sign, family, position, weight, planner = [], [], [], [], [], []
@@ -322,7 +322,8 @@ def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, ii
     relaxed, a relaxation just as small without it, if there is one, is listed
     as an alternative."""
     model = Model(inst)
-    f, d, c = model.formulation, model.data, model.compiled
+    f, d = model.formulation, model.data
+    c = compile_model(f, implied=False)  # the rows relaxed may be the ones that imply the money bounds
     e = elastic(f, c, d)
     changed = list(inst.changed if prefer is None else prefer)
     mine = changed_rows(f, inst, e, changed)
@@ -431,7 +432,7 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
     """HiGHS's irreducible infeasible subset of the LP relaxation of `f`, named in
     domain terms: (rows then column bounds, note). Empty with a note saying why
     when the LP relaxation has a plan or HiGHS gives none."""
-    c = c if c is not None else compile_model(f)
+    c = c if c is not None else compile_model(f, implied=False)
     lp = dataclasses.replace(c, integrality=np.zeros_like(c.integrality))
     h = make_highs(lp, SolveOptions(time_limit=time_limit, mip_rel_gap=None, seed=0))
     h.setOptionValue("iis_strategy", IIS_STRATEGY)

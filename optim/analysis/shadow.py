@@ -63,7 +63,7 @@ from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..model.families import FamilySpec, Price, PriceRows, member, spec_of
 from ..results import Result, extract
-from ..highs import Compiled, Solution, SolveOptions, make_highs, run_highs
+from ..highs import Compiled, Solution, SolveOptions, compile_model, make_highs, run_highs
 from ..text import json_number
 
 NOTE = ("Shadow prices are conditional on the fixed plan: every integer decision (parcel uses, "
@@ -256,7 +256,8 @@ def shadow_prices(inst_or_model: Instance | Model | str | Path, result: Any = No
     else:
         values = plan_values(model, result)
     t0 = time.perf_counter()
-    lp = fix_plan(c, values)
+    # without the bounds the rows imply (optim/model/bounds.py): a row's dual stays on the row
+    lp = fix_plan(compile_model(f, implied=False), values)
     # presolve removes the fixed columns at once (even where optim turns it off for large MIPs)
     h = make_highs(lp, replace(options, presolve=options.presolve or "on"))
     sol = run_highs(h, False)

@@ -17,6 +17,8 @@ from ..errors import InstanceError, Problem
 from ..inputs.limits import MAX_SEED, MAX_THREADS
 
 EXIT_OK, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+STRATEGIES = ("lp-guided", "plain")  # how `solve` solves (optim/strategy.py), named here to keep --help light
+MODEL_FORMATS = (".mps", ".lp")  # what --write-model writes (optim.highs.write_model)
 
 
 class Parser(argparse.ArgumentParser):
@@ -71,6 +73,10 @@ def check_solver_args(args: argparse.Namespace) -> None:
         problems.append(usage_problem("--threads", f"must be in [1, {MAX_THREADS}], not {threads}"))
     if seed is not None and not 0 <= seed <= MAX_SEED:
         problems.append(usage_problem("--seed", f"must be in [0, {MAX_SEED}], not {seed}"))
+    model_file = getattr(args, "write_model", None)
+    if model_file is not None and not any(model_file.lower().endswith(x) for x in MODEL_FORMATS):
+        problems.append(usage_problem("--write-model", f"must end in {' or '.join(MODEL_FORMATS)}, "
+                                                       f"not {model_file!r}"))
     workers = getattr(args, "workers", None)
     if workers is not None and workers < 1:
         problems.append(usage_problem("--workers", f"must be >= 1, not {workers}"))
@@ -81,7 +87,7 @@ def check_solver_args(args: argparse.Namespace) -> None:
 def solver_options(args: argparse.Namespace) -> dict[str, Any]:
     """The solver keyword options a command passes on (None: the instance's default)."""
     out = {"time_limit": args.time_limit, "mip_rel_gap": args.gap}
-    for key in ("threads", "seed"):
+    for key in ("threads", "seed", "strategy"):
         if hasattr(args, key):
             out[key] = getattr(args, key)
     return out

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InstanceError, Problem
-from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_solver,
+from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, STRATEGIES, add_instance, add_json, add_solver,
                      check_solver_args, load_instance, print_json, solver_options)
 
 
@@ -22,6 +22,11 @@ def add_parser(sub) -> None:
     s = sub.add_parser("solve", help="solve an instance file")
     add_instance(s)
     add_solver(s, threads=True)
+    s.add_argument("--strategy", choices=STRATEGIES, default=None,
+                   help="lp-guided (default): the LP relaxation first, its safe bound proves an LP-guided "
+                        "plan where it can, else HiGHS from that plan; plain: HiGHS alone")
+    s.add_argument("--write-model", metavar="FILE",
+                   help="write the model as handed to HiGHS (.mps or .lp), before any strategy; then solve")
     s.add_argument("--out", metavar="DIR", help="write every result table as CSV plus summary.json (and plan.gpkg "
                                                 "when the parcels have polygons)")
     s.add_argument("--excel", action="store_true", help="with --out: also write plan.xlsx, every table as a sheet "
@@ -50,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out:  # never write over an input file (optim/atomic.py)
         check_out_dir(args.out, instance_files(inst))
     model = build(inst)  # built once: for the matrix checks and for the solve
+    if args.write_model:  # the model as HiGHS gets it, whatever happens next
+        model.write_model(args.write_model)
     findings = precheck(inst, formulation=model.formulation)
     for f in findings:
         if f.severity != "error":

@@ -237,6 +237,7 @@ MAPPINGS: dict[str, dict[str, Field]] = {
         Field("threads", "int", None, check="pos"),
         Field("seed", "int", None, check="nonneg"),
         Field("presolve", "str", None, choices=("on", "off", "choose")),
+        Field("strategy", "str", None, choices=("lp-guided", "plain")),
     ),
     "units": _fields(
         Field("money", "str", "yuan"),

@@ -12,13 +12,15 @@ nothing. Nothing is solved here.
 
 Layout: `formulation` (arrays: variables, expressions, row families),
 `families` (the declaration of a family), `data` (index sets), `core`,
-`locks`, `relocation`, `adjacency`, `phasing` (the families), `kpis` (the
-KPIs of a plan), `size` (what the solver accepts).
+`locks`, `relocation`, `adjacency`, `phasing` (the families), `bounds` (the
+column bounds the rows imply), `kpis` (the KPIs of a plan), `size` (what the
+solver accepts).
 """
 
 from __future__ import annotations
 
 from .adjacency import define_adjacency
+from .bounds import define_column_bounds
 from .core import (TERM_SENSE, TERMS, define_capital_rules, define_category_funding, define_coverage,
                    define_eod_balance, define_expressions, define_forgone_income, define_industrial_area,
                    define_objective, define_own_funds, define_parcel_use, define_resource_caps,
@@ -74,6 +76,8 @@ def create_model(inst: Instance, money: float | None = None) -> tuple[Formulatio
     # what is maximised
     define_objective(f, d)
     define_adjacency(f, d)  # adjacency: compatibility and cluster rows, penalties in the objective
+    # the bounds the rows imply on the money columns (draws, own funds, cash)
+    define_column_bounds(f, d)
     return f, d
 
 

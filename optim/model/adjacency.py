@@ -179,7 +179,7 @@ def define_compat_forbid(f: Formulation, d: ModelData) -> None:
 
 
 def define_compat_penalty(f: Formulation, d: ModelData) -> None:
-    """v_conflict[a,b,u,w] >= 0 per adjacent pair and penalised use pair (both orders,
+    """v_conflict[a,b,u,w] in [0, 1] per adjacent pair and penalised use pair (both orders,
     where both options exist); compat_penalty_ge[a,b,u,w]:
     v_conflict - v_use[a,u] - v_use[b,w] >= -1 (v_conflict is 1 when both uses are
     taken); expression compatibility_penalty = sum pi_uw l_ab v_conflict (money)."""
@@ -188,7 +188,7 @@ def define_compat_penalty(f: Formulation, d: ModelData) -> None:
         return
     n = len(pairs)
     labels = _pair_labels(d, pairs)
-    g = f.add_vars("v_conflict", labels)
+    g = f.add_vars("v_conflict", labels, upper=1.0, label="penalised pair of parcels {0} and {1} ({2}/{3})")
     use = f.col("v_use")
     cols = np.column_stack([g.cols, use[pairs["opt_a"].to_numpy()], use[pairs["opt_b"].to_numpy()]])
     coefs = np.broadcast_to(np.array([1.0, -1.0, -1.0]), cols.shape)
@@ -201,7 +201,7 @@ def define_compat_penalty(f: Formulation, d: ModelData) -> None:
 
 def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
     """With ind_p = sum of v_use over the industrial options of parcel p: v_edge[a,b]
-    >= 0 per adjacent pair with an industrial option on either side; boundary_ge
+    in [0, 1] per adjacent pair with an industrial option on either side; boundary_ge
     rows v_edge - ind_a + ind_b >= 0 (label (a, b, a)) and v_edge - ind_b + ind_a
     >= 0 (label (a, b, b)): v_edge >= |ind_a - ind_b|; expression boundary_penalty
     = sum beta l_ab v_edge (money), beta = objective.boundary_penalty."""
@@ -219,7 +219,7 @@ def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
     a, b, length = a[keep], b[keep], length[keep]
     par = pd.Index(d.parcels.to_numpy(dtype=object), dtype=object)
     g = f.add_vars("v_edge", pd.MultiIndex(levels=[par, par], codes=[a, b], names=["parcel_a", "parcel_b"],
-                                           verify_integrity=False))
+                                           verify_integrity=False), upper=1.0)
     n = len(keep)
     use = f.col("v_use")
     ka, oa = _members(a, ind_opts, ind_par, n_par)  # industrial options of each parcel_a

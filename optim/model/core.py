@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..inputs.schema import TERMS
 from ..text import number, pct
+from .bounds import drawable, need_max
 from .data import ModelData
 from .families import FamilySpec, Price, PriceRows, Row
 from .formulation import INF, Expr, Formulation
@@ -188,19 +189,25 @@ SOURCE_MIN = FamilySpec(
 
 
 def define_source_limits(f: Formulation, d: ModelData) -> None:
-    """source_cap_le[s]: d_s - U_s v_open[s] <= 0 for switched sources, d_s <= U_s
-    otherwise; source_min_ge[s]: d_s - m_s v_open[s] >= 0 for switched sources
-    with m_s > 0 (d_s = sum_c v_draw[s,c])."""
+    """source_cap_le[s]: d_s - U'_s v_open[s] <= 0 for switched sources, with the
+    big-M U'_s = min(U_s, the most s can draw: the largest needs of its eligible
+    categories, optim/model/bounds.py); d_s <= U_s otherwise; source_min_ge[s]:
+    d_s - m_s v_open[s] >= 0 for switched sources with m_s > 0 (d_s = sum_c v_draw[s,c])."""
     src = d.sources
     pair_src = d.pairs["source"].to_numpy()
     drawn = {s: Expr.of(f.col("v_draw", np.flatnonzero(pair_src == s)), 1.0) for s in src.index}
     open_pos = {s: k for k, s in enumerate(d.switched)}
+    d.need_max = need_max(f, d)
+    most = drawable(d, d.need_max)
+    d.source_bound = np.full(len(src), np.inf)
     labels, rows, upper = [], [], []
-    for s in src.index:
+    for k, s in enumerate(src.index):
         if not len(drawn[s].cols):
             continue
         cap = float(src.at[s, "cap"]) / d.money
         if s in open_pos:
+            cap = min(cap, float(most[k]))  # a big-M no larger than what the source can draw
+            d.source_bound[k] = cap
             rows.append(drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), cap))
             upper.append(0.0)
         else:

@@ -50,6 +50,8 @@ class ModelData:
     phasing: Any = None  # optim.model.phasing.PhaseData when the instance has periods
     relocation: Any = None  # optim.model.relocation.RelocationData, for instances with enterprises
     adjacency: Any = None  # optim.model.adjacency.Edges, for instances with an adjacency table
+    need_max: np.ndarray | None = None  # the most each category can ever need (optim/model/bounds.py)
+    source_bound: np.ndarray | None = None  # the most each source can draw as the rows state it (model units)
 
 
 def prepare(inst: Instance, money: float | None = None) -> ModelData:

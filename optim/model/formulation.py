@@ -35,10 +35,15 @@ class VarGroup:
     integer: bool
     label: str = ""  # one variable in planner terms, formatted with its label parts ("use {1} of parcel {0}")
     unit: float = 1.0  # the variables are in units of `unit` (money: the model's money unit, in yuan)
+    implied: np.ndarray | None = None  # upper bounds the rows imply (optim/model/bounds.py), or None
 
     @property
     def size(self) -> int:
         return len(self.labels)
+
+    def bounded(self) -> np.ndarray:
+        """The upper bounds with the implied ones: `min(upper, implied)`."""
+        return self.upper if self.implied is None else np.minimum(self.upper, self.implied)
 
     @property
     def cols(self) -> np.ndarray:
@@ -198,12 +203,15 @@ class Formulation:
         self.objective_offset = float(offset)
 
     # ---- assembly ---------------------------------------------------------------------
-    def bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Column lower bounds, upper bounds and integrality (bool)."""
+    def bounds(self, implied: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column lower bounds, upper bounds and integrality (bool). `implied`: the
+        upper bounds include those the rows imply (`VarGroup.implied`), as HiGHS
+        gets them; without, the columns' own bounds (their domain, locks, ...)."""
         gs = list(self.groups.values())
         if not gs:
             return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
-        return (np.concatenate([g.lower for g in gs]), np.concatenate([g.upper for g in gs]),
+        return (np.concatenate([g.lower for g in gs]),
+                np.concatenate([g.bounded() if implied else g.upper for g in gs]),
                 np.concatenate([np.full(g.size, g.integer) for g in gs]))
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:

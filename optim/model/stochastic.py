@@ -179,6 +179,7 @@ def extensive_form(blocks: list[Block], risk: Risk | None = None, shortfall: Sho
             name = g.name if shared else f"{g.name}@{b.name}"
             new = ef.add_vars(name, g.labels, lower=g.lower, upper=g.upper, integer=g.integer, label=g.label,
                               unit=g.unit)
+            new.implied = None if g.implied is None else g.implied.copy()  # the block's rows imply them
             m[g.cols] = new.cols
         maps.append(m)
     if nonanticipative:  # a first-stage decision takes a value every scenario allows
@@ -187,6 +188,8 @@ def extensive_form(blocks: list[Block], risk: Risk | None = None, shortfall: Sho
                 e, own = ef.groups[g], b.formulation.groups[g]
                 e.lower = np.maximum(e.lower, own.lower)
                 e.upper = np.minimum(e.upper, own.upper)
+                if own.implied is not None:  # every block's rows hold for the shared column
+                    e.implied = own.implied.copy() if e.implied is None else np.minimum(e.implied, own.implied)
     first_local = [first_stage_columns(b.formulation, groups) for b in blocks]
     first = maps[0][first_local[0]]
     is_first = np.zeros(ef.n_cols, dtype=bool)
