@@ -33,6 +33,7 @@ fix, as `InstanceError`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ DRAFT_KEYS = ("description", "parcels", "projects", "sources")
 # columns of a parcels table that a draft may carry along and that are ignored
 IGNORED = ("area", "current_use", "zone", "x", "y", "route", "lock", "name", "note", "description")
 LISTED = 8  # ids quoted in a message before "..."
+# the fix the CSV reader gives for an encoding, worded for an instance's table entry
+_ENTRY_ENCODING = re.compile(r"add `encoding: ([\w-]+)` to the table's entry in the instance \(\{file: .*?\}\)")
 
 
 def _schema(*fields: Field, ignored: tuple[str, ...] = ()) -> dict[str, Field]:
@@ -149,7 +152,7 @@ def read_draft(inst: Instance, plan: Any, *, projects: Any = None, sources: Any 
         if path.suffix.lower() in YAML_SUFFIXES:
             for option, value in (("sheet", sheet), ("layer", layer), ("encoding", encoding)):
                 if value is not None:
-                    reading.bad(option, f"applies to a table file; a YAML draft names its files' {option}s "
+                    reading.bad(f"--{option}", f"applies to a table file; a YAML draft names its files' {option}s "
                                         f"in its entries ({{file: NAME, {option}: ...}})")
             doc = reading.document(path)
         else:
@@ -157,7 +160,7 @@ def read_draft(inst: Instance, plan: Any, *, projects: Any = None, sources: Any 
     else:
         for option, value in (("sheet", sheet), ("layer", layer), ("encoding", encoding)):
             if value is not None:
-                reading.bad(option, "applies to a draft read from a file")
+                reading.bad(f"--{option}", "applies to a draft read from a file")
         doc = {"parcels": _rows(plan, "parcel", "use")}
     for key, given in (("projects", projects), ("sources", sources)):
         if given is None:
@@ -230,15 +233,15 @@ class _Reading:
         entry: dict[str, Any] = {"file": path.name}
         if sheet is not None:
             if suffix not in EXCEL_SUFFIXES:
-                self.bad("sheet", f"applies to a workbook ({', '.join(EXCEL_SUFFIXES[:2])}), not {path.name}")
+                self.bad("--sheet", f"applies to a workbook ({', '.join(EXCEL_SUFFIXES[:2])}), not {path.name}")
             entry["sheet"] = sheet
         if layer is not None:
             if suffix not in GIS_SUFFIXES:
-                self.bad("layer", f"applies to a GIS file ({', '.join(GIS_SUFFIXES)}), not {path.name}")
+                self.bad("--layer", f"applies to a GIS file ({', '.join(GIS_SUFFIXES)}), not {path.name}")
             entry["layer"] = layer
         if encoding is not None:
             if suffix in EXCEL_SUFFIXES or (suffix in GIS_SUFFIXES and suffix != ".shp"):
-                self.bad("encoding", f"applies to a CSV file or a shapefile, not {path.name}")
+                self.bad("--encoding", f"applies to a CSV file or a shapefile, not {path.name}")
             entry["encoding"] = encoding
         if not path.exists():
             self.bad(str(path), "draft file not found")
@@ -273,12 +276,18 @@ class _Reading:
             Path(spec["file"]).suffix.lower() in GIS_SUFFIXES
         table = "draft" if key == "parcels" and (on_its_own or gis) else key
         frame, origin, problems, notes, given = read_table(base, table, schema, spec)
-        for p in problems:  # the command line names the sheet or layer with an option
+        for p in problems:  # a file on its own: the command line's options say what an entry would
             message = p.message
             if on_its_own:
                 message = message.replace("say which with `sheet:`", "say which with --sheet NAME (or FILE:NAME)")
                 message = message.replace("say which with `layer:`", "say which with --layer NAME (or FILE:NAME)")
-            self.problems.append(Problem(p.where, message))
+                message = _ENTRY_ENCODING.sub(r"give --encoding \1 (in Python: encoding='\1')", message)
+            else:
+                message = message.replace("the table's entry in the instance", "the table's entry in the draft")
+            where = p.where
+            if on_its_own and where.startswith(f"{self.name}: draft."):  # an option, not an entry's key
+                where = "--" + where.removeprefix(f"{self.name}: draft.")
+            self.problems.append(Problem(where, message))
         self.notes.extend(notes)
         return frame, origin, given
 

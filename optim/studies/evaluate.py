@@ -112,7 +112,13 @@ class DraftEvaluation:
         """The plans the independent checker rejects (by folder name, front points as
         `front_K`): none may be reported."""
         plans = {**self.plans(), **{f"front_{k}": r for k, r in self.front_plans.items()}}
-        return [name for name, r in plans.items() if r is not None and r.has_plan and r.certified is False]
+        out = [name for name, r in plans.items() if r is not None and r.has_plan and r.certified is False]
+        if self.uncertainty is not None:
+            for name, e in (("stochastic", self.uncertainty.plan), *self.uncertainty.judged.items(),
+                            ("base_plan", self.uncertainty.base_plan)):
+                if e is not None and e.has_plan and e.certified is False:
+                    out.append(f"uncertainty:{name}")
+        return out
 
     def plans(self) -> dict[str, Result]:
         """The plans of the evaluation by folder name (see `write`)."""
