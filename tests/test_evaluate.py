@@ -496,3 +496,26 @@ def test_the_draft_is_judged_on_each_scenario_as_by_hand(tiny):
     u = ev.to_dict()["uncertainty"]
     assert u["stochastic_gains_over_draft"] == pytest.approx((99.68 - 87.3) * M)
     assert "the stochastic plan gains 12.4 million yuan over the draft" in ev.summary()
+
+
+def test_the_plan_within_k_changes_is_judged_beside_the_draft(tiny):
+    # within 2 changes of plan A (P1 back to commercial, P2 to industrial) is plan B, the
+    # stochastic plan of the two scenarios: 107.18 M as they are, 92.18 M in the slump
+    # (15 M of land income lost), 99.68 M expected, 12.38 M above the draft's 87.3 M
+    inst = tiny_with_park_income(tiny)
+    section = {"scenarios": {"as_is": {"probability": 0.5},
+                             "slump": {"probability": 0.5,
+                                       "scale": {"options[use=residential].land_income": 0.5,
+                                                 "options[use=commercial].land_income": 0.5}}},
+               "recourse": "none"}
+    ev = evaluate(inst, {"P1": "industrial"}, uncertainty=section, max_changes=2)
+    near = ev.uncertainty.judged["changes_2"]
+    assert dict(zip(near.scenarios, near.values)) == pytest.approx({"as_is": 107.18 * M, "slump": 92.18 * M})
+    assert near.certified and "draft_decisions" in near.certificate.index
+    u = ev.to_dict()["uncertainty"]
+    assert u["gains_over_draft"] == {"changes_2": pytest.approx(12.38 * M)}
+    assert "the plan within 2 change(s) gains 12.4 million yuan over the draft" in ev.summary()
+    # a plan that breaks the uses it was given is not certified: the check recounts them
+    from optim.check.draft import check_draft
+    wrong = check_draft(near.results[1], pd.Series({"P1": "industrial", "P2": "residential", "P3": "residential"}))
+    assert not bool(wrong["ok"].all())
