@@ -519,3 +519,28 @@ def test_the_plan_within_k_changes_is_judged_beside_the_draft(tiny):
     from optim.check.draft import check_draft
     wrong = check_draft(near.results[1], pd.Series({"P1": "industrial", "P2": "residential", "P3": "residential"}))
     assert not bool(wrong["ok"].all())
+
+
+# ---- the reference park's draft (instances/baoji_qinganbao/draft_plan.csv) ------------------------
+def test_the_reference_draft_is_the_articles_495_mu_and_1750_m():
+    # recomputed from the files: the draft's parcels, their areas, and the land income of their
+    # current use less that of industrial land (options.csv prices are per mu)
+    folder = REFERENCE.parent
+    rows = pd.read_csv(folder / "draft_plan.csv")
+    parcels = pd.read_csv(folder / "parcels.csv").set_index("id")
+    options = pd.read_csv(folder / "options.csv").set_index(["parcel", "use"])["land_income"]
+    assert set(rows["use"]) == {"industrial"} and rows["parcel"].is_unique
+    area = parcels.loc[rows["parcel"], "area"]
+    forgone = sum(a * (options[(p, parcels.at[p, "current_use"])] - options[(p, "industrial")])
+                  for p, a in area.items())
+    assert area.sum() == 495 and forgone == pytest.approx(1749.7 * M)
+    ev = evaluate(REFERENCE, folder / "draft_plan.csv", max_changes=3)
+    assert ev.feasible and ev.certified
+    assert ev.result.kpi("rezoned_area") == pytest.approx(495)
+    assert ev.result.kpi("forgone_land_income") == pytest.approx(forgone)
+    # the draft is not the optimum: what it gives up adds up over the terms, and the plan within
+    # 3 changes differs from it on 3 parcels at most and is no worse than it, no better than the optimum
+    assert ev.gives_up > 0 and ev.terms()["gives_up"].drop("total").sum() == pytest.approx(ev.gives_up)
+    changed = [p for p, u in ev.near.parcels["use"].items() if u != ev.draft.uses[p]]
+    assert 0 < len(changed) <= 3
+    assert ev.objective <= ev.near.objective <= ev.optimum_objective + 1e-6

@@ -21,11 +21,28 @@ open (draws, own funds, phasing), as a planner would. Then:
   the draft judged on the scenarios of the uncertainty section beside the plan
   chosen for them (`optim.stochastic`, its `plans=`).
 
-`DraftEvaluation.write(DIR)` writes a result folder atomically: summary.json
-(`"kind": "evaluation"`), changed.csv, kpis.csv, objective_terms.csv,
-violations.csv (a draft without a plan), changes_front.csv, and the plans as
-`optim solve --out` writes them under plans/ (draft, optimum, repair,
-changes_K), each of which `optim check-plan` reads.
+`DraftEvaluation.write(DIR)` writes a result folder atomically (money in
+yuan, output in yuan/year, CSV in UTF-8 with a BOM):
+
+- summary.json: `to_dict()`, with `"kind": "evaluation"` (a solve's folder has
+  none), `feasible`, `objective` (the draft's), `optimum_objective`,
+  `gives_up` (`total`, `share` of the optimum, `terms`), `objective_terms`,
+  `kpis`, `changed_parcels`, `changed`; `violations`, `fewest_changes`,
+  `repair` for a draft without a plan; `max_changes`, `changes_front`,
+  `fewest_changes_for` (share of the gain -> K), `uncertainty` when asked;
+- changed.csv: parcel, area, current_use, draft_use, optimum_use,
+  draft_land_income, optimum_land_income, draft_output, optimum_output (the
+  parcels whose use differs);
+- kpis.csv: kpi, draft, optimum, difference (optimum - draft), unit;
+- objective_terms.csv: term, draft, optimum, gives_up (a last row `total`);
+- violations.csv (a draft without a plan): constraint, member, amount, unit,
+  relative, message (the planner's sentence);
+- changes_front.csv (`--changes-front`): changes (K), status, gap, objective,
+  gain (over the draft, or the first point), changed, certified,
+  rezoned_area, land_income, industrial_output, seconds, parcels (ids
+  changed, `;`-separated), share (of the whole gap);
+- plans/NAME/ as `optim solve --out` writes them (draft, optimum, repair,
+  changes_K), each of which `optim check-plan` reads.
 """
 
 from __future__ import annotations
