@@ -475,6 +475,19 @@ def test_the_changes_front_is_plotted(tmp_path, brute):
     assert plot_changes(ev.front, tmp_path / "front.png").stat().st_size > 1000
 
 
+def test_optim_plot_changes_reads_the_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    draft = write_csv(tmp_path / "draft.csv", "parcel,use\nP2,industrial\n")
+    run(["evaluate", TINY, "--plan", draft, "--out", tmp_path / "without"], capsys)
+    code, _, err = run(["plot", "changes", tmp_path / "without", "--out", tmp_path / "front.png"], capsys)
+    assert code == 2 and "has no changes_front.csv; expected the output directory of `optim evaluate " \
+                         "--changes-front --out`" in err and not (tmp_path / "front.png").exists()
+    run(["evaluate", TINY, "--plan", draft, "--out", tmp_path / "with", "--changes-front"], capsys)
+    code, out, err = run(["plot", "changes", tmp_path / "with", "--out", tmp_path / "front.png"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # ---- under uncertainty: the draft judged on the scenarios ------------------------------------------
 def test_the_draft_is_judged_on_each_scenario_as_by_hand(tiny):
     # two scenarios: land prices as they are, or down 50 %; plan A (the draft, with park income)
