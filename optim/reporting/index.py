@@ -337,7 +337,7 @@ class IndexPage:
                 for p in d.parameters:
                     v = r.get(p["path"])
                     changed = not _missing(v) and (p.get("base") is None or not _same(v, p["base"]))
-                    cls = "num changed" if changed else "num same"
+                    cls = "num" if p.get("unknown_base") else "num changed" if changed else "num same"
                     cells.append(f'<td class="{cls}" data-param="{esc(p["path"])}">{esc(self.value(v))}</td>')
             cells.append(f'<td class="why" data-status="{esc(r["status"])}">{self.outcome(k, r)}</td>')
             cells += [self.fig(r.get(c), scales[c], {"data-col": c, "data-value": r.get(c)}).html() for c, _ in cols]

@@ -537,7 +537,7 @@ ZH: dict[str, Any] = {
     "base_value": "基准值", "values_swept": "取值", "varies_by_row": "各行不同",
     "run": "编号", "point": "点", "level": "水平", "levels": {"base": "基准", "low": "低值", "high": "高值"},
     "report": "报告", "report_link": "报告", "why": "无方案的原因",
-    "settings_note": "加粗的取值与基准算例（{file}）不同；已生成报告的运行（optim sweep --reports）附有链接。",
+    "settings_note": "加粗的取值与基准算例（{file}）不同；已生成报告的运行附有报告链接。",
     "same_in_all": "所有有方案的运行中相同：{items}。",
     "run_status": {"optimal": "最优", "feasible": "可行（未证明最优）", "infeasible": "无方案",
                    "invalid": "输入无效", "no_solution": "限制内未找到方案", "unbounded": "无界",
