@@ -38,6 +38,7 @@ _EXPORTS = {
     "sweep": "optim.studies.sweep", "pareto": "optim.studies.pareto",
     "report": "optim.reporting",
     "stochastic": "optim.studies.stochastic",
+    "evaluate": "optim.studies.evaluate", "read_draft": "optim.inputs.draft",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -74,4 +75,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .reporting import report
     from .studies.pareto import pareto
     from .studies.stochastic import stochastic
+    from .studies.evaluate import evaluate
+    from .inputs.draft import read_draft
     from .studies.sweep import sweep
