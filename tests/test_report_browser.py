@@ -337,3 +337,82 @@ def test_the_index_page_renders_and_its_links_lead_to_reports(browser, sweep_ind
         assert linked.page.locator("section#explanation").is_visible()
     finally:
         linked.close()
+
+
+# ---- a draft against the optimum, with the parcels' importance ---------------------------------------------
+@pytest.fixture(scope="module")
+def draft_pages(tmp_path_factory):
+    """The page of a draft of a generated park (two rezoned parcels of its optimum kept as
+    they are) with the optimum's importance, in English and in Chinese."""
+    import optim
+    from optim.analysis.importance import write_importance
+
+    base = tmp_path_factory.mktemp("draft")
+    assert main(["generate", "--parcels", "16", "--seed", "3", "--out", str(base / "gen")]) == 0
+    inst_path = base / "gen" / "instance.yaml"
+    assert main(["solve", str(inst_path), "--out", str(base / "sol")]) == 0
+    par = pd.read_csv(base / "sol" / "parcels.csv")
+    kept = par[par["rezoned"]].sort_values("area").head(2)
+    uses = dict(zip(par["parcel"], par["use"]))
+    uses.update(dict(zip(kept["parcel"], kept["current_use"])))
+    draft = base / "draft.csv"
+    pd.DataFrame({"parcel": list(uses), "use": list(uses.values())}).to_csv(draft, index=False)
+    assert main(["evaluate", str(inst_path), "--plan", str(draft), "--changes-front", "--out", str(base / "ev")]) == 0
+    inst = optim.load(inst_path)
+    write_importance(optim.importance(inst, exact=True), base / "imp", inst)
+    out = {"ev": base / "ev", "kept": list(kept["parcel"])}
+    for lang in ("en", "zh"):
+        out[lang] = base / f"draft_{lang}.html"
+        assert main(["report", str(base / "ev"), "--out", str(out[lang]), "--lang", lang,
+                     "--importance", str(base / "imp")]) == 0
+    return out
+
+
+def test_the_draft_page_renders_its_maps_and_front(browser, draft_pages):
+    opened = Opened(browser, draft_pages["en"])
+    try:
+        page = opened.page
+        assert opened.requests == [opened.url] and opened.errors == []
+        for sid in ("summary", "gain", "kpis", "changed", "front", "importance"):
+            assert page.locator(f"section#{sid}").is_visible(), sid
+        for key in ("changed", "front", "importance"):
+            svg = page.locator(f"figure[data-picture={key}] svg")
+            assert svg.is_visible() and svg.bounding_box()["width"] > 400, key
+        # the legend of the map names each change with its parcels counted
+        legend = page.locator("figure[data-picture=changed] svg text", has_text="same use").first
+        assert legend.is_visible()
+        rows = page.locator("table.changed tbody tr").count()
+        assert rows == len(draft_pages["kept"]) + 1  # the changed parcels and the total
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("selector, nth", [
+    ("h1", 0), ("table.gain th", 0), ("p.verdict", 0), ("figure[data-picture=changed] svg text", -1),
+    ("figure[data-picture=front] svg text", -1), ("table.importance th", 2),
+    ("figure[data-picture=importance] figcaption", 0)])
+def test_the_chinese_draft_page_is_drawn_with_a_cjk_font(draft_zh_opened, selector, nth):
+    """No tofu on the draft's page either: headings, the verdict, the pictures' labels."""
+    page = draft_zh_opened.page
+    assert draft_zh_opened.requests == [draft_zh_opened.url] and draft_zh_opened.errors == []
+    nodes = page.locator(selector)
+    nth = nth % nodes.count()
+    if " svg text" in selector:  # the last Chinese label of the picture
+        texts = nodes.evaluate_all("ns => ns.map(n => n.textContent)")
+        nth = max(i for i, t in enumerate(texts) if CJK.search(t))
+    text = nodes.nth(nth).text_content()
+    chinese = len(CJK.findall(text))
+    assert chinese > 0, text
+    fonts = fonts_used(page, selector, nth)
+    drawn_by_cjk = sum(f["glyphCount"] for f in fonts if f["familyName"] in cjk_fonts())
+    assert drawn_by_cjk >= chinese, (text, fonts)
+
+
+@pytest.fixture(scope="module")
+def draft_zh_opened(browser, draft_pages):
+    if not cjk_fonts():
+        pytest.skip("no CJK font installed (fc-list :lang=zh finds none): apt-get install fonts-wqy-microhei")
+    opened = Opened(browser, draft_pages["zh"])
+    yield opened
+    opened.close()

@@ -30,10 +30,12 @@ from ..studies.parallel import run_tasks
 from ..atomic import instance_files
 from ..errors import InstanceError, Problem
 from ..results import Result
+from .evaluation import evaluation_html, is_evaluation
 from .gather import ReportData, gather
+from .importance import Importance, find, read_importance, section
 from .index import REPORT, is_study, study_html
 from .page import render
-from .pictures import Picture, draws_picture, map_picture
+from .pictures import Picture, draws_picture, importance_picture, map_picture
 from .texts import Texts, languages, texts_for
 
 SUFFIXES = (".html", ".htm")
@@ -53,27 +55,57 @@ def pictures_of(data: ReportData, draw: bool = True, texts: Texts | None = None)
 
 
 def html(source: str | Path | Result, instance: Any = None, scenarios: list[str] | None = None, *,
-         lang: str | None = None, pictures: bool = True, prices: bool = True) -> str:
+         lang: str | None = None, pictures: bool = True, prices: bool = True,
+         importance: str | Path | None = None) -> str:
     """The report of `source` as an HTML string (see `report`)."""
     if lang is not None:
         _texts(lang)  # an unknown language is refused before any work
     if is_study(source):
+        _no_importance(importance, source)
         return study_html(source, lang=lang)
+    if is_evaluation(source):
+        return evaluation_html(source, instance, scenarios, lang=lang, pictures=pictures, importance=importance)
     data = gather(source, instance, scenarios, prices=prices)
     texts = _texts(language_of(data, lang))
-    return render(data, texts, pictures_of(data, pictures, texts), __version__)
+    return render(data, texts, pictures_of(data, pictures, texts), __version__,
+                  importance_sections(data, source, importance, texts, pictures))
+
+
+def importance_sections(data: ReportData, source: Any, importance: str | Path | None, texts: Texts,
+                        draw: bool = True) -> list[tuple[str, str, str]]:
+    """The importance section of a plan's report, when an importance table is given
+    (`importance`) or the result folder holds one; [] otherwise."""
+    path = importance if importance is not None else find(source)
+    if path is None:
+        return []
+    imp = read_importance(path, data.instance)
+    uses = None
+    if data.has_plan:
+        par = data.tables["parcels"]
+        uses = par.set_index("parcel")["use"]
+    pic = importance_picture(imp.table, data.instance, texts) if draw and data.instance is not None else None
+    return [("importance", texts("h_importance"), section(imp, texts, pic, uses))]
+
+
+def _no_importance(importance: Any, source: Any) -> None:
+    if importance is not None:
+        raise InstanceError([Problem("--importance", f"{source} is the folder of a study: the importance of "
+                                                     "the parcels goes into the report of one plan or of a draft")])
 
 
 def report(source: str | Path | Result, out: str | Path, instance: Any = None,
            scenarios: list[str] | None = None, *, lang: str | None = None, pictures: bool = True,
-           prices: bool = True) -> Path:
+           prices: bool = True, importance: str | Path | None = None) -> Path:
     """Write the report of `source` (a result folder written by `optim solve --out`,
     or a `Result`) to `out` (.html) and return its path. A study's folder (written
     by `optim sweep --out` or `optim pareto --out`) gets its index page instead:
     one row per run or point, linked to each one's report where one was written
-    (`optim.reporting.index`).
+    (`optim.reporting.index`). A folder written by `optim evaluate --out` gets the
+    page of the draft against the optimum (`optim.reporting.evaluation`).
 
-    instance: the instance the result was solved for (an Instance or a path;
+    importance: importance.csv written by `optim importance --out` (or its folder):
+    adds the section of what each parcel is worth, with its map (a result folder
+    holding importance.csv gets it without being asked). instance: the instance the result was solved for (an Instance or a path;
     default: the file the result records), scenarios: the scenarios applied to
     it (default: the recorded ones). lang: the language of the page (`languages()`;
     default: the instance's `language:`, else English). pictures, prices: draw
@@ -87,12 +119,18 @@ def report(source: str | Path | Result, out: str | Path, instance: Any = None,
         _texts(lang)
     _check_out(out, source)
     if is_study(source):
+        _no_importance(importance, source)
         write_atomically(out, study_html(source, lang=lang, out=out))
+        return out
+    if is_evaluation(source):
+        write_atomically(out, evaluation_html(source, instance, scenarios, lang=lang, pictures=pictures,
+                                              importance=importance))
         return out
     data = gather(source, instance, scenarios, prices=prices)
     _check_out(out, source, data)
     texts = _texts(language_of(data, lang))
-    page = render(data, texts, pictures_of(data, pictures, texts), __version__)
+    page = render(data, texts, pictures_of(data, pictures, texts), __version__,
+                  importance_sections(data, source, importance, texts, pictures))
     write_atomically(out, page)
     return out
 
@@ -170,4 +208,5 @@ def write_atomically(out: Path, text: str) -> None:
 
 
 __all__ = ["report", "html", "gather", "ReportData", "Texts", "languages", "language_of", "write_atomically",
-           "is_study", "study_html", "write_reports", "SUFFIXES"]
+           "is_study", "study_html", "write_reports", "SUFFIXES", "is_evaluation", "evaluation_html",
+           "read_importance", "Importance", "importance_sections"]

@@ -134,7 +134,7 @@ def read_summary(folder: Path) -> dict[str, Any]:
     return doc
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_text_csv(path: Path) -> pd.DataFrame:
     """A CSV table as text cells (only empty cells missing); `InstanceError` naming the file."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -201,7 +201,7 @@ def read_tables(folder: Path, has_plan: bool) -> dict[str, pd.DataFrame]:
     for name in (*REQUIRED, *OPTIONAL):
         path = folder / f"{name}.csv"
         if path.is_file():
-            out[name] = _typed(_read_table(path), name, str(path))
+            out[name] = _typed(read_text_csv(path), name, str(path))
     return out
 
 

@@ -8,7 +8,8 @@ forbids any request), and every text taken from the inputs is escaped.
 
 Sections (ids for links and tests): ``summary``, ``kpis``, ``map``, ``draws``,
 ``periods`` (phased plans), ``limits``, ``parcels``, ``objective``; for a
-result without a plan ``summary`` and ``explanation``.
+result without a plan ``summary`` and ``explanation``; ``importance`` when
+an importance table is given (optim/reporting/importance.py).
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ def head_with_unit(label: str, sc: Scale, t: Texts) -> Cell:
 class Page:
     """Builds the page's sections from the data, in one language."""
 
-    def __init__(self, data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str):
+    def __init__(self, data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str,
+                 extra: Sequence[tuple[str, str, str]] = ()):
         self.d, self.t, self.pictures, self.version = data, texts, pictures, version
+        self.extra = list(extra)  # further sections (id, title, html) after the plan's own
 
     # figures ---------------------------------------------------------------------------------
     def fig(self, value: Any, sc: Scale) -> Cell:
@@ -133,6 +136,7 @@ class Page:
                 sections.append(("objective", t("h_objective"), self.objective()))
         else:
             sections.append(("explanation", t("h_explanation"), self.explanation()))
+        sections += self.extra
         nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{content}</section>'
                        for sid, title, content in sections)
@@ -463,9 +467,11 @@ class Page:
             return str(c.get("message", ""))
 
 
-def render(data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str) -> str:
-    """The page as one HTML string."""
-    return Page(data, texts, pictures, version).html()
+def render(data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str,
+           extra: Sequence[tuple[str, str, str]] = ()) -> str:
+    """The page as one HTML string; `extra`: further sections (id, title, html), such as
+    the importance of the parcels (optim/reporting/importance.py)."""
+    return Page(data, texts, pictures, version, extra).html()
 
 
 __all__ = ["render", "Page", "CSS", "CSP", "MAX_ROWS"]
