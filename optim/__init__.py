@@ -39,6 +39,7 @@ _EXPORTS = {
     "report": "optim.reporting",
     "stochastic": "optim.studies.stochastic",
     "importance": "optim.analysis.importance",
+    "evaluate": "optim.studies.evaluate", "read_draft": "optim.inputs.draft",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -76,4 +77,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .reporting import report
     from .studies.pareto import pareto
     from .studies.stochastic import stochastic
+    from .studies.evaluate import evaluate
+    from .inputs.draft import read_draft
     from .studies.sweep import sweep

@@ -725,6 +725,63 @@ def plot_draws(draws: Any, out: str | Path, sources: Sequence[str] | None = None
 
 # --------------------------------------------------------------------------- outcomes under uncertainty
 
+# --------------------------------------------------------------------------- changes front
+
+def figure_changes(front: Any):
+    """The gain over a draft against the number of parcels changed (a matplotlib Figure).
+
+    front: the changes front of `optim evaluate --changes-front` (columns `changes`,
+    `gain`, `status`, optionally `share`), a `DraftEvaluation`, or its output
+    directory holding changes_front.csv. A step line joins the best plan within K
+    changes for each K; a plan not proven optimal is drawn hollow; a dashed line
+    marks the whole gain of the optimum, and each point is labelled with the share
+    of it recovered.
+    """
+    pts = _table(front, "front", "changes_front.csv", "expected the output directory of "
+                                                      "`optim evaluate --changes-front --out`")
+    _require(pts, ["changes", "gain", "status"], "changes front")
+    if not len(pts):
+        raise PlotError("changes front: the table is empty")
+    k = pd.to_numeric(pts["changes"], errors="coerce")
+    gain = pd.to_numeric(pts["gain"], errors="coerce") / 1e6
+    share = pd.to_numeric(pts["share"], errors="coerce") if "share" in pts.columns else pd.Series(np.nan,
+                                                                                                  index=pts.index)
+    status = pts["status"].fillna("unknown").astype(str)
+    valid = k.notna() & gain.notna()
+    optimal = valid & (status == "optimal")
+    fig, ax = _new_figure((7.5, 5.0))
+    if valid.any():
+        ax.step(k[valid], gain[valid], where="post", color="C0", linewidth=1.5, zorder=1,
+                label="best plan within K changes")
+    ax.scatter(k[optimal], gain[optimal], s=40, color="C0", zorder=3, label="proven optimal")
+    hollow = valid & ~optimal
+    if hollow.any():
+        ax.scatter(k[hollow], gain[hollow], s=55, facecolors="none", edgecolors="C3", linewidths=1.5, zorder=4,
+                   label="not proven optimal")
+    whole = (gain / share)[valid & (share > 0.05)]
+    if len(whole):
+        ax.axhline(float(whole.median()), color="0.4", linestyle="--", linewidth=1,
+                   label=f"the optimum: +{float(whole.median()):,.1f} M yuan")
+    for i in pts.index[valid & share.notna()]:
+        ax.annotate(f"{share[i]:.0%}", (k[i], gain[i]), xytext=(4, -12), textcoords="offset points", fontsize=8)
+    if (~valid).any():
+        ax.plot([], [], " ", label="no plan at K = " + ", ".join(f"{v:g}" for v in k[~valid].dropna()))
+    ax.set_xlabel("parcels changed from the draft (K)")
+    ax.set_ylabel(_axis_label("gain over the draft", "M yuan of objective"))
+    ax.set_title("What changing K parcels of the draft gains")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.margins(x=0.06, y=0.1)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return fig
+
+
+def plot_changes(front: Any, out: str | Path) -> Path:
+    """Draw the changes front (see `figure_changes`) to `out` (.png or .svg); return the path."""
+    _check_out(out)
+    return _save(figure_changes(front), out)
+
+
 _PLAN_WORDS = {"stochastic": "stochastic plan", "mean_value": "mean-value plan", "wait_and_see": "wait and see"}
 
 

@@ -309,7 +309,8 @@ def _relaxed(e: Elastic, values: np.ndarray) -> np.ndarray:
 
 # ---- explain -------------------------------------------------------------------------
 def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, iis: bool = True,
-            prechecks: bool = True, prefer: list[str] | None = None) -> Explanation:
+            prechecks: bool = True, prefer: list[str] | None = None,
+            model: Model | None = None) -> Explanation:
     """Explain why `inst` has no plan (or say that it has one).
 
     The smallest relaxation is found in stages on one elastic model: (1) when
@@ -320,8 +321,10 @@ def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, ii
     that relaxes the rows a scenario changed, then planner-level targets
     (`FamilySpec.planner`), rather than technical bounds; (4) for each row so
     relaxed, a relaxation just as small without it, if there is one, is listed
-    as an alternative."""
-    model = Model(inst)
+    as an alternative. `model`: the built model of `inst` to explain when some of
+    its decisions are fixed by column bounds (a planner's draft,
+    optim/model/draft.py); built here by default."""
+    model = model if model is not None else Model(inst)
     f, d, c = model.formulation, model.data, model.compiled
     e = elastic(f, c, d)
     changed = list(inst.changed if prefer is None else prefer)

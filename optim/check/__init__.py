@@ -13,9 +13,11 @@ that its report speaks the same words.
 - `report`: the report (one row per family);
 - `certificate`: certify a result, read a result folder, print the report;
 - `stochastic`: a plan under uncertainty (one first stage, every scenario's plan,
-  the expected objective and its CVaR).
+  the expected objective and its CVaR);
+- `draft`: a planner's draft (its decisions kept, the parcels changed from it).
 """
 
+from .draft import DRAFT_DECISIONS, changed_parcels, check_changes, check_draft
 from .certificate import (DEFAULT_TOL, PlanRejected, certify, certify_result, check_result_dir, failed,
                           read_plan, report_dict, report_table)
 from .plan import PlanDecisions, assert_plan_ok, check_plan, recompute_kpis, recompute_objective
@@ -23,4 +25,5 @@ from .stochastic import ScenarioPlan, check_stochastic
 
 __all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective",
            "ScenarioPlan", "check_stochastic", "certify", "certify_result",
-           "PlanRejected", "failed", "read_plan", "check_result_dir", "report_table", "report_dict", "DEFAULT_TOL"]
+           "PlanRejected", "failed", "read_plan", "check_result_dir", "report_table", "report_dict", "DEFAULT_TOL",
+           "check_draft", "check_changes", "changed_parcels", "DRAFT_DECISIONS"]

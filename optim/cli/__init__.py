@@ -21,6 +21,7 @@ from ..errors import InstanceError, MissingExtra
 from ..interrupt import caused_by_ctrl_c
 from . import (alternatives, check_plan, explain, generate, importance, plot, report, shadow, solve, stochastic,
                studies, validate)
+from . import evaluate
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_OK, Parser
 
 # command -> its run function, in the order `optim --help` lists them
@@ -38,6 +39,7 @@ COMMANDS = {
     "sweep": studies.run_sweep,
     "pareto": studies.run_pareto,
     "stochastic": stochastic.run,
+    "evaluate": evaluate.run,
 }
 
 
@@ -45,7 +47,7 @@ def parser() -> Parser:
     p = Parser(prog="optim", description="Rezone parcels and draw funding sources for an industrial park.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     for module in (validate, solve, check_plan, explain, generate, plot, report, shadow, alternatives, importance,
-                   studies, stochastic):
+                   studies, stochastic, evaluate):
         module.add_parser(sub)
     return p
 

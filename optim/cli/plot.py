@@ -8,18 +8,19 @@ from typing import Any
 
 from .common import EXIT_BAD_INPUT, EXIT_OK
 
-KINDS = ("front", "tornado", "map", "draws", "stochastic")
+KINDS = ("front", "tornado", "map", "draws", "stochastic", "changes")
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws or the outcomes under "
                                     "uncertainty (PNG/SVG)",
                        description="Draw a picture of a study or a plan to a .png or .svg file.")
-    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic | changes")
     p.add_argument("input", metavar="INPUT",
                    help="front: a Pareto output dir (points.csv); tornado: a sweep output dir (runs.csv); "
                         "map, draws: a result dir written by `optim solve --out`; "
-                        "stochastic: a dir written by `optim stochastic --out` (scenarios.csv)")
+                        "stochastic: a dir written by `optim stochastic --out` (scenarios.csv); "
+                        "changes: a dir written by `optim evaluate --changes-front --out` (changes_front.csv)")
     p.add_argument("--out", required=True, metavar="FILE", help="picture to write (.png or .svg)")
     p.add_argument("--kpi", default="objective", metavar="NAME",
                    help="tornado, stochastic: the KPI (default: objective)")
@@ -34,7 +35,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Bad input is reported in one line with exit status 2."""
-    from ..plots import PlotError, plot_draws, plot_front, plot_map, plot_outcomes, plot_tornado
+    from ..plots import PlotError, plot_changes, plot_draws, plot_front, plot_map, plot_outcomes, plot_tornado
 
     try:
         if args.kind == "front":
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
             path = plot_tornado(args.input, args.kpi, args.out)
         elif args.kind == "stochastic":
             path = plot_outcomes(args.input, args.out, metric=args.kpi)
+        elif args.kind == "changes":
+            path = plot_changes(args.input, args.out)
         elif args.kind == "map":
             path = plot_map(args.input, args.out, instance=args.instance)
         else:

@@ -103,6 +103,21 @@ def from_frames(name: str, **tables: Any) -> Instance:
     return instance_from_document(doc, Path("<frames>"))
 
 
+def read_table(path: Path, table: str, schema: dict[str, Field],
+               spec: Any) -> tuple[pd.DataFrame, Origin, list[Problem], list[str], set[str]]:
+    """One table that is not part of an instance (a planner's draft plan,
+    optim/inputs/draft.py), read and coerced exactly as an instance's tables
+    are: `spec` is a list of rows or a file entry ({file: NAME, encoding,
+    sheet, layer, thousands}) relative to the folder of `path`, the file that
+    names it. Returns the typed frame (columns of `schema`), where it came from
+    (`Origin.row` names a row in messages), the problems found, the notes of
+    what reading assumed (an encoding) and the columns the table gives."""
+    reader = _Reader(path)
+    frame, origin = reader.table(table, schema, spec, lenient=False)
+    return (frame, origin, reader.problems, list(dict.fromkeys(reader.notes)),
+            set(reader.given.get(origin.key, set())))
+
+
 # ---- reading and coercing ------------------------------------------------------------
 class _Reader:
     """Collects problems while turning a document into typed tables."""
@@ -243,7 +258,7 @@ class _Reader:
                 self.unread.add(table)
             else:
                 numeric = frozenset(n for n, f in schema.items() if f.kind == "num")
-                tbl, origin = self.read_file(table, spec, numeric)
+                tbl, origin = self.read_file(table, spec, numeric, tuple(schema))
                 if tbl is None:
                     self.unread.add(table)
                 else:
@@ -321,9 +336,10 @@ class _Reader:
                 out[key] = str(value)
         return out if ok else None
 
-    def read_file(self, table: str, spec: dict[str, Any],
-                  numeric: frozenset[str] = frozenset()) -> tuple[CsvTable | None, Origin]:
-        """A table read from the file of its entry: CSV, a workbook's sheet or a GIS layer."""
+    def read_file(self, table: str, spec: dict[str, Any], numeric: frozenset[str] = frozenset(),
+                  known: tuple[str, ...] = ()) -> tuple[CsvTable | None, Origin]:
+        """A table read from the file of its entry: CSV, a workbook's sheet or a GIS layer
+        (`known`: its columns, for a shapefile's field names cut to 10 characters)."""
         name = spec.get("file")
         kind = file_kind(name)
         where = f"{self.file}: {table}"
@@ -340,7 +356,7 @@ class _Reader:
                 self.bad(f"{where}.encoding", "applies to shapefiles only: GeoPackage and GeoJSON text is UTF-8")
                 return None, origin
             tbl, label, problems, geo = read_layer(path, name, keys["layer"], table, numeric, keys["encoding"],
-                                                   keys["crs"], self.tolerance, tuple(TABLES[table]))
+                                                   keys["crs"], self.tolerance, known or tuple(TABLES[table]))
             origin = CsvOrigin(label, table, csv=True, path=name, place="feature")
             if geo is not None:
                 self.geometry = geo

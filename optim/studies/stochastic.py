@@ -151,6 +151,7 @@ class StochasticResult:
     ev: Result | None = None
     base_plan: Evaluation | None = None  # the plan of the instance's own figures (`optim solve`), on the scenarios
     wait_and_see: Evaluation | None = None
+    judged: dict[str, Evaluation] = field(default_factory=dict)  # other plans on the same scenarios (`plans=`)
     out_of_sample: pd.DataFrame | None = None  # one row per fresh sample and plan
     saa: pd.DataFrame | None = None  # one row per sample size and replication
     notes: list[str] = field(default_factory=list)
@@ -202,6 +203,14 @@ class StochasticResult:
             return None
         return round(self.sign * (self.plan.objective - self.base_plan.objective), 2) + 0.0
 
+    def vs_judged(self, name: str) -> float | None:
+        """What the stochastic plan gains over the plan judged as `name` (`plans=`),
+        both on the same scenarios."""
+        e = self.judged.get(name)
+        if not self.has_plan or e is None or not e.has_plan:
+            return None
+        return round(self.sign * (self.plan.objective - e.objective), 2) + 0.0
+
     def first_stage(self) -> pd.DataFrame:
         """The decisions taken now: the use of every parcel (and its rezoning period)."""
         r = self.plan.results[0]
@@ -221,7 +230,8 @@ class StochasticResult:
 
     def scenario_table(self) -> pd.DataFrame:
         """Per plan and scenario: probability, objective, emergency borrowing, KPIs."""
-        parts = [e.kpi_table() for e in (self.plan, self.mean_value, self.base_plan, self.wait_and_see)
+        parts = [e.kpi_table() for e in (self.plan, self.mean_value, self.base_plan, self.wait_and_see,
+                                         *self.judged.values())
                  if e is not None and e.results]
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         draws_ = {d.name: d.values for d in self.scenarios}
@@ -236,7 +246,7 @@ class StochasticResult:
         1 - alpha share: the lowest for what is maximised, the highest for costs),
         minimum and maximum, weighted by the scenarios' probabilities."""
         rows = []
-        for e in (self.plan, self.mean_value, self.base_plan):
+        for e in (self.plan, self.mean_value, self.base_plan, *self.judged.values()):
             if e is None or not e.has_plan:
                 continue
             table = e.kpi_table()
@@ -281,6 +291,8 @@ class StochasticResult:
             "stochastic": evaluation(self.plan), "mean_value": evaluation(self.mean_value),
             "base_plan": evaluation(self.base_plan), "vs_base_plan": json_number(self.vs_base_plan),
             "wait_and_see": evaluation(self.wait_and_see),
+            "judged": {name: evaluation(e) for name, e in self.judged.items()},
+            "vs_judged": {name: json_number(self.vs_judged(name)) for name in self.judged},
             "ev_objective": json_number(self.ev.objective) if self.ev is not None else None,
             "first_stage": {
                 "rezoned_area": json_number(float(fs.loc[fs["rezoned"].astype(bool), "area"].sum()))
@@ -418,6 +430,14 @@ class StochasticResult:
             lines.append(f"base plan    {float(bp.loc[bp['rezoned'].astype(bool), 'area'].sum()):,.1f} mu rezoned "
                          f"(the instance's own figures): {self.base_plan.objective:,.0f} on the scenarios, "
                          f"{money(self.vs_base_plan, unit)} below the stochastic plan")
+        for name, j in self.judged.items():
+            if j.has_plan:
+                jp = j.results[0].parcels
+                lines.append(f"{name:<12} {float(jp.loc[jp['rezoned'].astype(bool), 'area'].sum()):,.1f} mu rezoned: "
+                             f"{j.objective:,.0f} on the scenarios, {money(self.vs_judged(name), unit)} below the "
+                             "stochastic plan")
+            else:
+                lines.append(f"{name:<12} no recourse in every scenario ({j.status})")
         dist = self.distribution()
         if len(dist):
             lines += ["", f"{'distribution':<28}{'plan':<12}{'mean':>18}{'q05':>18}{'q95':>18}{'CVaR':>18}"]
@@ -581,8 +601,8 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
                seed: int | None = None, cvar: tuple[float, float] | None = None,
                shortfall: tuple[float, float] | None = None, engine: str = "ef", mean_value: bool = True,
                wait_and_see: bool = True, base_plan: bool = True, out_of_sample: int = 0,
-               saa: list[int] | None = None,
-               replications: int = 1, ph: dict[str, Any] | None = None, **solve_options: Any) -> StochasticResult:
+               saa: list[int] | None = None, replications: int = 1, ph: dict[str, Any] | None = None,
+               plans: dict[str, Model] | None = None, **solve_options: Any) -> StochasticResult:
     """The two-stage stochastic plan of `source` (an instance or its file) under the
     uncertainty of its `uncertainty:` section (or `uncertainty`: a section as a
     mapping, or a YAML file holding one).
@@ -593,6 +613,10 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
     engine: ``ef`` (the extensive form, HiGHS) or ``ph`` (progressive hedging, mpi-sppy);
     mean_value, wait_and_see: compute the VSS and the EVPI;
     base_plan: evaluate the plan of the instance's own figures on the scenarios too;
+    plans: other plans to judge on the same scenarios as the base plan is judged,
+        name -> a built model of the instance with the plan's decisions fixed by
+        column bounds (a planner's draft, optim/model/draft.py): its optimum's
+        first stage with its best recourse in every scenario (`judged`);
     out_of_sample: fresh samples on which both plans are evaluated (distributions only);
     saa: sample sizes for the sample average approximation (with `replications`);
     solve options (time_limit, mip_rel_gap, threads, seed) go to HiGHS."""
@@ -670,13 +694,18 @@ def stochastic(source: Instance | str | Path, uncertainty: Any = None, *, sample
         return result
     ev_first = _mean_value(result, inst, spec, sc, options, risk, short, maximize) if mean_value else None
     base_first = _base_plan(result, inst, sc, options, risk, short, maximize) if base_plan else None
+    judged_first = {}
+    for name, m in (plans or {}).items():
+        e, judged_first[name] = _judge(name, m, result, sc, options, risk, short, maximize, inst)
+        if e is not None:
+            result.judged[name] = e
     if wait_and_see:
         result.wait_and_see = _wait_and_see(sc, options, risk, short, maximize)
         certify_evaluation(result.wait_and_see, sc, short, inst)
     if out_of_sample:
         fresh = build_scenarios(inst, spec, draws(spec, out_of_sample, _fresh_seed(the_seed)), money)
         plans = {"stochastic": first}
-        for name, values in (("mean_value", ev_first), ("base_plan", base_first)):
+        for name, values in (("mean_value", ev_first), ("base_plan", base_first), *judged_first.items()):
             if values is not None:
                 plans[name] = values
         result.out_of_sample = out_of_sample_table(fresh, plans, options)
@@ -776,18 +805,30 @@ def _base_plan(result: StochasticResult, inst: Instance, sc: Scenarios, options:
                short: Shortfall | None, maximize: bool) -> np.ndarray | None:
     """The plan of the instance's own figures (what `optim solve` gives, without the
     uncertainty), its first stage evaluated on the scenarios. Returns that first stage."""
-    m = Model(inst, sc.money)
-    if first_stage_mismatch(sc.models[0].formulation, m.formulation):
-        return None
+    e, first = _judge("base_plan", Model(inst, sc.money), result, sc, options, risk, short, maximize, inst)
+    if e is not None:
+        result.base_plan = e
+    return first
+
+
+def _judge(name: str, m: Model, result: StochasticResult, sc: Scenarios, options: SolveOptions, risk: Risk,
+           short: Shortfall | None, maximize: bool, inst: Instance) -> tuple[Evaluation | None, np.ndarray | None]:
+    """A plan given as a model of the instance (its decisions fixed by bounds, or the
+    instance's own figures): its optimum's first stage with its best recourse in
+    every scenario, certified. (None, None) with a note when it has no plan."""
+    if why := first_stage_mismatch(sc.models[0].formulation, m.formulation):
+        if name != "base_plan":  # (the base plan is the instance's own: it fits unless the scenarios refuse it)
+            result.notes.append(f"the plan {name} does not fit the scenarios' decisions ({why}): not judged")
+        return None, None
     sol = solve_compiled(m.compiled, options)
     if sol.values is None:
-        result.notes.append(f"the instance's own figures have no plan ({sol.status}): no base plan to compare")
-        return None
+        what = "the instance's own figures have" if name == "base_plan" else f"the plan {name} has"
+        result.notes.append(f"{what} no plan ({sol.status}): no {name.replace('_', ' ')} to compare")
+        return None, None
     first = first_values(m.formulation, sol.values)
-    e = evaluate("base_plan", sc, first, options, risk, short, maximize)
+    e = evaluate(name, sc, first, options, risk, short, maximize)
     certify_evaluation(e, sc, short, inst)
-    result.base_plan = e
-    return first
+    return e, first
 
 
 def _wait_and_see(sc: Scenarios, options: SolveOptions, risk: Risk, short: Shortfall | None,
