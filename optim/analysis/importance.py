@@ -60,12 +60,15 @@ others get two bounds that hold without one:
   re-solve that changes parcel i's use too tightens its bound.
 
 The LP relaxation bounds the loss from below only: it cannot show that a
-plan without o_i is good, which an upper bound needs. So the screen ranks by
-the LP relaxation's drop zLP* - zLP_i (the lower bound plus a constant),
-re-solves the `top` first exactly, and reports the rest as labelled bounds
-(`kind` = ``bound``: `importance` is then the upper bound, `importance_low` the
-lower one). The `top` are proven the most important (`top_proven`) when the
-smallest of their lower bounds is at least every bound row's upper bound.
+plan without o_i is good, which an upper bound needs. So the screen re-solves
+first the `top` parcels with the largest upper bounds (ties: the larger LP
+drop), then, for up to `ROUNDS` more rounds of `top`, the bound rows whose upper
+bound still exceeds the `top`-th largest lower bound of the re-solved rows, and
+reports the rest as labelled bounds (`kind` = ``bound``: `importance` is then
+the upper bound, `importance_low` the lower one). The `top` are proven the most
+important (`top_proven`) when the smallest of their lower bounds is at least
+every bound row's upper bound; when the rounds run out first, the summary says
+how many bound rows could still rank higher.
 
 Every re-solve, repair and bound runs on a live HiGHS model per worker
 (column bounds changed and restored), over `optim.studies.parallel.run_tasks`:
@@ -109,6 +112,7 @@ OTHERS = ("free", "keep")
 WHICH = ("all", "rezoned", "kept")
 KINDS = ("exact", "bound", "required", "fixed")
 DEFAULT_TOP = 10
+ROUNDS = 3  # rounds of `top` re-solves after the first, to prove the top (the screen's bounds decide the rest)
 COLUMNS = ["rank", "parcel", "current_use", "use", "rezoned", "area", "importance", "importance_low",
            "importance_high", "kind", "alternative_use", "parcels_changed", "bid_price", "bid_use",
            "screen_low", "screen_high", "status", "gap", "certified", "solve_seconds"]
@@ -540,9 +544,12 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
         first = _candidates(rows, todo, -INF)[:max(0, k - sum(rows[p]["kind"] == "required" for p in todo))]
         if first:
             resolve(first)
-        # second round: the bound rows that could still rank in the top k, the largest bounds first
-        more = _candidates(rows, todo, _kth_low(rows, k))[:k]
-        if more:
+        # further rounds: the bound rows that could still rank in the top k, the largest bounds first, until
+        # the top k are proven or ROUNDS more rounds of k re-solves are spent (the summary says which)
+        for _ in range(ROUNDS):
+            more = _candidates(rows, todo, _kth_low(rows, k))[:k]
+            if not more:
+                break
             resolve(more)
     elif todo:
         resolve(list(todo))
@@ -775,7 +782,7 @@ def report(table: pd.DataFrame, rows: int = 20) -> str:
     lines.append(f"  {'rank':>4}  {'parcel':<12} {'use':<12} {'mu':>7} {'importance (M yuan)':>20}  {'kind':<8} "
                  f"{'instead':<12} {'bid (yuan/yr/mu)':>16}")
     for r in table.head(rows).itertuples():
-        imp = "required" if r.kind == "required" else f"{r.importance / 1e6:,.2f}"
+        imp = {"required": "required", "fixed": "no other use"}.get(r.kind) or f"{r.importance / 1e6:,.2f}"
         if r.kind == "bound":
             imp = f"<= {imp}" if math.isfinite(r.importance) else "unknown"
         bid = "" if pd.isna(r.bid_price) else ("inf" if r.bid_price == INF else f"{r.bid_price:,.0f}")
