@@ -142,6 +142,8 @@ def plan_draft(plan: Any, inst: Instance, *, sheet: str | None = None, layer: st
 
 def _draft_notes(draft: Draft, inst: Instance) -> list[str]:
     notes = list(draft.notes)
+    if draft.kept:
+        notes.append(f"{draft.name}: {len(draft.kept)} parcel(s) not in the draft keep their current use")
     if draft.fixes_more_than_uses:
         notes.append(f"{draft.name}: the projects, sources and periods it fixes stay fixed in every re-solve")
     return notes
