@@ -81,8 +81,8 @@ interval from its incumbent and its bound and is labelled ``bound``, never
 
 from __future__ import annotations
 
+import json
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -745,8 +745,6 @@ def write_importance(table: pd.DataFrame, out_dir: str | Path, inst: Instance | 
     (what was solved, the instance file and scenarios, for `optim plot importance`),
     written atomically into `out_dir` (an earlier result folder there is replaced
     whole; a folder holding an input file of the instance is refused)."""
-    import json
-
     if inst is not None:
         check_out_dir(out_dir, instance_files(inst))
     summary = to_dict(table)
