@@ -661,6 +661,126 @@ def plot_map(parcels: Any, out: str | Path, instance: Any = None, coord_unit: st
     return _save(figure_map(parcels, instance, coord_unit), out)
 
 
+# --------------------------------------------------------------------------- importance
+
+IMPORTANCE_HINT = "a table written by `optim importance --out DIR` (importance.csv)"
+
+
+def _importance_table(importance: Any) -> tuple[pd.DataFrame, Any]:
+    """(importance table indexed by parcel, what to take the instance from)."""
+    df = _table(importance, "importance", "importance.csv", IMPORTANCE_HINT)
+    _require(df, ("parcel", "use", "importance", "kind"), "importance table")
+    if not len(df):
+        raise PlotError("the importance table has no rows: the plan had no feasible completion")
+    df = df.copy()
+    df["parcel"] = df["parcel"].astype(str)
+    df["importance"] = pd.to_numeric(df["importance"], errors="coerce")
+    df["kind"] = df["kind"].astype(str)
+    return df.set_index("parcel", drop=False), importance
+
+
+def figure_importance(importance: Any, instance: Any = None, coord_unit: str | None = None):
+    """The parcels coloured by their importance (`optim.importance`): the objective
+    lost without each parcel's use, in M yuan, on a sequential scale (diverging
+    around 0 when some parcel's change would gain, as on a draft); a parcel
+    without which the plan has no feasible completion (``required``) in black; a
+    parcel with no other use (``fixed``) in light grey; a row that is a bound
+    (``bound``: its upper bound is coloured) hatched. Drawn on the parcels'
+    polygons when the instance has them, else one marker per parcel at (x, y).
+
+    importance: the DataFrame `optim.importance` returns, or a folder (or its
+    importance.csv) written by `write_importance`; instance: as for `figure_map`
+    (for a folder, the instance its summary.json records)."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+    from matplotlib.patches import Patch
+
+    df, source = _importance_table(importance)
+    inst = _map_instance(source, instance) if isinstance(source, (str, Path)) and Path(source).is_dir() \
+        else (load(instance) if isinstance(instance, (str, Path)) else instance)
+    value = df["importance"].where(np.isfinite(df["importance"])) / 1e6
+    finite = value.dropna()
+    required = df["kind"].eq("required")
+    bound = df["kind"].eq("bound")
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    if lo < 0 < hi:
+        norm, cmap = TwoSlopeNorm(0.0, lo, hi), colormaps["RdBu_r"]
+    else:
+        norm, cmap = Normalize(min(lo, 0.0) if lo >= 0 else lo, hi if hi > lo else lo + 1.0), colormaps["YlOrRd"]
+    faces = [("black" if r else (cmap(norm(v)) if not pd.isna(v) else "0.85")) for v, r in zip(value, required)]
+    handles = [Patch(facecolor="black", label=f"required ({int(required.sum())} parcels: no plan without its use)")]
+    if df["kind"].eq("fixed").any():
+        handles.append(Patch(facecolor="0.85", label=f"no other use ({int(df['kind'].eq('fixed').sum())} parcels)"))
+    if bound.any():
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
+                             label=f"bound: at most the colour shown ({int(bound.sum())} parcels)"))
+    geometry = getattr(inst, "geometry", None) if inst is not None and not isinstance(inst, pd.DataFrame) else None
+    name = str(getattr(inst, "name", "") or "") if inst is not None and not isinstance(inst, pd.DataFrame) else ""
+    if geometry is not None:
+        import shapely
+        from matplotlib.collections import PolyCollection
+
+        ids = pd.Index(geometry.shapes.index.astype(str))
+        lacking = df.index.difference(ids)
+        if len(lacking):
+            raise PlotError(f"{len(lacking)} parcel(s) of the importance table have no polygon in the instance: "
+                            f"{', '.join(lacking[:5])}: is it the instance the table was made for?")
+        shapes = geometry.metric[ids.get_indexer(df.index)]
+        rings = [np.asarray(shapely.get_coordinates(shapely.get_exterior_ring(g))) / 1000.0 for g in shapes]
+        fig, ax = _new_figure((10.0, 7.5))
+        ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
+        at = np.flatnonzero(bound.to_numpy())
+        if len(at):
+            ax.add_collection(PolyCollection([rings[k] for k in at], facecolors="none", edgecolors="0.3",
+                                             hatch="////", linewidths=0.0, zorder=3))
+        x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
+        pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.set_xlabel("easting (km)")
+        ax.set_ylabel("northing (km)")
+        _scale_bar(ax, 1000.0, x1 - x0)
+        _label_parcels(fig, ax, df.index, shapes)
+    else:
+        xy, _, inst_name = map_parcels(df.drop(columns=[c for c in ("x", "y") if c in df.columns]).set_index("parcel"),
+                                       inst)
+        name = name or inst_name
+        if coord_unit is None and inst is not None and not isinstance(inst, pd.DataFrame):
+            coord_unit = (getattr(inst, "units", None) or {}).get("coordinates")
+        area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
+            else pd.Series(1.0, index=df.index)
+        top = float(area.max()) if float(area.max()) > 0 else 1.0
+        size = 300 * min(1.0, math.sqrt(100 / len(df))) * (0.08 + 0.92 * area / top)
+        fig, ax = _new_figure((9.0, 6.0))
+        ax.scatter(xy["x"], xy["y"], s=size, c=faces, edgecolors="white", linewidths=0.5, zorder=2)
+        if bound.any():
+            ax.scatter(xy.loc[bound.to_numpy(), "x"], xy.loc[bound.to_numpy(), "y"], s=size[bound] * 1.15,
+                       facecolors="none", edgecolors="0.3", hatch="////", linewidths=0.8, zorder=3)
+        ax.set_aspect("equal", adjustable="datalim")
+        shown = coord_unit or "unit not stated: set units.coordinates"
+        ax.set_xlabel(f"x ({shown})")
+        ax.set_ylabel(f"y ({shown})")
+        ax.grid(True, alpha=0.3)
+        metres = {"km": 1000.0, "m": 1.0}.get(coord_unit or "")
+        if metres is not None:
+            _scale_bar(ax, metres, float(xy["x"].max() - xy["x"].min()))
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7, pad=0.02)
+    bar.set_label("importance: objective lost without the parcel's use (M yuan)")
+    title = "Importance of each parcel's use"
+    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.1), fontsize=8, ncol=1, frameon=False)
+    return fig
+
+
+def plot_importance(importance: Any, out: str | Path, instance: Any = None, coord_unit: str | None = None) -> Path:
+    """Draw the importance map (see `figure_importance`) to `out` (.png or .svg)."""
+    _check_out(out)
+    return _save(figure_importance(importance, instance, coord_unit), out)
+
+
 # --------------------------------------------------------------------------- draws
 
 def _period_order(values: Sequence[Any]) -> list[Any]:

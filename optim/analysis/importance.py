@@ -60,12 +60,15 @@ others get two bounds that hold without one:
   re-solve that changes parcel i's use too tightens its bound.
 
 The LP relaxation bounds the loss from below only: it cannot show that a
-plan without o_i is good, which an upper bound needs. So the screen ranks by
-the LP relaxation's drop zLP* - zLP_i (the lower bound plus a constant),
-re-solves the `top` first exactly, and reports the rest as labelled bounds
-(`kind` = ``bound``: `importance` is then the upper bound, `importance_low` the
-lower one). The `top` are proven the most important (`top_proven`) when the
-smallest of their lower bounds is at least every bound row's upper bound.
+plan without o_i is good, which an upper bound needs. So the screen re-solves
+first the `top` parcels with the largest upper bounds (ties: the larger LP
+drop), then, for up to `ROUNDS` more rounds of `top`, the bound rows whose upper
+bound still exceeds the `top`-th largest lower bound of the re-solved rows, and
+reports the rest as labelled bounds (`kind` = ``bound``: `importance` is then
+the upper bound, `importance_low` the lower one). The `top` are proven the most
+important (`top_proven`) when the smallest of their lower bounds is at least
+every bound row's upper bound; when the rounds run out first, the summary says
+how many bound rows could still rank higher.
 
 Every re-solve, repair and bound runs on a live HiGHS model per worker
 (column bounds changed and restored), over `optim.studies.parallel.run_tasks`:
@@ -78,8 +81,8 @@ interval from its incumbent and its bound and is labelled ``bound``, never
 
 from __future__ import annotations
 
+import json
 import math
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -94,11 +97,12 @@ from ..atomic import check_out_dir, instance_files, replace_dir
 from ..check.certificate import certify
 from ..errors import InstanceError, Problem
 from ..export import write_csv
-from ..highs import SolveOptions, make_highs, run_highs
-from ..inputs.csvfile import read_csv_table
+from ..highs import SolveOptions, compile_model, make_highs, run_highs
+from ..inputs.draft import Draft, draft_instance, read_draft
 from ..inputs.instance import Instance
 from ..inputs.limits import show
 from ..inputs.reader import load
+from ..model.draft import fix_draft, unreachable_periods
 from ..model.kpis import kpis
 from ..results import decide, plan_decisions
 from ..studies.parallel import run_tasks, state
@@ -108,102 +112,56 @@ OTHERS = ("free", "keep")
 WHICH = ("all", "rezoned", "kept")
 KINDS = ("exact", "bound", "required", "fixed")
 DEFAULT_TOP = 10
+ROUNDS = 3  # rounds of `top` re-solves after the first, to prove the top (the screen's bounds decide the rest)
 COLUMNS = ["rank", "parcel", "current_use", "use", "rezoned", "area", "importance", "importance_low",
            "importance_high", "kind", "alternative_use", "parcels_changed", "bid_price", "bid_use",
            "screen_low", "screen_high", "status", "gap", "certified", "solve_seconds"]
 INF = float("inf")
 
 
-# ---- the plan file -------------------------------------------------------------------------------
-def read_plan_uses(path: str | Path, inst: Instance) -> tuple[pd.Series, list[str]]:
-    """The parcel uses of a planner's plan file: a CSV table with the columns
-    `parcel` and `use` (UTF-8; a GBK/GB18030 file is read as such, with a note).
-    Returns (use per parcel for every parcel of the instance, notes): a parcel
-    the file does not list keeps its current use. Unknown parcels, unknown uses,
-    uses not allowed on the parcel, duplicate and empty rows are refused with
-    `InstanceError`, each naming the file, the row and what to do."""
-    path = Path(path)
-    name = str(path)
-    notes: list[str] = []
-    if not path.is_file():
-        raise InstanceError([Problem(name, "no such plan file (a CSV table with the columns parcel and use)")])
-    table, problems = read_csv_table(path, name)
-    if table is None and problems and "GB18030" in problems[0].message:
-        table, problems = read_csv_table(path, name, encoding="gb18030")
-        notes.append(f"{name}: read as GB18030/GBK (not UTF-8)")
-    if table is None:
-        raise InstanceError(problems)
-    missing = [c for c in ("parcel", "use") if c not in table.header]
-    if missing:
-        raise InstanceError(problems + [Problem(name, f"missing column(s) {', '.join(missing)}: a plan file is "
-                                                      "a table with the columns parcel and use")])
-    problems += [p for _, p in table.broken_rows]
-    parcels, uses = table.columns["parcel"].astype(str), table.columns["use"].astype(str)
-    options = inst.options[["parcel", "use"]].astype(str)
-    allowed = options.groupby("parcel")["use"].apply(list).to_dict()
-    known_uses = [str(u) for u in inst.uses.index]
-    ids = set(map(str, inst.parcels.index))
-    first: dict[str, int] = {}
-    chosen: dict[str, str] = {}
-    for pos, (p, u) in enumerate(zip(parcels, uses)):
-        if table.broken[pos]:
-            continue
-        row = f"{name} row {int(table.rows[pos])}"
-        if p in ("", "nan"):
-            problems.append(Problem(f"{row}, parcel", "empty: every row names a parcel"))
-            continue
-        if p not in ids:
-            problems.append(Problem(f"{row}, parcel", f"unknown parcel {show(p)}"))
-            continue
-        if p in first:
-            problems.append(Problem(f"{row}, parcel", f"parcel {show(p)} is listed twice (first in row "
-                                                      f"{first[p]}): keep one row per parcel"))
-            continue
-        first[p] = int(table.rows[pos])
-        if u in ("", "nan"):
-            problems.append(Problem(f"{row}, use", f"empty: give the use of parcel {show(p)}"))
-        elif u not in known_uses:
-            problems.append(Problem(f"{row}, use", f"unknown use {show(u)} (the uses: {', '.join(known_uses)})"))
-        elif u not in allowed.get(p, []):
-            problems.append(Problem(f"{row}, use", f"use {show(u)} is not an option of parcel {show(p)} "
-                                                   f"(its options: {', '.join(allowed.get(p, []))})"))
-        else:
-            chosen[p] = u
-    if problems:
-        raise InstanceError(problems)
-    current = inst.parcels["current_use"].astype(str)
-    out = pd.Series({str(p): chosen.get(str(p), current[p]) for p in inst.parcels.index}, dtype=object)
-    unlisted = len(ids) - len(first)
-    if unlisted:
-        notes.append(f"{name}: {unlisted} parcel(s) not listed keep their current use")
-    return out, notes
-
-
-def plan_uses(plan: Any, inst: Instance) -> tuple[pd.Series, list[str]]:
-    """A plan given as a file (`read_plan_uses`), a `Result`, a Series (parcel ->
-    use) or a DataFrame with parcel and use columns: the use of every parcel."""
-    if isinstance(plan, (str, Path)):
-        return read_plan_uses(plan, inst)
-    if hasattr(plan, "parcels") and isinstance(getattr(plan, "parcels"), pd.DataFrame):
+# ---- the plan -----------------------------------------------------------------------------------
+def plan_draft(plan: Any, inst: Instance, *, sheet: str | None = None, layer: str | None = None,
+               encoding: str | None = None) -> Draft:
+    """A plan as a checked `Draft`: a draft file (CSV in UTF-8 or GBK, a workbook
+    sheet, a GIS layer with a use column, a YAML draft with projects and sources;
+    read by `optim.inputs.draft.read_draft`, which refuses unknown parcels and
+    uses, uses not allowed on a parcel and duplicate rows with the row and the
+    fix), a `Draft`, a `Result`, a Series (parcel -> use), a mapping or a
+    DataFrame of parcel and use. Parcels it does not list keep their current use."""
+    if isinstance(plan, Draft):
+        return plan
+    if hasattr(plan, "parcels") and isinstance(getattr(plan, "parcels"), pd.DataFrame):  # a Result
         plan = plan.parcels["use"]
-    if isinstance(plan, pd.DataFrame):
-        plan = plan.set_index("parcel")["use"] if "parcel" in plan.columns else plan["use"]
-    if isinstance(plan, dict):
-        plan = pd.Series(plan, dtype=object)
-    if not isinstance(plan, pd.Series):
-        raise TypeError(f"a plan is a file, a Result, a Series or a DataFrame of parcel and use, "
+    if isinstance(plan, pd.Series):
+        plan = {str(k): str(v) for k, v in plan.items()}
+    if not isinstance(plan, (str, Path, dict, list, pd.DataFrame)):
+        raise TypeError(f"a plan is a draft file, a Draft, a Result, a Series or a DataFrame of parcel and use, "
                         f"not {type(plan).__name__}")
-    plan = plan.astype(str)
-    plan.index = plan.index.astype(str)
-    options = set(zip(inst.options["parcel"].astype(str), inst.options["use"].astype(str)))
-    problems = [Problem(f"plan, parcel {show(p)}", "unknown parcel") for p in plan.index
-                if p not in set(map(str, inst.parcels.index))]
-    problems += [Problem(f"plan, parcel {show(p)}", f"use {show(u)} is not an option of the parcel")
-                 for p, u in plan.items() if (p, u) not in options and p in set(map(str, inst.parcels.index))]
-    if problems:
-        raise InstanceError(problems)
-    current = inst.parcels["current_use"].astype(str)
-    return pd.Series({str(p): plan.get(str(p), current[p]) for p in inst.parcels.index}, dtype=object), []
+    return read_draft(inst, plan, sheet=sheet, layer=layer, encoding=encoding)
+
+
+def _draft_notes(draft: Draft, inst: Instance) -> list[str]:
+    notes = list(draft.notes)
+    if draft.kept:
+        notes.append(f"{draft.name}: {len(draft.kept)} parcel(s) not in the draft keep their current use")
+    if draft.fixes_more_than_uses:
+        notes.append(f"{draft.name}: the projects, sources and periods it fixes stay fixed in every re-solve")
+    return notes
+
+
+def _model(inst: Instance, periods: pd.Series | None, projects: pd.DataFrame | None) -> Model:
+    """The instance's model, with a draft's projects and periods fixed by column
+    bounds (its parcels' uses are fixed, and freed, by the study itself)."""
+    model = Model(inst)
+    if (periods is not None and len(periods)) or (projects is not None and len(projects)):
+        f, d = model.formulation, model.data
+        fix_draft(f, d, pd.Series(dtype=object), periods, projects)
+        late = unreachable_periods(f, projects if projects is not None else pd.DataFrame())
+        if late:
+            raise InstanceError([Problem("plan, projects", f"project {p!r} cannot start in the draft's period "
+                                                           "(before its `earliest`, or too late)") for p in late])
+        model.compiled = compile_model(f)
+    return model
 
 
 # ---- one worker's live models -------------------------------------------------------------------
@@ -218,8 +176,8 @@ class _Live:
     INTEGRAL = 1e-6  # an integer column within this of an integer is integral
 
     def __init__(self, inst: Instance, x: np.ndarray, chosen: np.ndarray, objective: float,
-                 options: SolveOptions, keep: bool, model: Model | None = None):
-        self.model = model if model is not None else Model(inst)
+                 options: SolveOptions, keep: bool, fixed: tuple = (None, None), model: Model | None = None):
+        self.model = model if model is not None else _model(inst, *fixed)
         f, d = self.model.formulation, self.model.data
         self.f, self.d = f, d
         self.unit = f.objective_unit
@@ -420,8 +378,8 @@ class _Live:
 
 
 def _init(inst: Instance, x: np.ndarray, chosen: np.ndarray, objective: float, options: SolveOptions,
-          keep: bool) -> None:
-    state()["importance"] = _Live(inst, x, chosen, objective, options, keep)
+          keep: bool, fixed: tuple) -> None:
+    state()["importance"] = _Live(inst, x, chosen, objective, options, keep, fixed)
 
 
 def _use(live: _Live) -> None:
@@ -450,14 +408,15 @@ def _chunks(items: list[int], workers: int) -> list[list[int]]:
 # ---- the study ------------------------------------------------------------------------------------
 def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DEFAULT_TOP, exact: bool = False,
                others: str | None = None, parcels: Any = "all", workers: int = 1, scheduler: Any = None,
-               progress: bool | None = None, options: SolveOptions | None = None,
-               **solve_kwargs: Any) -> pd.DataFrame:
+               progress: bool | None = None, options: SolveOptions | None = None, sheet: str | None = None,
+               layer: str | None = None, encoding: str | None = None, **solve_kwargs: Any) -> pd.DataFrame:
     """The importance of every parcel of a plan (see the module docstring), one
     row per parcel, most important first (COLUMNS); `table.attrs["importance"]`
     holds what was solved (`summary` keys: objective, others, top_proven, ...).
 
-    plan: None (the optimum), a plan file (CSV of parcel and use), a `Result`,
-    or a Series/DataFrame of parcel and use. others: ``free`` or ``keep``
+    plan: None (the optimum), a draft (`plan_draft`: a CSV, workbook sheet, GIS
+    layer or YAML draft file; sheet, layer, encoding say how to read it; a
+    `Draft`, a `Result`, or a Series/DataFrame of parcel and use). others: ``free`` or ``keep``
     (default: free for the optimum, keep for a given plan). parcels: ``all``,
     ``rezoned``, ``kept`` or a list of parcel ids. top: parcels re-solved
     exactly by the screen (``free``); exact: every parcel re-solved. workers,
@@ -479,11 +438,16 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
         problems.append(Problem("--workers", f"must be >= 1, not {workers!r}"))
     if problems:
         raise InstanceError(problems)
-    uses, notes = (None, []) if plan is None else plan_uses(plan, inst)
+    draft = None if plan is None else plan_draft(plan, inst, sheet=sheet, layer=layer, encoding=encoding)
+    uses = None if draft is None else draft.uses
+    notes = [] if draft is None else _draft_notes(draft, inst)
+    fixed_by_draft = (None, None) if draft is None else (draft.periods, draft.projects)
+    if draft is not None:
+        inst = draft_instance(inst, draft)  # what the draft fixes of its sources
     others = others or ("free" if uses is None else "keep")
     keep = others == "keep"
     opts = options if options is not None else SolveOptions.merged(inst.solver, **solve_kwargs)
-    model = Model(inst)
+    model = _model(inst, *fixed_by_draft)
     f, d = model.formulation, model.data
     ids = pd.Index(d.parcels)
     if not isinstance(parcels, str):
@@ -494,7 +458,7 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
     summary: dict[str, Any] = {
         "instance": inst.name, "instance_file": _instance_file(inst),
         "scenarios": list(getattr(inst, "applied_scenarios", []) or []),
-        "plan": "optimum" if uses is None else (str(plan) if isinstance(plan, (str, Path)) else "given"),
+        "plan": "optimum" if uses is None else (str(plan) if isinstance(plan, (str, Path)) else draft.name),
         "others": others, "top": int(top), "exact": bool(exact or keep), "workers": int(workers),
         "notes": list(notes)}
 
@@ -510,7 +474,8 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
                    bound=base.bound, gap=base.gap, certified=base.certified, solve_seconds=base.seconds)
     if base.values is None or base.certified is False:
         summary["message"] = (("the plan has no feasible completion (draws, own funds, projects): "
-                               "`optim explain` with the plan's uses locked says why") if uses is not None else
+                               "`optim evaluate INSTANCE --plan FILE` says which limits it breaks")
+                              if uses is not None else
                               f"no plan ({base.status})") if base.values is None else \
             "the plan failed its certificate: " + ", ".join(base.certificate.index[~base.certificate["ok"]])
         summary["seconds"] = time.perf_counter() - start
@@ -522,7 +487,7 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
     taken = np.flatnonzero(np.round(x[use_cols]) > 0.5)
     chosen = np.full(len(ids), -1, dtype=np.int64)
     chosen[d.parcel_of_option[taken]] = taken
-    live = _Live(inst, x, chosen, z, opts, keep, model=model)  # here: the index sets only, no HiGHS object
+    live = _Live(inst, x, chosen, z, opts, keep, fixed_by_draft, model=model)  # here: the index sets only, no HiGHS object
 
     # the parcels to evaluate
     rezoned = d.rezoning[chosen]
@@ -537,7 +502,7 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
     for p in fixed:  # nothing to decide: no other use is allowed (or the instance locks the parcel)
         rows[p].update(kind="fixed", status="no_other_use" if lower_col[p] < 0.5 else "locked")
     todo = [p for p in positions if p not in fixed]
-    runner = _Runner(workers, scheduler, progress, (inst, x, chosen, z, opts, keep))
+    runner = _Runner(workers, scheduler, progress, (inst, x, chosen, z, opts, keep, fixed_by_draft), live)
 
     # the screen: bounds for every parcel (free, not exact)
     screen_seconds = 0.0
@@ -581,9 +546,12 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
         first = _candidates(rows, todo, -INF)[:max(0, k - sum(rows[p]["kind"] == "required" for p in todo))]
         if first:
             resolve(first)
-        # second round: the bound rows that could still rank in the top k, the largest bounds first
-        more = _candidates(rows, todo, _kth_low(rows, k))[:k]
-        if more:
+        # further rounds: the bound rows that could still rank in the top k, the largest bounds first, until
+        # the top k are proven or ROUNDS more rounds of k re-solves are spent (the summary says which)
+        for _ in range(ROUNDS):
+            more = _candidates(rows, todo, _kth_low(rows, k))[:k]
+            if not more:
+                break
             resolve(more)
     elif todo:
         resolve(list(todo))
@@ -616,16 +584,14 @@ class _Runner:
     round (one worker, no scheduler), else over `run_tasks` (a process pool or
     Dask; each worker sets its live model up once per round)."""
 
-    def __init__(self, workers: int, scheduler: Any, progress: bool | None, initargs: tuple):
+    def __init__(self, workers: int, scheduler: Any, progress: bool | None, initargs: tuple, local: _Live):
         self.workers, self.scheduler, self.progress, self.initargs = workers, scheduler, progress, initargs
-        self.local: _Live | None = None
+        self.local = local
 
     def run(self, fn: Any, positions: list[int], label: str) -> list[dict[str, Any]]:
         if not positions:
             return []
         if self.workers <= 1 and self.scheduler is None:
-            if self.local is None:
-                self.local = _Live(*self.initargs)
             return [out for chunk in run_tasks(fn, _chunks(positions, 1), progress=self.progress, label=label,
                                                initializer=_use, initargs=(self.local,)) for out in chunk]
         return [out for chunk in run_tasks(fn, _chunks(positions, self.workers), workers=self.workers,
@@ -779,8 +745,6 @@ def write_importance(table: pd.DataFrame, out_dir: str | Path, inst: Instance | 
     (what was solved, the instance file and scenarios, for `optim plot importance`),
     written atomically into `out_dir` (an earlier result folder there is replaced
     whole; a folder holding an input file of the instance is refused)."""
-    import json
-
     if inst is not None:
         check_out_dir(out_dir, instance_files(inst))
     summary = to_dict(table)
@@ -793,6 +757,10 @@ def write_importance(table: pd.DataFrame, out_dir: str | Path, inst: Instance | 
                                                      indent=1), encoding="utf-8")
 
     return replace_dir(out_dir, fill)
+
+
+def _text(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def report(table: pd.DataFrame, rows: int = 20) -> str:
@@ -814,16 +782,16 @@ def report(table: pd.DataFrame, rows: int = 20) -> str:
     lines.append(f"  {'rank':>4}  {'parcel':<12} {'use':<12} {'mu':>7} {'importance (M yuan)':>20}  {'kind':<8} "
                  f"{'instead':<12} {'bid (yuan/yr/mu)':>16}")
     for r in table.head(rows).itertuples():
-        imp = "required" if r.kind == "required" else f"{r.importance / 1e6:,.2f}"
+        imp = {"required": "required", "fixed": "no other use"}.get(r.kind) or f"{r.importance / 1e6:,.2f}"
         if r.kind == "bound":
             imp = f"<= {imp}" if math.isfinite(r.importance) else "unknown"
         bid = "" if pd.isna(r.bid_price) else ("inf" if r.bid_price == INF else f"{r.bid_price:,.0f}")
         lines.append(f"  {r.rank:>4}  {r.parcel:<12} {r.use:<12} {r.area:>7,.1f} {imp:>20}  {r.kind:<8} "
-                     f"{(r.alternative_use or ''):<12} {bid:>16}")
+                     f"{_text(r.alternative_use):<12} {bid:>16}")
     if len(table) > rows:
         lines.append(f"  ... and {len(table) - rows} more")
     return "\n".join(lines)
 
 
-__all__ = ["importance", "read_plan_uses", "plan_uses", "write_importance", "report", "to_dict", "summary_of",
+__all__ = ["importance", "plan_draft", "write_importance", "report", "to_dict", "summary_of",
            "output_enters_objective_alone", "COLUMNS", "OTHERS", "WHICH", "KINDS", "DEFAULT_TOP"]

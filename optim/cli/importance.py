@@ -17,8 +17,14 @@ def add_parser(sub) -> None:
     p = sub.add_parser("importance", help="what each parcel of the optimum (or of a draft plan) is worth: the "
                                           "objective lost without its use, and bid prices")
     add_instance(p)
-    p.add_argument("--plan", metavar="FILE", help="a planner's plan: a CSV table of parcel and use (default: "
-                                                  "the optimum); parcels it does not list keep their current use")
+    p.add_argument("--plan", metavar="FILE",
+                   help="a planner's draft instead of the optimum: a CSV file (parcel,use), a workbook "
+                        "(FILE.xlsx or FILE.xlsx:SHEET), a GIS layer with a use column (FILE.gpkg or FILE.gpkg:LAYER) "
+                        "or a YAML draft (parcels, projects, sources); parcels it does not list keep their current use")
+    p.add_argument("--sheet", metavar="NAME", help="with --plan: the workbook's sheet")
+    p.add_argument("--layer", metavar="NAME", help="with --plan: the GIS file's layer")
+    p.add_argument("--encoding", metavar="NAME", help="with --plan: the CSV file's encoding (default UTF-8; e.g. "
+                                                      "gb18030)")
     p.add_argument("--top", type=int, default=10, metavar="K",
                    help="re-solve exactly the K most important parcels found by the screen (default 10)")
     p.add_argument("--exact", action="store_true", help="re-solve every parcel exactly (no screen)")
@@ -44,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
         problems.append(usage_problem("--top", f"must be >= 1, not {args.top}"))
     if args.parcels not in WHICH:
         problems.append(usage_problem("--parcels", f"must be one of {', '.join(WHICH)}, not {args.parcels!r}"))
+    for option in ("sheet", "layer", "encoding"):
+        if getattr(args, option) is not None and args.plan is None:
+            problems.append(usage_problem(f"--{option}", "says how to read the draft of --plan: give --plan"))
     if problems:
         raise InstanceError(problems)
     check_solver_args(args)
@@ -52,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         check_out_dir(args.out, instance_files(inst))  # before solving
     table = importance(inst, args.plan, top=args.top, exact=args.exact, others=args.others,
                        parcels=args.parcels, workers=args.workers, scheduler=args.scheduler,
-                       progress=False if (args.json or args.no_progress) else None, **solver_options(args))
+                       progress=False if (args.json or args.no_progress) else None, sheet=args.sheet,
+                       layer=args.layer, encoding=args.encoding, **solver_options(args))
     summary = summary_of(table)
     for note in summary.get("notes", []):
         print(f"note: {note}", file=sys.stderr)
