@@ -251,6 +251,11 @@ def test_a_bad_importance_table_is_refused(park, tmp_path, capsys, edit, message
     assert not (tmp_path / "r.html").exists()
 
 
+def test_the_importance_folder_is_not_a_result(park, tmp_path, capsys):
+    code, _, err = run(["report", park["imp"], "--out", tmp_path / "r.html"], capsys)
+    assert code == 2 and "is the folder of `optim importance`" in err and f"--importance {park['imp']}" in err
+
+
 def test_importance_is_refused_for_a_study(tmp_path, capsys):
     folder = tmp_path / "study"
     folder.mkdir()

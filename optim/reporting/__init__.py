@@ -65,6 +65,7 @@ def html(source: str | Path | Result, instance: Any = None, scenarios: list[str]
         return study_html(source, lang=lang)
     if is_evaluation(source):
         return evaluation_html(source, instance, scenarios, lang=lang, pictures=pictures, importance=importance)
+    _not_importance(source)
     data = gather(source, instance, scenarios, prices=prices)
     texts = _texts(language_of(data, lang))
     return render(data, texts, pictures_of(data, pictures, texts), __version__,
@@ -85,6 +86,15 @@ def importance_sections(data: ReportData, source: Any, importance: str | Path | 
         uses = par.set_index("parcel")["use"]
     pic = importance_picture(imp.table, data.instance, texts) if draw and data.instance is not None else None
     return [("importance", texts("h_importance"), section(imp, texts, pic, uses))]
+
+
+def _not_importance(source: Any) -> None:
+    """Refuse the folder of `optim importance` given as the result: it holds no plan's tables."""
+    if isinstance(source, (str, Path)) and find(source) is not None and \
+            not (Path(source) / "parcels.csv").is_file() and not is_evaluation(source):
+        raise InstanceError([Problem(str(source), "is the folder of `optim importance` (importance.csv, no plan): "
+                                                  "give the plan's result folder and this one with --importance "
+                                                  f"{source}")])
 
 
 def _no_importance(importance: Any, source: Any) -> None:
@@ -126,6 +136,7 @@ def report(source: str | Path | Result, out: str | Path, instance: Any = None,
         write_atomically(out, evaluation_html(source, instance, scenarios, lang=lang, pictures=pictures,
                                               importance=importance))
         return out
+    _not_importance(source)
     data = gather(source, instance, scenarios, prices=prices)
     _check_out(out, source, data)
     texts = _texts(language_of(data, lang))
