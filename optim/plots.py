@@ -1,4 +1,4 @@
-"""Pictures of studies and plans: Pareto front, tornado chart, parcel map, draws.
+"""Pictures of studies and plans: Pareto front, tornado chart, parcel map, draws, importance map.
 
 Each `plot_*` function takes DataFrames (or the object / output directory they
 come from) and an output path ending in ``.png`` or ``.svg``, draws the picture

@@ -191,6 +191,16 @@ def test_two_workers_equal_the_serial_run(tmp_path):
     assert two.attrs["importance"]["top_proven"] == one.attrs["importance"]["top_proven"]
 
 
+def test_dask_run_equals_the_serial_run(roomy):
+    distributed = pytest.importorskip("distributed")
+    serial = optim.importance(roomy, exact=True, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None, processes=True) as cluster:
+        dask = optim.importance(roomy, exact=True, scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(dask[["parcel", "kind", "importance", "bid_price"]],
+                                  serial[["parcel", "kind", "importance", "bid_price"]])
+
+
 # ---- a draft -----------------------------------------------------------------------------------
 def test_a_draft_with_the_others_kept_or_re_optimised(roomy, tmp_path):
     """The draft is plan A (97.3 M). Others kept: P1 without industrial is plan D,

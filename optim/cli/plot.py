@@ -12,8 +12,8 @@ KINDS = ("front", "tornado", "map", "draws", "stochastic", "changes", "importanc
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws or the outcomes under "
-                                    "uncertainty (PNG/SVG)",
+    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws, the outcomes under "
+                                    "uncertainty or the parcels' importance (PNG/SVG)",
                        description="Draw a picture of a study or a plan to a .png or .svg file.")
     p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic | changes | importance")
     p.add_argument("input", metavar="INPUT",
