@@ -149,7 +149,7 @@ def draws_picture(draws: Any, sources: list[str], by: str, texts: Texts | None =
 
 
 # ---- the maps and the chart of a draft against the optimum, and of the parcels' importance ----------
-UNCHANGED_COLOUR, NONE_COLOUR, REQUIRED_COLOUR = "#d9dee7", "#eef0f4", "#7a0d0d"
+UNCHANGED_COLOUR, NONE_COLOUR, REQUIRED_COLOUR = "#d9dee7", "#eef0f4", "black"
 LABELLED = 60  # changed parcels named on the map, at most
 
 
@@ -246,8 +246,9 @@ def figure_differences(changed: pd.DataFrame, instance: Any, words: dict[str, st
 
 def figure_importance(table: pd.DataFrame, instance: Any, words: dict[str, str], money: tuple[float, str]):
     """The parcels coloured by their importance (importance.csv of `optim importance`):
-    money on the page's scale `money` (divisor, unit); a required parcel dark red, a
-    parcel not evaluated (or with no other use) pale grey; a bound's parcel dashed."""
+    money on the page's scale `money` (divisor, unit); a required parcel black (as in
+    `optim plot importance`), a parcel not evaluated (or with no other use) pale grey, a
+    parcel whose figure is a bound outlined in grey."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
     from matplotlib.patches import Patch

@@ -611,7 +611,7 @@ EN.update({
     "imp_top_not_proven": "The screen does not prove that the {top} re-solved first are the most important.",
     "imp_mismatch": ("The importance was computed for another plan: {count} parcels have another use there "
                      "than in this plan ({examples})."),
-    "imp_caption": ("Importance of each parcel ({unit}); required parcels in dark red, bounds outlined in "
+    "imp_caption": ("Importance of each parcel ({unit}); required parcels in black, bounds outlined in "
                     "grey, parcels not evaluated or with no other use pale."),
     "rank": "Rank", "use_in_plan": "Use in the plan", "importance": "Importance",
     "importance_interval": "Interval", "imp_kind": "Figure", "use_instead": "Use instead",
@@ -675,7 +675,7 @@ ZH.update({
     "imp_top_proven": "最先重新求解的 {top} 块已被证明是最重要的。",
     "imp_top_not_proven": "筛选未能证明最先重新求解的 {top} 块是最重要的。",
     "imp_mismatch": "重要性是针对另一个方案计算的：其中有 {count} 块地块的用途与本方案不同（{examples}）。",
-    "imp_caption": "各地块的重要性（{unit}）；必需的地块为深红色，由筛选给出界限的地块以灰边标出，未评估或无其他用途的地块为浅色。",
+    "imp_caption": "各地块的重要性（{unit}）；必需的地块为黑色，由筛选给出界限的地块以灰边标出，未评估或无其他用途的地块为浅色。",
     "rank": "排名", "use_in_plan": "方案用途", "importance": "重要性",
     "importance_interval": "区间", "imp_kind": "结果类型", "use_instead": "替代用途",
     "bid_price": "竞价", "bid_use": "竞价用途", "per_mu": "{unit}/亩",
