@@ -890,7 +890,7 @@ def figure_changes(front: Any):
     ax.set_ylabel(_axis_label("gain over the draft", "M yuan of objective"))
     ax.set_title("What changing K parcels of the draft gains")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.margins(x=0.06, y=0.1)
+    ax.margins(x=0.09, y=0.1)  # room for the last point's share label
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     return fig

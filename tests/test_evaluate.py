@@ -475,6 +475,19 @@ def test_the_changes_front_is_plotted(tmp_path, brute):
     assert plot_changes(ev.front, tmp_path / "front.png").stat().st_size > 1000
 
 
+def test_optim_plot_changes_reads_the_folder(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="the plot extra (matplotlib) is not installed")
+    draft = write_csv(tmp_path / "draft.csv", "parcel,use\nP2,industrial\n")
+    run(["evaluate", TINY, "--plan", draft, "--out", tmp_path / "without"], capsys)
+    code, _, err = run(["plot", "changes", tmp_path / "without", "--out", tmp_path / "front.png"], capsys)
+    assert code == 2 and "has no changes_front.csv; expected the output directory of `optim evaluate " \
+                         "--changes-front --out`" in err and not (tmp_path / "front.png").exists()
+    run(["evaluate", TINY, "--plan", draft, "--out", tmp_path / "with", "--changes-front"], capsys)
+    code, out, err = run(["plot", "changes", tmp_path / "with", "--out", tmp_path / "front.png"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "front.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 # ---- under uncertainty: the draft judged on the scenarios ------------------------------------------
 def test_the_draft_is_judged_on_each_scenario_as_by_hand(tiny):
     # two scenarios: land prices as they are, or down 50 %; plan A (the draft, with park income)
@@ -496,3 +509,51 @@ def test_the_draft_is_judged_on_each_scenario_as_by_hand(tiny):
     u = ev.to_dict()["uncertainty"]
     assert u["stochastic_gains_over_draft"] == pytest.approx((99.68 - 87.3) * M)
     assert "the stochastic plan gains 12.4 million yuan over the draft" in ev.summary()
+
+
+def test_the_plan_within_k_changes_is_judged_beside_the_draft(tiny):
+    # within 2 changes of plan A (P1 back to commercial, P2 to industrial) is plan B, the
+    # stochastic plan of the two scenarios: 107.18 M as they are, 92.18 M in the slump
+    # (15 M of land income lost), 99.68 M expected, 12.38 M above the draft's 87.3 M
+    inst = tiny_with_park_income(tiny)
+    section = {"scenarios": {"as_is": {"probability": 0.5},
+                             "slump": {"probability": 0.5,
+                                       "scale": {"options[use=residential].land_income": 0.5,
+                                                 "options[use=commercial].land_income": 0.5}}},
+               "recourse": "none"}
+    ev = evaluate(inst, {"P1": "industrial"}, uncertainty=section, max_changes=2)
+    near = ev.uncertainty.judged["changes_2"]
+    assert dict(zip(near.scenarios, near.values)) == pytest.approx({"as_is": 107.18 * M, "slump": 92.18 * M})
+    assert near.certified and "draft_decisions" in near.certificate.index
+    u = ev.to_dict()["uncertainty"]
+    assert u["gains_over_draft"] == {"changes_2": pytest.approx(12.38 * M)}
+    assert "the plan within 2 change(s) gains 12.4 million yuan over the draft" in ev.summary()
+    # a plan that breaks the uses it was given is not certified: the check recounts them
+    from optim.check.draft import check_draft
+    wrong = check_draft(near.results[1], pd.Series({"P1": "industrial", "P2": "residential", "P3": "residential"}))
+    assert not bool(wrong["ok"].all())
+
+
+# ---- the reference park's draft (instances/baoji_qinganbao/draft_plan.csv) ------------------------
+def test_the_reference_draft_is_the_articles_495_mu_and_1750_m():
+    # recomputed from the files: the draft's parcels, their areas, and the land income of their
+    # current use less that of industrial land (options.csv prices are per mu)
+    folder = REFERENCE.parent
+    rows = pd.read_csv(folder / "draft_plan.csv")
+    parcels = pd.read_csv(folder / "parcels.csv").set_index("id")
+    options = pd.read_csv(folder / "options.csv").set_index(["parcel", "use"])["land_income"]
+    assert set(rows["use"]) == {"industrial"} and rows["parcel"].is_unique
+    area = parcels.loc[rows["parcel"], "area"]
+    forgone = sum(a * (options[(p, parcels.at[p, "current_use"])] - options[(p, "industrial")])
+                  for p, a in area.items())
+    assert area.sum() == 495 and forgone == pytest.approx(1749.7 * M)
+    ev = evaluate(REFERENCE, folder / "draft_plan.csv", max_changes=3)
+    assert ev.feasible and ev.certified
+    assert ev.result.kpi("rezoned_area") == pytest.approx(495)
+    assert ev.result.kpi("forgone_land_income") == pytest.approx(forgone)
+    # the draft is not the optimum: what it gives up adds up over the terms, and the plan within
+    # 3 changes differs from it on 3 parcels at most and is no worse than it, no better than the optimum
+    assert ev.gives_up > 0 and ev.terms()["gives_up"].drop("total").sum() == pytest.approx(ev.gives_up)
+    changed = [p for p, u in ev.near.parcels["use"].items() if u != ev.draft.uses[p]]
+    assert 0 < len(changed) <= 3
+    assert ev.objective <= ev.near.objective <= ev.optimum_objective + 1e-6

@@ -2,7 +2,7 @@
 
 A zone rarely plans from scratch: it amends the draft it has. A draft says
 which use each parcel takes and may also say which projects are built and
-which sources are drawn; `optim evaluate` (optim/analysis/evaluate.py)
+which sources are drawn; `optim evaluate` (optim/studies/evaluate.py)
 optimises whatever it leaves open (draws, own funds, phasing) and compares
 it with the optimum. Forms (docs/instance-format.md, "Draft plans"):
 

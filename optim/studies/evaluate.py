@@ -21,11 +21,28 @@ open (draws, own funds, phasing), as a planner would. Then:
   the draft judged on the scenarios of the uncertainty section beside the plan
   chosen for them (`optim.stochastic`, its `plans=`).
 
-`DraftEvaluation.write(DIR)` writes a result folder atomically: summary.json
-(`"kind": "evaluation"`), changed.csv, kpis.csv, objective_terms.csv,
-violations.csv (a draft without a plan), changes_front.csv, and the plans as
-`optim solve --out` writes them under plans/ (draft, optimum, repair,
-changes_K), each of which `optim check-plan` reads.
+`DraftEvaluation.write(DIR)` writes a result folder atomically (money in
+yuan, output in yuan/year, CSV in UTF-8 with a BOM):
+
+- summary.json: `to_dict()`, with `"kind": "evaluation"` (a solve's folder has
+  none), `feasible`, `objective` (the draft's), `optimum_objective`,
+  `gives_up` (`total`, `share` of the optimum, `terms`), `objective_terms`,
+  `kpis`, `changed_parcels`, `changed`; `violations`, `fewest_changes`,
+  `repair` for a draft without a plan; `max_changes`, `changes_front`,
+  `fewest_changes_for` (share of the gain -> K), `uncertainty` when asked;
+- changed.csv: parcel, area, current_use, draft_use, optimum_use,
+  draft_land_income, optimum_land_income, draft_output, optimum_output (the
+  parcels whose use differs);
+- kpis.csv: kpi, draft, optimum, difference (optimum - draft), unit;
+- objective_terms.csv: term, draft, optimum, gives_up (a last row `total`);
+- violations.csv (a draft without a plan): constraint, member, amount, unit,
+  relative, message (the planner's sentence);
+- changes_front.csv (`--changes-front`): changes (K), status, gap, objective,
+  gain (over the draft, or the first point), changed, certified,
+  rezoned_area, land_income, industrial_output, seconds, parcels (ids
+  changed, `;`-separated), share (of the whole gap);
+- plans/NAME/ as `optim solve --out` writes them (draft, optimum, repair,
+  changes_K), each of which `optim check-plan` reads.
 """
 
 from __future__ import annotations
@@ -389,6 +406,15 @@ def _plan_dict(result: Result, draft: Draft, base: float | None = None) -> dict[
 
 
 # ---- under uncertainty -------------------------------------------------------------------------
+def _worst(column: pd.Series) -> Any:
+    """One row per family from a checker's reports stacked: the worst of each column."""
+    if column.name == "ok":
+        return bool(column.all())
+    if column.name in ("max_violation", "relative"):
+        return float(column.max())
+    return column.iloc[0] if column.name != "worst" else next((w for w in column if w), "")
+
+
 def uncertainty_dict(st: Any) -> dict[str, Any]:
     """The draft on the scenarios beside the stochastic plan and the base plan."""
     d = st.to_dict()
@@ -397,7 +423,11 @@ def uncertainty_dict(st: Any) -> dict[str, Any]:
     out = {"scenarios": d["scenarios"], "sampled": d["sampled"], "seed": d["seed"], "alpha": d["alpha"],
            "weight": d["weight"], "stochastic": d["stochastic"], "base_plan": d["base_plan"],
            "draft": d["judged"].get("draft"),
+           "judged": d["judged"],
            "stochastic_gains_over_draft": json_number(st.vs_judged("draft")),
+           "gains_over_draft": {name: json_number(e.objective - draft.objective)
+                                for name, e in st.judged.items() if name != "draft" and e.has_plan
+                                and draft is not None and draft.has_plan},
            "stochastic_gains_over_base_plan": d["vs_base_plan"],
            "draft_vs_base_plan": json_number(draft.objective - st.base_plan.objective)
            if draft is not None and draft.has_plan and st.base_plan is not None and st.base_plan.has_plan else None,
@@ -420,9 +450,11 @@ def uncertainty_lines(st: Any, unit: str) -> list[str]:
     lines = [f"under uncertainty ({u['scenarios']} scenarios"
              + (f", sampled with seed {u['seed']}" if u["sampled"] else "") + "): expected objective on the "
              "same scenarios, each plan's first stage fixed and its draws re-optimised per scenario"]
-    rows = [("stochastic", "the stochastic plan"), ("base_plan", "the plan of the base figures"), ("draft", "the draft")]
+    rows = [("stochastic", "the stochastic plan"), ("base_plan", "the plan of the base figures"), ("draft", "the draft"),
+            *((name, f"the plan within {name.removeprefix('changes_')} change(s)") for name in u["judged"]
+              if name != "draft")]
     for key, words in rows:
-        e = u.get(key)
+        e = u.get(key, u["judged"].get(key))
         if e and e.get("objective") is not None:
             lines.append(f"  {words:<30}{_f(e['objective']):>20}   rezoned {e['rezoned_area'] or 0:,.1f} mu, "
                          f"CVaR {_f(e['cvar'])}")
@@ -430,6 +462,9 @@ def uncertainty_lines(st: Any, unit: str) -> list[str]:
             lines.append(f"  {words:<30} no plan ({e['status']})")
     if u["stochastic_gains_over_draft"] is not None:
         lines.append(f"  the stochastic plan gains {money(u['stochastic_gains_over_draft'], unit)} over the draft")
+    for name, gain in u["gains_over_draft"].items():
+        lines.append(f"  the plan within {name.removeprefix('changes_')} change(s) gains {money(gain, unit)} over "
+                     "the draft")
     if u["draft_vs_base_plan"] is not None:
         lines.append(f"  the draft against the plan of the base figures: {money(u['draft_vs_base_plan'], unit)}")
     lines += [f"  note: {n}" for n in u["notes"]]
@@ -533,12 +568,22 @@ def evaluate(source: Instance | str | Path, plan: Any, *, projects: Any = None, 
         if not result.has_plan:
             ev.notes.append("the draft has no plan: it is not judged under uncertainty")
         else:
+            plans = {"draft": model_d}
+            uses = {"draft": draft.uses}
+            if ev.near is not None and ev.near.has_plan:  # the plan within K changes, judged likewise
+                name = f"changes_{max_changes}"
+                uses[name] = ev.near.parcels["use"].astype(object)
+                plans[name] = Model(inst)
+                fix_draft(plans[name].formulation, plans[name].data, uses[name])
+                plans[name].compiled = compile_model(plans[name].formulation)
             st = stochastic(inst, None if uncertainty is True else uncertainty, samples=samples, seed=seed,
-                            mean_value=False, wait_and_see=False, plans={"draft": model_d},
+                            mean_value=False, wait_and_see=False, plans=plans,
                             **{k: v for k, v in solve_options.items() if k in ("time_limit", "mip_rel_gap", "threads")})
-            judged = st.judged.get("draft")
-            if judged is not None and judged.has_plan and judged.certificate is not None:
-                judged.certificate = pd.concat([judged.certificate, check_draft(judged.results[0], draft.uses)])
+            for name, judged in st.judged.items():  # each scenario's plan takes the plan's uses
+                if judged.has_plan and judged.certificate is not None:
+                    judged.certificate = pd.concat([judged.certificate, *(
+                        check_draft(r, uses[name]) for r in judged.results)]).groupby(level=0, sort=False).agg(
+                        _worst)
             ev.uncertainty = st
     ev.seconds = time.perf_counter() - start
     return ev
