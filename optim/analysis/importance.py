@@ -324,14 +324,17 @@ class _Live:
         out: dict[str, Any] = {"pos": p, "lp_status": lp_status, "lp": lp_obj, "repair": None,
                                "repair_use": -1, "repair_certified": None, "repair_failed": []}
         if lp_status != "infeasible":
-            z, values, a = self.repair(p)
-            if dive_obj is not None and (z is None or dive_obj > z):
-                z, values, a = dive_obj, dive_values, int(self._uses_of(dive_values)[p])
-            if z is not None:
+            plans = [self.repair(p)]
+            if dive_obj is not None:
+                plans.append((dive_obj, dive_values, int(self._uses_of(dive_values)[p])))
+            # the best plan the independent checker accepts bounds the loss; one it rejects (a tolerance
+            # of the LP) is left out and said, never used
+            for z, values, a in sorted((q for q in plans if q[0] is not None), key=lambda q: -q[0]):
                 report = self._certify(values, z)
-                ok = bool(report["ok"].all())
-                out.update(repair=z, repair_use=a, repair_certified=ok,
-                           repair_failed=list(report.index[~report["ok"]]))
+                if bool(report["ok"].all()):
+                    out.update(repair=z, repair_use=a, repair_certified=True)
+                    break
+                out["repair_failed"] = sorted(set(out["repair_failed"]) | set(report.index[~report["ok"]]))
         out["seconds"] = time.perf_counter() - start
         return out
 
@@ -525,6 +528,7 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
         t0 = time.perf_counter()
         screened = runner.run(_screen_task, todo, "importance screen")
         screen_seconds = time.perf_counter() - t0
+        rejected: list[str] = []
         floor = z - base.bound if (uses is None and base.bound is not None) else -INF  # I_i >= z_P - B
         for s in screened:
             row = rows[s["pos"]]
@@ -534,13 +538,15 @@ def importance(source: Instance | str | Path, plan: Any = None, *, top: int = DE
                 continue
             low = max(z - s["lp"], floor) if s["lp"] is not None else floor
             high = INF if s["repair"] is None else z - s["repair"]
-            if s["repair_certified"] is False:
-                row["certified"] = False
-                row["failed"] = s["repair_failed"]
+            if s["repair_failed"]:
+                rejected.append(f"{row['parcel']} ({', '.join(s['repair_failed'])})")
             row.update(kind="bound", screen_low=low, screen_high=max(high, low), importance_low=low,
                        importance_high=max(high, low), importance=max(high, low), status="screened",
                        alternative_use=None if s["repair_use"] < 0 else str(d.options["use"].iat[s["repair_use"]]),
                        solve_seconds=s["seconds"])
+        if rejected:
+            summary["notes"].append(f"{len(rejected)} screen plan(s) the independent checker rejected were not used "
+                                    f"as bounds: {', '.join(rejected[:5])}" + (" ..." if len(rejected) > 5 else ""))
         k = int(top)
         # first round: the parcels whose plans lose most (upper bound), ties by the LP relaxation's drop
         first = _candidates(rows, todo, -INF)[:max(0, k - sum(rows[p]["kind"] == "required" for p in todo))]
