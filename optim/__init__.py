@@ -39,6 +39,7 @@ _EXPORTS = {
     "report": "optim.reporting",
     "stochastic": "optim.studies.stochastic",
     "evaluate": "optim.studies.evaluate", "read_draft": "optim.inputs.draft",
+    "importance": "optim.analysis.importance",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -60,6 +61,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .analysis.alternatives import alternatives
     from .analysis.explain import explain
+    from .analysis.importance import importance
     from .analysis.prechecks import precheck
     from .analysis.shadow import shadow_prices
     from .api import Model, build, solve, validate

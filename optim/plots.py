@@ -1,4 +1,4 @@
-"""Pictures of studies and plans: Pareto front, tornado chart, parcel map, draws.
+"""Pictures of studies and plans: Pareto front, tornado chart, parcel map, draws, importance map.
 
 Each `plot_*` function takes DataFrames (or the object / output directory they
 come from) and an output path ending in ``.png`` or ``.svg``, draws the picture
@@ -45,6 +45,24 @@ _OBJECTIVES = {"land_income": ("land income", "yuan"),
 # fixed colours for the usual uses; others take the next colour of the cycle
 _USE_COLOURS = {"industrial": "#7b4ea3", "commercial": "#d62728", "residential": "#f2b701",
                 "ecological": "#2ca02c", "green": "#2ca02c", "agricultural": "#bcbd22"}
+
+
+# the words of the plan's pictures (map and draws), in English; `words=` gives them in another
+# language (the report passes its catalogue's, optim/reporting/texts.py)
+WORDS = {
+    "map_title": "Chosen use per parcel", "map_title_named": "{name}: chosen use per parcel",
+    "use_count": "{use} ({count} parcels)", "rezoned": "rezoned ({count} parcels, {area} mu)",
+    "legend_use": "chosen use\n(marker area ~ parcel area, mu)", "legend_use_polygons": "chosen use",
+    "x": "x ({unit})", "y": "y ({unit})", "lon": "longitude (degrees)", "lat": "latitude (degrees)",
+    "easting": "easting (km, {crs})", "northing": "northing (km)",
+    "no_unit": "unit not stated: set units.coordinates", "km": "km", "m": "m",
+    "draws_title": "Draws by source and {by}", "by_category": "category", "by_period": "period",
+    "source": "source", "amount": "amount drawn ({unit})", "nothing_drawn": "nothing drawn",
+}
+
+
+def _words(words: dict[str, str] | None) -> dict[str, str]:
+    return {**WORDS, **(words or {})}
 
 
 class PlotError(Exception):
@@ -461,7 +479,8 @@ def map_parcels(parcels: Any, instance: Any = None) -> tuple[pd.DataFrame, list[
     return df, uses, name
 
 
-def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None):
+def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None,
+               words: dict[str, str] | None = None):
     """The parcel map as a matplotlib Figure, coloured by each parcel's chosen use,
     rezoned parcels outlined in black, with a scale bar when distances are known.
 
@@ -476,11 +495,13 @@ def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None
     if present), a Result, or a result directory written by `Result.write`.
     instance: an Instance, an instance path or its parcels DataFrame; for a result
     directory, the instance its summary.json records is used when none is given.
+    words: the picture's words in another language (keys of `WORDS`).
     """
+    w = _words(words)
     inst = _map_instance(parcels, instance)
     geometry = getattr(inst, "geometry", None) if inst is not None else None
     if geometry is not None:
-        return _polygon_map(parcels, inst, geometry)
+        return _polygon_map(parcels, inst, geometry, w)
     df, uses, name = map_parcels(parcels, inst)
     if coord_unit is None and inst is not None and not isinstance(inst, pd.DataFrame):
         coord_unit = (getattr(inst, "units", None) or {}).get("coordinates")
@@ -498,30 +519,29 @@ def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None
     for use in order:
         m = chosen == use
         ax.scatter(df.loc[m, "x"], df.loc[m, "y"], s=size[m], color=colours[use], edgecolors="white",
-                   linewidths=0.5, alpha=0.9, zorder=2, label=f"{use} ({int(m.sum())} parcels)")
+                   linewidths=0.5, alpha=0.9, zorder=2, label=w["use_count"].format(use=use, count=int(m.sum())))
     if rezoned.any():
         ax.scatter(df.loc[rezoned, "x"], df.loc[rezoned, "y"], s=size[rezoned] * 1.15, facecolors="none",
                    edgecolors="black", linewidths=1.8, zorder=3,
-                   label=f"rezoned ({int(rezoned.sum())} parcels, {float(area[rezoned].sum()):,.0f} mu)")
+                   label=w["rezoned"].format(count=int(rezoned.sum()), area=f"{float(area[rezoned].sum()):,.0f}"))
     if coord_unit == "degrees":
         lat = float(df["y"].mean())
         ax.set_aspect(1.0 / max(math.cos(math.radians(lat)), 0.01), adjustable="datalim")
-        ax.set_xlabel("longitude (degrees)")
-        ax.set_ylabel("latitude (degrees)")
+        ax.set_xlabel(w["lon"])
+        ax.set_ylabel(w["lat"])
         metres_per_unit = 111_320.0 * math.cos(math.radians(lat))  # east-west, at the park's latitude
     else:
         ax.set_aspect("equal", adjustable="datalim")
-        shown = coord_unit or "unit not stated: set units.coordinates"
-        ax.set_xlabel(f"x ({shown})")
-        ax.set_ylabel(f"y ({shown})")
+        shown = w.get(coord_unit or "", coord_unit) if coord_unit else w["no_unit"]
+        ax.set_xlabel(w["x"].format(unit=shown))
+        ax.set_ylabel(w["y"].format(unit=shown))
         metres_per_unit = {"km": 1000.0, "m": 1.0}.get(coord_unit or "", None)
-    title = "Chosen use per parcel"
-    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.set_title(w["map_title_named"].format(name=name) if name else w["map_title"])
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8,
-              title="chosen use\n(marker area ~ parcel area, mu)", markerscale=0.6)
+              title=w["legend_use"], markerscale=0.6)
     if metres_per_unit is not None:
-        _scale_bar(ax, metres_per_unit, float(df["x"].max() - df["x"].min()))
+        _scale_bar(ax, metres_per_unit, float(df["x"].max() - df["x"].min()), w)
     return fig
 
 
@@ -541,21 +561,21 @@ def _nice_length(metres: float) -> float:
     return float(10 ** k)
 
 
-def _scale_bar(ax: Any, metres_per_unit: float, extent: float) -> None:
+def _scale_bar(ax: Any, metres_per_unit: float, extent: float, w: dict[str, str] = WORDS) -> None:
     """A scale bar in the lower left corner: a round length of about a fifth of
     the map's width, labelled in m or km."""
     from matplotlib.font_manager import FontProperties
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     metres = _nice_length(max(extent, 1e-9) * metres_per_unit / 5)
-    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    label = f"{metres / 1000:g} {w['km']}" if metres >= 1000 else f"{metres:g} {w['m']}"
     bar = AnchoredSizeBar(ax.transData, metres / metres_per_unit, label, "lower left", pad=0.6, borderpad=0.5,
                           sep=4, frameon=True, size_vertical=0, fontproperties=FontProperties(size=8))
     bar.set_label("scale bar")
     ax.add_artist(bar)
 
 
-def _polygon_map(parcels: Any, inst: Any, geometry: Any):
+def _polygon_map(parcels: Any, inst: Any, geometry: Any, w: dict[str, str] = WORDS):
     """The map of a plan on the parcels' polygons (see `figure_map`)."""
     import shapely
     from matplotlib.collections import PolyCollection
@@ -582,14 +602,14 @@ def _polygon_map(parcels: Any, inst: Any, geometry: Any):
     fig, ax = _new_figure((10.0, 7.5))
     faces = [colours[u] for u in chosen]
     ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
-    handles = [Patch(facecolor=colours[u], edgecolor="white", label=f"{u} ({int((chosen == u).sum())} parcels)")
-               for u in order]
+    handles = [Patch(facecolor=colours[u], edgecolor="white",
+                     label=w["use_count"].format(use=u, count=int((chosen == u).sum()))) for u in order]
     if rezoned.any():
         at = np.flatnonzero(rezoned.to_numpy())
         ax.add_collection(PolyCollection([rings[k] for k in at], facecolors="none", edgecolors="black",
                                          linewidths=1.4, zorder=3))
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.4,
-                             label=f"rezoned ({len(at)} parcels, {float(area[rezoned].sum()):,.0f} mu)"))
+                             label=w["rezoned"].format(count=len(at), area=f"{float(area[rezoned].sum()):,.0f}")))
     x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
     pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
     ax.set_xlim(x0 - pad, x1 + pad)
@@ -598,13 +618,12 @@ def _polygon_map(parcels: Any, inst: Any, geometry: Any):
     ax.ticklabel_format(useOffset=False, style="plain")
     crs = geometry.metric_crs
     code = crs.to_epsg() if hasattr(crs, "to_epsg") else None
-    ax.set_xlabel(f"easting (km, {'EPSG:%d' % code if code else crs})")
-    ax.set_ylabel("northing (km)")
-    title = "Chosen use per parcel"
-    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.set_xlabel(w["easting"].format(crs='EPSG:%d' % code if code else crs))
+    ax.set_ylabel(w["northing"])
+    ax.set_title(w["map_title_named"].format(name=name) if name else w["map_title"])
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title_fontsize=8,
-              title="chosen use")
-    _scale_bar(ax, 1000.0, x1 - x0)
+              title=w["legend_use_polygons"])
+    _scale_bar(ax, 1000.0, x1 - x0, w)
     _label_parcels(fig, ax, df.index, shapes)
     return fig
 
@@ -639,6 +658,126 @@ def plot_map(parcels: Any, out: str | Path, instance: Any = None, coord_unit: st
     return _save(figure_map(parcels, instance, coord_unit), out)
 
 
+# --------------------------------------------------------------------------- importance
+
+IMPORTANCE_HINT = "a table written by `optim importance --out DIR` (importance.csv)"
+
+
+def _importance_table(importance: Any) -> tuple[pd.DataFrame, Any]:
+    """(importance table indexed by parcel, what to take the instance from)."""
+    df = _table(importance, "importance", "importance.csv", IMPORTANCE_HINT)
+    _require(df, ("parcel", "use", "importance", "kind"), "importance table")
+    if not len(df):
+        raise PlotError("the importance table has no rows: the plan had no feasible completion")
+    df = df.copy()
+    df["parcel"] = df["parcel"].astype(str)
+    df["importance"] = pd.to_numeric(df["importance"], errors="coerce")
+    df["kind"] = df["kind"].astype(str)
+    return df.set_index("parcel", drop=False), importance
+
+
+def figure_importance(importance: Any, instance: Any = None, coord_unit: str | None = None):
+    """The parcels coloured by their importance (`optim.importance`): the objective
+    lost without each parcel's use, in M yuan, on a sequential scale (diverging
+    around 0 when some parcel's change would gain, as on a draft); a parcel
+    without which the plan has no feasible completion (``required``) in black; a
+    parcel with no other use (``fixed``) in light grey; a row that is a bound
+    (``bound``: its upper bound is coloured) hatched. Drawn on the parcels'
+    polygons when the instance has them, else one marker per parcel at (x, y).
+
+    importance: the DataFrame `optim.importance` returns, or a folder (or its
+    importance.csv) written by `write_importance`; instance: as for `figure_map`
+    (for a folder, the instance its summary.json records)."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+    from matplotlib.patches import Patch
+
+    df, source = _importance_table(importance)
+    inst = _map_instance(source, instance) if isinstance(source, (str, Path)) and Path(source).is_dir() \
+        else (load(instance) if isinstance(instance, (str, Path)) else instance)
+    value = df["importance"].where(np.isfinite(df["importance"])) / 1e6
+    finite = value.dropna()
+    required = df["kind"].eq("required")
+    bound = df["kind"].eq("bound")
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    if lo < 0 < hi:
+        norm, cmap = TwoSlopeNorm(0.0, lo, hi), colormaps["RdBu_r"]
+    else:
+        norm, cmap = Normalize(min(lo, 0.0) if lo >= 0 else lo, hi if hi > lo else lo + 1.0), colormaps["YlOrRd"]
+    faces = [("black" if r else (cmap(norm(v)) if not pd.isna(v) else "0.85")) for v, r in zip(value, required)]
+    handles = [Patch(facecolor="black", label=f"required ({int(required.sum())} parcels: no plan without its use)")]
+    if df["kind"].eq("fixed").any():
+        handles.append(Patch(facecolor="0.85", label=f"no other use ({int(df['kind'].eq('fixed').sum())} parcels)"))
+    if bound.any():
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
+                             label=f"bound: at most the colour shown ({int(bound.sum())} parcels)"))
+    geometry = getattr(inst, "geometry", None) if inst is not None and not isinstance(inst, pd.DataFrame) else None
+    name = str(getattr(inst, "name", "") or "") if inst is not None and not isinstance(inst, pd.DataFrame) else ""
+    if geometry is not None:
+        import shapely
+        from matplotlib.collections import PolyCollection
+
+        ids = pd.Index(geometry.shapes.index.astype(str))
+        lacking = df.index.difference(ids)
+        if len(lacking):
+            raise PlotError(f"{len(lacking)} parcel(s) of the importance table have no polygon in the instance: "
+                            f"{', '.join(lacking[:5])}: is it the instance the table was made for?")
+        shapes = geometry.metric[ids.get_indexer(df.index)]
+        rings = [np.asarray(shapely.get_coordinates(shapely.get_exterior_ring(g))) / 1000.0 for g in shapes]
+        fig, ax = _new_figure((10.0, 7.5))
+        ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
+        at = np.flatnonzero(bound.to_numpy())
+        if len(at):
+            ax.add_collection(PolyCollection([rings[k] for k in at], facecolors="none", edgecolors="0.3",
+                                             hatch="////", linewidths=0.0, zorder=3))
+        x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
+        pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
+        ax.set_xlim(x0 - pad, x1 + pad)
+        ax.set_ylim(y0 - pad, y1 + pad)
+        ax.set_aspect("equal")
+        ax.ticklabel_format(useOffset=False, style="plain")
+        ax.set_xlabel("easting (km)")
+        ax.set_ylabel("northing (km)")
+        _scale_bar(ax, 1000.0, x1 - x0)
+        _label_parcels(fig, ax, df.index, shapes)
+    else:
+        xy, _, inst_name = map_parcels(df.drop(columns=[c for c in ("x", "y") if c in df.columns]).set_index("parcel"),
+                                       inst)
+        name = name or inst_name
+        if coord_unit is None and inst is not None and not isinstance(inst, pd.DataFrame):
+            coord_unit = (getattr(inst, "units", None) or {}).get("coordinates")
+        area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
+            else pd.Series(1.0, index=df.index)
+        top = float(area.max()) if float(area.max()) > 0 else 1.0
+        size = 300 * min(1.0, math.sqrt(100 / len(df))) * (0.08 + 0.92 * area / top)
+        fig, ax = _new_figure((9.0, 6.0))
+        ax.scatter(xy["x"], xy["y"], s=size, c=faces, edgecolors="white", linewidths=0.5, zorder=2)
+        if bound.any():
+            ax.scatter(xy.loc[bound.to_numpy(), "x"], xy.loc[bound.to_numpy(), "y"], s=size[bound] * 1.15,
+                       facecolors="none", edgecolors="0.3", hatch="////", linewidths=0.8, zorder=3)
+        ax.set_aspect("equal", adjustable="datalim")
+        shown = coord_unit or "unit not stated: set units.coordinates"
+        ax.set_xlabel(f"x ({shown})")
+        ax.set_ylabel(f"y ({shown})")
+        ax.grid(True, alpha=0.3)
+        metres = {"km": 1000.0, "m": 1.0}.get(coord_unit or "")
+        if metres is not None:
+            _scale_bar(ax, metres, float(xy["x"].max() - xy["x"].min()))
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7, pad=0.02)
+    bar.set_label("importance: objective lost without the parcel's use (M yuan)")
+    title = "Importance of each parcel's use"
+    ax.set_title(f"{name}: {title.lower()}" if name else title)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.1), fontsize=8, ncol=1, frameon=False)
+    return fig
+
+
+def plot_importance(importance: Any, out: str | Path, instance: Any = None, coord_unit: str | None = None) -> Path:
+    """Draw the importance map (see `figure_importance`) to `out` (.png or .svg)."""
+    _check_out(out)
+    return _save(figure_importance(importance, instance, coord_unit), out)
+
+
 # --------------------------------------------------------------------------- draws
 
 def _period_order(values: Sequence[Any]) -> list[Any]:
@@ -650,7 +789,8 @@ def _period_order(values: Sequence[Any]) -> list[Any]:
         return vals
 
 
-def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | None = None):
+def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | None = None, *,
+                 words: dict[str, str] | None = None, money: tuple[float, str, int] = (1e6, "M yuan", 1)):
     """Draws by source as a stacked bar chart (a matplotlib Figure).
 
     draws: a table with columns source, category, amount (`Result.draws`) or with
@@ -658,8 +798,11 @@ def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | Non
     by: what the bars are stacked by: ``category`` or ``period`` (default: period
     when the table has a period column). sources: the sources to show, in order
     (undrawn ones as empty bars); default: those in the table, in order, or all the
-    Result's sources.
+    Result's sources. words: the picture's words in another language (keys of
+    `WORDS`); money: (divisor, unit, decimals) of the amounts (default M yuan).
     """
+    w = _words(words)
+    divisor, money_unit, decimals = money
     if by not in (None, "category", "period"):
         raise PlotError(f"by: expected category or period, not {by!r}")
     if isinstance(draws, pd.DataFrame):
@@ -677,7 +820,7 @@ def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | Non
     if by is None:
         by = "period" if "period" in df.columns else "category"
     _require(df, ["source", by, "amount"], "draws")
-    df = df.assign(amount=pd.to_numeric(df["amount"], errors="coerce").fillna(0.0) / 1e6)
+    df = df.assign(amount=pd.to_numeric(df["amount"], errors="coerce").fillna(0.0) / divisor)
     df = df.assign(source=df["source"].astype(str), **{by: df[by].astype(str)})
     if sources is None:
         sources = list(pd.unique(df["source"]))
@@ -698,17 +841,17 @@ def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | Non
         bottom += np.where(nz, vals, 0.0)
     for p, total in zip(pos, bottom):
         if total > 0:
-            ax.annotate(f"{total:,.1f}", (p, total), xytext=(0, 3), textcoords="offset points",
+            ax.annotate(f"{total:,.{decimals}f}", (p, total), xytext=(0, 3), textcoords="offset points",
                         ha="center", fontsize=8)
     ax.set_xticks(pos, sources, rotation=20 if len(sources) > 4 else 0, ha="right" if len(sources) > 4 else "center")
-    ax.set_xlabel("source")
-    ax.set_ylabel("amount drawn (M yuan)")
-    ax.set_title(f"Draws by source and {by}")
+    ax.set_xlabel(w["source"])
+    ax.set_ylabel(w["amount"].format(unit=money_unit))
+    ax.set_title(w["draws_title"].format(by=w[f"by_{by}"]))
     ax.grid(True, axis="y", alpha=0.3)
     if len(ax.patches):
-        ax.legend(title=by, fontsize=8, title_fontsize=8, loc="best")
+        ax.legend(title=w[f"by_{by}"], fontsize=8, title_fontsize=8, loc="best")
     else:
-        ax.plot([], [], " ", label="nothing drawn")
+        ax.plot([], [], " ", label=w["nothing_drawn"])
         ax.legend(fontsize=8)
     return fig
 

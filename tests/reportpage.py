@@ -5,6 +5,7 @@ small reader of the written page (the standard library's HTML parser)."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from html.parser import HTMLParser
 
 VOID = {"meta", "br", "img", "link", "input", "hr", "col", "source", "wbr"}
@@ -29,6 +30,33 @@ def shown(value: float, unit: str) -> tuple[str, str]:
 
 def million(value: float) -> str:
     return f"{value / 1e6:,.1f}"
+
+
+def half_up(value: float, divisor: float, decimals: int) -> str:
+    """value / divisor rounded half up as a reader rounds it (1,736,500,000 / 1e8 -> 17.37)."""
+    q = Decimal(repr(float(value))) / Decimal(repr(float(divisor)))
+    return f"{q.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):,.{decimals}f}"
+
+
+def shown_zh(value: float, unit: str) -> tuple[str, str]:
+    """(figure, unit) as the Chinese report shows a KPI of `unit` (docs/report.md): money in
+    亿元 from 1e8 yuan, 万元 from 1e4, else 元; two decimals in 万元 and 亿元."""
+    if value is None or not math.isfinite(value):
+        return "–", ""
+    if unit in ("yuan", "yuan/year"):
+        per = "/年" if unit == "yuan/year" else ""
+        if abs(value) >= 1e8:
+            return half_up(value, 1e8, 2), "亿元" + per
+        if abs(value) >= 1e4:
+            return half_up(value, 1e4, 2), "万元" + per
+        return half_up(value, 1, 0), "元" + per
+    if unit == "mu":
+        return f"{value:,.1f}", "亩"
+    if unit == "ratio":
+        return f"{100 * value:.1f}", "%"
+    if unit == "length":
+        return f"{value:,.2f}", "公里"
+    raise AssertionError(f"no rule for unit {unit!r} in the test")
 
 
 class Node:

@@ -426,7 +426,7 @@ def test_a_moved_instance_is_given_with_instance(folders, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--out", "{tmp}/report.txt"], "{tmp}/report.txt: the report is an HTML file: its name must end in .html"),
-    (["--out", "{tmp}/report.html", "--lang", "xx"], "--lang: no report texts for 'xx' (available: en)"),
+    (["--out", "{tmp}/report.html", "--lang", "xx"], "--lang: no report texts for 'xx' (available: en, zh)"),
 ])
 def test_bad_options_are_refused(args, message, folders, tmp_path, capsys):
     code = main(["report", str(folders["ref"]), *[a.format(tmp=tmp_path) for a in args]])
@@ -509,6 +509,10 @@ def test_without_matplotlib_the_report_is_written_without_pictures(folders, tmp_
 
 
 # ---- words and figures --------------------------------------------------------------------------------
+OWN_WORDS = ("family_titles", "shortfalls", "prechecks", "variables", "iis_bounds", "iis_reasons", "where_words",
+             "checks", "severities", "terminations")
+
+
 def pseudo(value):
     """Every word of a catalogue marked: the page must show only marked words."""
     if isinstance(value, str):
@@ -522,8 +526,10 @@ def pseudo(value):
 
 def test_every_word_of_the_page_comes_from_the_catalogue(folders, tmp_path, monkeypatch):
     cat = pseudo(texts.EN)
-    cat.update(lang="xx", analysis_words=False,
-               families={name: f"⟦{spec.label}⟧" for name, spec in SPECS.items()})
+    cat.update(lang="xx", html_lang="xx", analysis_words=False,
+               families={name: f"⟦{spec.label}⟧" for name, spec in SPECS.items()},
+               # the tables a language that words the analyses itself fills (English leaves them empty)
+               **{k: pseudo(texts.ZH[k]) for k in OWN_WORDS})
     cat["numbers"].update({k: texts.EN["numbers"][k] for k in ("thousands", "decimal", "missing")})
     monkeypatch.setitem(texts.CATALOGUES, "xx", cat)
     for folder in (folders["three"], folders["energy"]):

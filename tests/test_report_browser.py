@@ -4,7 +4,10 @@ than the file itself is blocked, and the test checks what renders: no console
 error, no request, the sections shown, the KPI values in the DOM equal to
 kpis.csv (formatted here on their own), the map's SVG visible with its labels
 drawn as text, nothing wider than the window, and a screenshot that is not
-blank.
+blank. The Chinese page renders with no tofu: the fonts Chromium actually used
+for Chinese text (DevTools' CSS.getPlatformFontsForNode) are CJK fonts drawing
+every glyph. A study's index page renders its table, and every link leads to
+a report that exists and opens.
 
 Chromium: Debian's package (`apt-get install chromium`, /usr/bin/chromium), or
 the one named by OPTIM_CHROMIUM, or Playwright's own. Skipped, with the reason,
@@ -13,15 +16,18 @@ when Playwright is not installed or no browser can be launched."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pandas as pd
 import pytest
 import yaml
 
 from optim.cli import main
-from reportpage import million, shown
+from reportpage import million, shown, shown_zh
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
@@ -205,3 +211,208 @@ def test_the_report_of_no_plan_shows_the_explanation(browser, reports):
                          "energy needs 3 tce/year more than its cap of 10 tce/year"]
     finally:
         opened.close()
+
+
+# ---- the report in Chinese ------------------------------------------------------------------------
+def cjk_fonts() -> set[str]:
+    """The families of the fonts installed for Chinese (fontconfig), every name each goes by."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
+@pytest.fixture(scope="module")
+def zh_opened(browser, reports):
+    if not cjk_fonts():
+        pytest.skip("no CJK font installed (fc-list :lang=zh finds none): apt-get install fonts-wqy-microhei")
+    folder = reports["ref"][0]
+    out = folder.parent / "ref_zh.html"
+    assert main(["report", str(folder), "--out", str(out), "--lang", "zh"]) == 0
+    opened = Opened(browser, out)
+    yield opened
+    opened.close()
+
+
+def fonts_used(page, selector: str, nth: int = 0) -> list[dict]:
+    """The fonts Chromium drew the text of a node with: [{familyName, glyphCount, ...}]."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+        ids = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": ids[nth]})["fonts"]
+    finally:
+        cdp.detach()
+
+
+CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("selector, nth", [
+    ("h1", 0), ("section#kpis .kpi .label", 0), ("section#kpis .kpi .unit", 1), ("dl.facts dd", 3),
+    ("table.draws th", 0), ("figure[data-picture=map] svg text", -1), ("figure[data-picture=map] figcaption", 0)])
+def test_the_chinese_text_is_drawn_with_a_cjk_font(zh_opened, selector, nth):
+    """No tofu: every Chinese character of the node is drawn by a font installed for Chinese."""
+    page = zh_opened.page
+    nodes = page.locator(selector)
+    nth = nth % nodes.count()
+    if selector.endswith("svg text"):  # the last Chinese label of the map's legend
+        texts = nodes.evaluate_all("ns => ns.map(n => n.textContent)")
+        nth = max(i for i, t in enumerate(texts) if CJK.search(t))
+    text = nodes.nth(nth).text_content()
+    chinese = len(CJK.findall(text))
+    assert chinese > 0, text
+    fonts = fonts_used(page, selector, nth)
+    installed = cjk_fonts()
+    drawn_by_cjk = sum(f["glyphCount"] for f in fonts if f["familyName"] in installed)
+    assert drawn_by_cjk >= chinese, (text, fonts)
+    assert not any(f["isCustomFont"] for f in fonts)  # no web font that could claim the glyphs and draw boxes
+
+
+def test_the_chinese_page_renders(zh_opened, reports):
+    page = zh_opened.page
+    assert zh_opened.requests == [zh_opened.url] and zh_opened.errors == []
+    assert page.locator("h1").inner_text() == "规划方案报告：baoji_qinganbao"
+    kpis = pd.read_csv(reports["ref"][0] / "kpis.csv")
+    cards = page.locator("[data-kpi]")
+    for i, row in enumerate(kpis.itertuples()):
+        card = cards.nth(i)
+        assert (card.locator(".value").inner_text(), card.locator(".unit").inner_text()) == \
+            shown_zh(row.value, row.unit), row.kpi
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    label = page.locator("figure[data-picture=map] svg text", has_text="各地块的规划用途").first
+    assert label.is_visible() and label.bounding_box()["width"] > 40
+
+
+def test_a_screenshot_of_the_chinese_page_shows_text(zh_opened, tmp_path):
+    """The heading's box, cut from a screenshot, has ink in it: glyphs, not an empty box."""
+    from matplotlib.image import imread
+
+    out = tmp_path / "h1.png"
+    zh_opened.page.locator("h1").screenshot(path=str(out))
+    pixels = imread(out)[..., :3]
+    dark = (pixels.mean(axis=2) < 0.5).mean()
+    assert 0.03 < dark < 0.6  # strokes of characters, neither blank nor a filled block
+
+
+# ---- a study's index page ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sweep_index(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sweep")
+    spec = base / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"design": "tornado", "parameters": [
+        {"path": "policy.coverage_target", "values": [0.85, 0.97]},
+        {"path": "options[use=commercial].land_income", "scale": [0.8, 1.2]}]}), encoding="utf-8")
+    assert main(["sweep", str(REF), str(spec), "--out", str(base / "study"), "--reports", "--no-progress"]) == 0
+    return base / "study"
+
+
+def test_the_index_page_renders_and_its_links_lead_to_reports(browser, sweep_index):
+    runs = pd.read_csv(sweep_index / "runs.csv")
+    opened = Opened(browser, sweep_index / "index.html")
+    try:
+        assert opened.requests == [opened.url] and opened.errors == []
+        page = opened.page
+        table = page.locator("table.runs")
+        assert table.is_visible()
+        assert page.locator("table.runs tbody tr").count() == len(runs) == 5  # base, then low and high of each
+        assert page.evaluate("getComputedStyle(document.querySelector('table.runs th')).position") == "sticky"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        objective = page.locator("table.runs tbody tr").first.locator("td[data-col=objective]").inner_text()
+        assert objective == million(runs["objective"][0])
+        hrefs = page.eval_on_selector_all("table.runs a", "links => links.map(a => a.href)")
+        assert len(hrefs) == len(runs)
+        files = [Path(unquote(urlparse(h).path)) for h in hrefs]
+        assert files == [sweep_index / "runs" / str(k) / "report.html" for k in runs["run"]]
+        assert all(f.is_file() for f in files)
+    finally:
+        opened.close()
+    infeasible = int(runs.index[runs["status"] == "infeasible"][0])
+    linked = Opened(browser, files[infeasible])  # the run with no plan: its report says why
+    try:
+        assert linked.requests == [linked.url] and linked.errors == []
+        assert linked.page.locator("section#explanation").is_visible()
+    finally:
+        linked.close()
+
+
+# ---- a draft against the optimum, with the parcels' importance ---------------------------------------------
+@pytest.fixture(scope="module")
+def draft_pages(tmp_path_factory):
+    """The page of a draft of a generated park (two rezoned parcels of its optimum kept as
+    they are) with the optimum's importance, in English and in Chinese."""
+    import optim
+    from optim.analysis.importance import write_importance
+
+    base = tmp_path_factory.mktemp("draft")
+    assert main(["generate", "--parcels", "16", "--seed", "3", "--out", str(base / "gen")]) == 0
+    inst_path = base / "gen" / "instance.yaml"
+    assert main(["solve", str(inst_path), "--out", str(base / "sol")]) == 0
+    par = pd.read_csv(base / "sol" / "parcels.csv")
+    kept = par[par["rezoned"]].sort_values("area").head(2)
+    uses = dict(zip(par["parcel"], par["use"]))
+    uses.update(dict(zip(kept["parcel"], kept["current_use"])))
+    draft = base / "draft.csv"
+    pd.DataFrame({"parcel": list(uses), "use": list(uses.values())}).to_csv(draft, index=False)
+    assert main(["evaluate", str(inst_path), "--plan", str(draft), "--changes-front", "--out", str(base / "ev")]) == 0
+    inst = optim.load(inst_path)
+    write_importance(optim.importance(inst, exact=True), base / "imp", inst)
+    out = {"ev": base / "ev", "kept": list(kept["parcel"])}
+    for lang in ("en", "zh"):
+        out[lang] = base / f"draft_{lang}.html"
+        assert main(["report", str(base / "ev"), "--out", str(out[lang]), "--lang", lang,
+                     "--importance", str(base / "imp")]) == 0
+    return out
+
+
+def test_the_draft_page_renders_its_maps_and_front(browser, draft_pages):
+    opened = Opened(browser, draft_pages["en"])
+    try:
+        page = opened.page
+        assert opened.requests == [opened.url] and opened.errors == []
+        for sid in ("summary", "gain", "kpis", "changed", "front", "importance"):
+            assert page.locator(f"section#{sid}").is_visible(), sid
+        for key in ("changed", "front", "importance"):
+            svg = page.locator(f"figure[data-picture={key}] svg")
+            assert svg.is_visible() and svg.bounding_box()["width"] > 400, key
+        # the legend of the map names each change with its parcels counted
+        legend = page.locator("figure[data-picture=changed] svg text", has_text="same use").first
+        assert legend.is_visible()
+        rows = page.locator("table.changed tbody tr").count()
+        assert rows == len(draft_pages["kept"]) + 1  # the changed parcels and the total
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        opened.close()
+
+
+@pytest.mark.parametrize("selector, nth", [
+    ("h1", 0), ("table.gain th", 0), ("p.verdict", 0), ("figure[data-picture=changed] svg text", -1),
+    ("figure[data-picture=front] svg text", -1), ("table.importance th", 2),
+    ("figure[data-picture=importance] figcaption", 0)])
+def test_the_chinese_draft_page_is_drawn_with_a_cjk_font(draft_zh_opened, selector, nth):
+    """No tofu on the draft's page either: headings, the verdict, the pictures' labels."""
+    page = draft_zh_opened.page
+    assert draft_zh_opened.requests == [draft_zh_opened.url] and draft_zh_opened.errors == []
+    nodes = page.locator(selector)
+    nth = nth % nodes.count()
+    if " svg text" in selector:  # the last Chinese label of the picture
+        texts = nodes.evaluate_all("ns => ns.map(n => n.textContent)")
+        nth = max(i for i, t in enumerate(texts) if CJK.search(t))
+    text = nodes.nth(nth).text_content()
+    chinese = len(CJK.findall(text))
+    assert chinese > 0, text
+    fonts = fonts_used(page, selector, nth)
+    drawn_by_cjk = sum(f["glyphCount"] for f in fonts if f["familyName"] in cjk_fonts())
+    assert drawn_by_cjk >= chinese, (text, fonts)
+
+
+@pytest.fixture(scope="module")
+def draft_zh_opened(browser, draft_pages):
+    if not cjk_fonts():
+        pytest.skip("no CJK font installed (fc-list :lang=zh finds none): apt-get install fonts-wqy-microhei")
+    opened = Opened(browser, draft_pages["zh"])
+    yield opened
+    opened.close()

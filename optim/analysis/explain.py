@@ -60,6 +60,7 @@ LOWER, UPPER, BOXED = (int(highspy.IisBoundStatus.kIisBoundStatusLower),
                        int(highspy.IisBoundStatus.kIisBoundStatusUpper),
                        int(highspy.IisBoundStatus.kIisBoundStatusBoxed))
 SHOWN = 25  # rows of a list shown in the text report
+SHORTFALL_COLUMNS = ["constraint", "member", "amount", "unit", "relative", "message", "limit"]
 INF_H = highspy.kHighsInf
 
 @dataclass
@@ -69,13 +70,17 @@ class Explanation:
     feasible: the instance has a plan (no slack needed).
     shortfalls: one row per relaxed target or limit, largest relative shortfall
         first: constraint (family), member (row label, "" for single rows),
-        amount (in `unit`), unit, relative (amount / the row's scale), message.
+        amount (in `unit`), unit, relative (amount / the row's scale), message,
+        limit (the row's bound on the relaxed side, in `unit`: for a report
+        that words the shortfall itself, as optim/reporting does in Chinese).
     status: ``optimal`` when the smallest relaxation is proven, ``feasible`` when a
         limit stopped the elastic solve (a relaxation, maybe not the smallest),
         ``no_relaxation`` when even the relaxed model has no plan (the conflict is
         among fixed decisions: locks, mandatory projects, one use per parcel).
     iis: the irreducible infeasible subset of the LP relaxation in domain terms
-        (empty if none); iis_note says what it is or why there is none.
+        (empty if none); iis_note says what it is or why there is none;
+        iis_items the same rows and bounds as data (`IisItems`), for a report
+        that words them itself.
     prechecks: findings of `optim.prechecks.precheck`.
     """
 
@@ -85,6 +90,7 @@ class Explanation:
     status: str = "optimal"
     iis: list[str] = field(default_factory=list)
     iis_note: str = ""
+    iis_items: "IisItems | None" = None
     prechecks: list[Any] = field(default_factory=list)
     seconds: float = 0.0
     alternatives: list[pd.DataFrame] = field(default_factory=list)  # relaxations just as small
@@ -107,7 +113,8 @@ class Explanation:
             "shortfalls": _records(self.shortfalls),
             "alternatives": [_records(alt) for alt in self.alternatives],
             "changed": list(self.preferred),
-            "iis": {"model": "lp_relaxation", "constraints": list(self.iis), "note": self.iis_note},
+            "iis": {"model": "lp_relaxation", "constraints": list(self.iis), "note": self.iis_note,
+                    **(self.iis_items.to_dict() if self.iis_items is not None else {})},
             "prechecks": [f.to_dict() for f in self.prechecks],
             "method": self.method,
         }
@@ -373,7 +380,8 @@ def explain(inst: Instance, *, time_limit: float | None = DEFAULT_TIME_LIMIT, ii
         exp = Explanation(name, len(table) == 0, table, status=status, prechecks=findings,
                           seconds=seconds, alternatives=others, preferred=changed)
     if not exp.feasible and iis:
-        exp.iis, exp.iis_note = irreducible_subset(f, c, time_limit=time_limit)
+        exp.iis_items = IisItems()
+        exp.iis, exp.iis_note = irreducible_subset(f, c, time_limit=time_limit, items=exp.iis_items)
     return exp
 
 
@@ -381,18 +389,19 @@ def _table(f: Formulation, d: ModelData, e: Elastic, values: np.ndarray) -> pd.D
     """The relaxed rows of a solution of the elastic model, largest relative first."""
     x, s = values[:e.n], values[e.n:]
     records = [_shortfall(f, d, e, j, float(s[j]), x) for j in np.flatnonzero(s > SLACK_TOL)]
-    table = pd.DataFrame(records, columns=["constraint", "member", "amount", "unit", "relative", "message"])
+    table = pd.DataFrame(records, columns=SHORTFALL_COLUMNS)
     return table.sort_values("relative", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
     return [{"constraint": r.constraint, "member": r.member, "amount": json_number(r.amount),
-             "unit": r.unit, "relative": json_number(r.relative), "message": r.message}
+             "unit": r.unit, "relative": json_number(r.relative), "message": r.message,
+             "limit": json_number(r.limit)}
             for r in table.itertuples()]
 
 
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["constraint", "member", "amount", "unit", "relative", "message"])
+    return pd.DataFrame(columns=SHORTFALL_COLUMNS)
 
 
 def _shortfall(f: Formulation, d: ModelData, e: Elastic, j: int, slack: float, x: np.ndarray) -> dict:
@@ -403,11 +412,43 @@ def _shortfall(f: Formulation, d: ModelData, e: Elastic, j: int, slack: float, x
     amount = slack * fam.unit
     row = Row(fam.spec, d.inst, label, amount, float(fam.lower[k] * fam.unit), float(fam.upper[k] * fam.unit),
               values=lambda name: f.exprs[name].value(x) * f.units.get(name, 1.0), data=d)
+    limit = row.upper if fam.spec.relax == "upper" else row.lower
     return {"constraint": fam.name, "member": member(label), "amount": amount, "unit": row.unit,
-            "relative": slack * float(e.weight[j]), "message": fam.spec.shortfall(row)}
+            "relative": slack * float(e.weight[j]), "message": fam.spec.shortfall(row),
+            "limit": limit if np.isfinite(limit) else None}
 
 
 # ---- irreducible infeasible subset ---------------------------------------------------------
+@dataclass
+class IisItems:
+    """The irreducible infeasible subset as data, beside its English words: `rows`
+    ({constraint, member}: a row of a family), `bounds` ({variable, member, bound:
+    lower, upper, fixed or range, value, upper_value}: a bound of a variable group,
+    ``mandatory`` for a mandatory project), and why there is none (`reason`:
+    ``subset``, ``lp_feasible``, ``lp_status`` with `lp_status`, ``failed`` or
+    ``none``), with `trivial` bounds of the variables' own domain left out."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    bounds: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+    lp_status: str = ""
+    trivial: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "bounds": self.bounds, "reason": self.reason, "lp_status": self.lp_status,
+                "trivial": self.trivial}
+
+
+def _col_item(f: Formulation, col: int, bound: int) -> dict[str, Any]:
+    """A column bound as data (see `IisItems`)."""
+    g, k = f.group_of(int(col))
+    lo, hi = float(g.lower[k]), float(g.upper[k])
+    kind = ("mandatory" if g.name == "v_build" and lo >= 1 and bound == LOWER else
+            "lower" if bound == LOWER else "upper" if bound == UPPER else "fixed" if lo == hi else "range")
+    return {"variable": g.name, "member": member(g.labels[k]), "bound": kind,
+            "value": json_number(hi if bound == UPPER else lo), "upper_value": json_number(hi)}
+
+
 def _col_name(f: Formulation, col: int, bound: int) -> str:
     """A column bound in domain terms, from the variable group's label."""
     g, k = f.group_of(int(col))
@@ -431,10 +472,13 @@ def _col_name(f: Formulation, col: int, bound: int) -> str:
 
 
 def irreducible_subset(f: Formulation, c: Compiled | None = None,
-                       time_limit: float | None = DEFAULT_TIME_LIMIT) -> tuple[list[str], str]:
+                       time_limit: float | None = DEFAULT_TIME_LIMIT,
+                       items: IisItems | None = None) -> tuple[list[str], str]:
     """HiGHS's irreducible infeasible subset of the LP relaxation of `f`, named in
     domain terms: (rows then column bounds, note). Empty with a note saying why
-    when the LP relaxation has a plan or HiGHS gives none."""
+    when the LP relaxation has a plan or HiGHS gives none. `items`, if given, is
+    filled with the same as data."""
+    items = items if items is not None else IisItems()
     c = c if c is not None else compile_model(f, implied=False)
     lp = dataclasses.replace(c, integrality=np.zeros_like(c.integrality))
     h = make_highs(lp, SolveOptions(time_limit=time_limit, mip_rel_gap=None, seed=0))
@@ -443,17 +487,21 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kInfeasible:
         if status == highspy.HighsModelStatus.kOptimal:
+            items.reason = "lp_feasible"
             return [], ("the LP relaxation (parcels, projects and source decisions taken fractionally) has a "
                         "plan: the conflict lies in the yes/no decisions, for which HiGHS gives no "
                         "irreducible infeasible subset")
+        items.reason, items.lp_status = "lp_status", status.name
         return [], f"no irreducible infeasible subset: the LP relaxation ended with {status.name}"
     try:
         run_status, iis = h.getIis()
     except Exception as exc:  # pragma: no cover - depends on the HiGHS build
+        items.reason = "failed"
         return [], f"no irreducible infeasible subset: HiGHS getIis failed ({exc})"
     rows = list(iis.row_index_)
     cols = list(iis.col_index_)
     if run_status == highspy.HighsStatus.kError or not iis.valid_ or not (rows or cols):
+        items.reason = "none"
         return [], "no irreducible infeasible subset: HiGHS found none for the LP relaxation"
     starts = np.array([fam.start for fam in f.families.values()])
     fams = list(f.families.values())
@@ -461,6 +509,7 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
     for r in rows:
         fam = fams[int(np.searchsorted(starts, r, side="right")) - 1]
         names.append(fam.spec.row_name(fam.labels[int(r) - fam.start]))
+        items.rows.append({"constraint": fam.name, "member": member(fam.labels[int(r) - fam.start])})
     lower, upper, integer = f.bounds()
     trivial = 0
     for col, b in zip(cols, iis.col_bound_):
@@ -471,8 +520,10 @@ def irreducible_subset(f: Formulation, c: Compiled | None = None,
             trivial += 1  # the variable's own domain (>= 0, a yes/no <= 1): not a decision
             continue
         names.append(_col_name(f, col, b))
+        items.bounds.append(_col_item(f, col, b))
     note = ("of the LP relaxation (yes/no decisions taken fractionally), from HiGHS getIis: these "
             "constraints and bounds cannot all hold")
+    items.reason, items.trivial = "subset", trivial
     if trivial:
         note += f"; {trivial} variable(s) at the bounds of their domain (>= 0, yes/no <= 1) not listed"
     return names, note

@@ -29,8 +29,8 @@ taken into account:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -53,18 +53,35 @@ TOL = 1e-9
 
 @dataclass(frozen=True)
 class Finding:
-    """One finding: `severity` ``error`` (no plan can exist) or ``warning``."""
+    """One finding: `severity` ``error`` (no plan can exist) or ``warning``.
+    `key` names the kind of message and `values` holds its figures (money in the
+    instance's money unit, areas in its area unit) and ids, so that a report can
+    word it in another language (optim/reporting/texts.py)."""
 
     severity: str
     where: str
     message: str
     check: str = ""
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.where}: {self.message}"
 
-    def to_dict(self) -> dict[str, str]:
-        return {"severity": self.severity, "where": self.where, "message": self.message, "check": self.check}
+    def to_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "where": self.where, "message": self.message, "check": self.check,
+                "key": self.key, "values": {k: _plain(v) for k, v in self.values.items()}}
+
+
+def _plain(v: Any) -> Any:
+    """A value of `Finding.values` as JSON has it (numbers as float, ids as text)."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v) if np.isfinite(v) else None
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    return str(v)
 
 
 def precheck(inst: Instance, formulation: Formulation | None = None, *, matrix: bool = True) -> list[Finding]:
@@ -166,10 +183,10 @@ def check_parcels_without_use(ctx: _Context) -> Iterator[Finding]:
         pid = ids[k]
         if not has_option[k]:
             yield Finding("error", f"parcel {pid}", f"parcel {pid!r} has no allowed use in the options table",
-                          "parcel_uses")
+                          "parcel_uses", "parcel_no_option", {"parcel": pid})
         else:
             yield Finding("error", f"parcel {pid}", f"parcel {pid!r} has no allowed use left once its lock "
-                          "is applied", "parcel_uses")
+                          "is applied", "parcel_uses", "parcel_locked_out", {"parcel": pid})
 
 
 def check_coverage_bound(ctx: _Context) -> Iterator[Finding]:
@@ -198,7 +215,8 @@ def check_coverage_bound(ctx: _Context) -> Iterator[Finding]:
             f"the coverage target of {pct(t)} cannot be met: the investment in scope is at least "
             f"{M(least)}, so at least {M(needed)} of external financing is needed, but the external "
             f"sources eligible for the scope can give at most {M(most)} (short by at least "
-            f"{M(needed - most)})"), "coverage_bound")
+            f"{M(needed - most)})"), "coverage_bound", "coverage_bound",
+            {"target": t, "least": least, "needed": needed, "most": most, "short": needed - most})
 
 
 def check_resource_bounds(ctx: _Context) -> Iterator[Finding]:
@@ -213,7 +231,8 @@ def check_resource_bounds(ctx: _Context) -> Iterator[Finding]:
             yield Finding("error", f"resource {rid}", (
                 f"every plan needs at least {number(least)} {u} of {rid} (each parcel at its least-using "
                 f"allowed use), more than its cap of {number(cap)} {u} (short by at least {number(least - cap)} {u})"),
-                "resource_bound")
+                "resource_bound", "resource_bound",
+                {"resource": rid, "least": least, "cap": cap, "short": least - cap, "unit": u})
 
 
 def check_industrial_land(ctx: _Context) -> Iterator[Finding]:
@@ -230,19 +249,23 @@ def check_industrial_land(ctx: _Context) -> Iterator[Finding]:
     if need > most * (1 + TOL) + TOL:
         yield Finding("error", "projects", (
             f"mandatory projects need {number(need)} {a} of industrial land, but at most {number(most)} {a} "
-            f"can be industrial (short by at least {number(need - most)} {a})"), "industrial_land")
+            f"can be industrial (short by at least {number(need - most)} {a})"), "industrial_land",
+            "industrial_need", {"need": need, "most": most, "short": need - most})
     pol = inst.policy
     if pol.min_industrial_area is not None and pol.min_industrial_area > most * (1 + TOL) + TOL:
         yield Finding("error", "policy.min_industrial_area", (
             f"the minimum industrial area of {number(pol.min_industrial_area)} {a} cannot be reached: at most "
-            f"{number(most)} {a} can be industrial"), "industrial_land")
+            f"{number(most)} {a} can be industrial"), "industrial_land", "industrial_min",
+            {"min": pol.min_industrial_area, "most": most})
     if pol.max_industrial_area is not None:
         floor = max(least, need)
         if floor > pol.max_industrial_area * (1 + TOL) + TOL:
             why = "mandatory projects need" if need >= least else "the parcels' allowed uses give"
             yield Finding("error", "policy.max_industrial_area", (
                 f"the maximum industrial area of {number(pol.max_industrial_area)} {a} is too small: {why} "
-                f"at least {number(floor)} {a}"), "industrial_land")
+                f"at least {number(floor)} {a}"), "industrial_land",
+                "industrial_max_projects" if need >= least else "industrial_max_uses",
+                {"max": pol.max_industrial_area, "floor": floor})
 
 
 def check_own_funds_bound(ctx: _Context) -> Iterator[Finding]:
@@ -272,7 +295,9 @@ def check_own_funds_bound(ctx: _Context) -> Iterator[Finding]:
             f"own funds cannot pay for the mandatory spending: beyond what their eligible sources can give, "
             f"the categories need at least {M(need)} of own funds ({parts}), but own funds are at most "
             f"{M(most)} (the budget of {M(pol.own_funds_budget)} plus {pct(pol.land_income_to_own_funds)} of "
-            f"the largest land income, {M(income)}; short by at least {M(need - most)})"), "own_funds_bound")
+            f"the largest land income, {M(income)}; short by at least {M(need - most)})"), "own_funds_bound",
+            "own_funds_bound", {"need": need, "most": most, "budget": pol.own_funds_budget,
+                                "share": pol.land_income_to_own_funds, "income": income, "short": need - most})
 
 
 def _spending_categories(inst: Instance) -> set[str]:
@@ -313,11 +338,13 @@ def check_unusable_sources(ctx: _Context) -> Iterator[Finding]:
         locked_in = "lock" in src.columns and src.at[s, "lock"] == "in"
         if locked_in and float(src.at[s, "min_ticket"]) > 0:
             must = max(must, float(src.at[s, "min_ticket"]))
+        values = {"source": s, "categories": [str(c) for c in cats], "must": must}
+        key = "source_no_category" if not cats else "source_no_spending"
         if must > 0:
             yield Finding("error", f"source {s}", f"{why}, but it must draw at least {money(must, ctx.cur)}",
-                          "unusable_source")
+                          "unusable_source", f"{key}_must", values)
         else:
-            yield Finding("warning", f"source {s}", f"{why}: it is never drawn", "unusable_source")
+            yield Finding("warning", f"source {s}", f"{why}: it is never drawn", "unusable_source", key, values)
 
 
 def check_categories_without_source(ctx: _Context) -> Iterator[Finding]:
@@ -332,7 +359,8 @@ def check_categories_without_source(ctx: _Context) -> Iterator[Finding]:
         if not payers:
             yield Finding("warning", f"category {c}", (
                 f"mandatory spending of {money(q, ctx.cur)} but no source may pay for it: own funds must "
-                "pay all of it"), "category_without_source")
+                "pay all of it"), "category_without_source", "category_without_source",
+                {"category": c, "spending": q})
 
 
 class _MoneyFigures:
@@ -393,15 +421,19 @@ def check_money_scale(ctx: _Context) -> Iterator[Finding]:
             f"money figures range from {values[lo]:.3g} {cur} ({figures.where(lo)}) to {values[hi]:.3g} "
             f"{cur} ({figures.where(hi)}), a ratio of {values[hi] / values[lo]:.1e}: the model is badly "
             f"scaled; money is stated in {cur}: check that no figure is in another unit "
-            f"(for example million {cur})"), "money_scale")
+            f"(for example million {cur})"), "money_scale", "money_range",
+            {"low": values[lo], "high": values[hi], "low_where": figures.where(lo),
+             "high_where": figures.where(hi), "ratio": values[hi] / values[lo]})
     tiny = np.flatnonzero(values < TINY_SHARE * typical)
     for k in tiny[:MAX_LISTED]:
         yield Finding("warning", figures.where(k), (
             f"{values[k]:.3g} {cur} is less than a millionth of the typical money figure ({typical:.3g} {cur}): "
-            f"is it in another unit (million {cur}?)"), "money_scale")
+            f"is it in another unit (million {cur}?)"), "money_scale", "money_tiny",
+            {"value": values[k], "typical": typical})
     if len(tiny) > MAX_LISTED:
         yield Finding("warning", "money figures", f"{len(tiny) - MAX_LISTED} more figures less than a "
-                      "millionth of the typical money figure", "money_scale")
+                      "millionth of the typical money figure", "money_scale", "money_tiny_more",
+                      {"count": len(tiny) - MAX_LISTED})
 
 
 def coefficient_ranges(f: Formulation) -> pd.DataFrame:
@@ -437,4 +469,5 @@ def check_matrix_scale(f: Formulation) -> Iterator[Finding]:
         yield Finding("warning", f"family {own.idxmax()}", (
             f"matrix coefficients range from {lo:.1e} ({lo_fam}) to {hi:.1e} ({hi_fam}), a ratio of "
             f"{hi / lo:.1e}: the model is badly scaled; restate the figures behind these rows in a larger "
-            f"or smaller unit (a resource in 10^4 t rather than kg, areas in mu) ({per})"), "matrix_scale")
+            f"or smaller unit (a resource in 10^4 t rather than kg, areas in mu) ({per})"), "matrix_scale",
+            "matrix_range", {"low": lo, "high": hi, "low_family": lo_fam, "high_family": hi_fam, "ratio": hi / lo})

@@ -19,8 +19,8 @@ import sys
 
 from ..errors import InstanceError, MissingExtra
 from ..interrupt import caused_by_ctrl_c
-from . import alternatives, check_plan, explain, generate, plot, report, shadow, solve, stochastic, studies, validate
-from . import evaluate
+from . import (alternatives, check_plan, evaluate, explain, generate, importance, plot, report, shadow, solve,
+               stochastic, studies, validate)
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_NO_PLAN, EXIT_OK, Parser
 
 # command -> its run function, in the order `optim --help` lists them
@@ -34,6 +34,7 @@ COMMANDS = {
     "report": report.run,
     "shadow": shadow.run,
     "alternatives": alternatives.run,
+    "importance": importance.run,
     "sweep": studies.run_sweep,
     "pareto": studies.run_pareto,
     "stochastic": stochastic.run,
@@ -44,8 +45,8 @@ COMMANDS = {
 def parser() -> Parser:
     p = Parser(prog="optim", description="Rezone parcels and draw funding sources for an industrial park.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in (validate, solve, check_plan, explain, generate, plot, report, shadow, alternatives, studies,
-                   stochastic, evaluate):
+    for module in (validate, solve, check_plan, explain, generate, plot, report, shadow, alternatives, importance,
+                   studies, stochastic, evaluate):
         module.add_parser(sub)
     return p
 

@@ -8,19 +8,20 @@ from typing import Any
 
 from .common import EXIT_BAD_INPUT, EXIT_OK
 
-KINDS = ("front", "tornado", "map", "draws", "stochastic", "changes")
+KINDS = ("front", "tornado", "map", "draws", "stochastic", "changes", "importance")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws or the outcomes under "
-                                    "uncertainty (PNG/SVG)",
+    p = sub.add_parser("plot", help="draw a Pareto front, tornado chart, parcel map, draws, the outcomes under "
+                                    "uncertainty or the parcels' importance (PNG/SVG)",
                        description="Draw a picture of a study or a plan to a .png or .svg file.")
-    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic | changes")
+    p.add_argument("kind", choices=KINDS, metavar="KIND", help="front | tornado | map | draws | stochastic | changes | importance")
     p.add_argument("input", metavar="INPUT",
                    help="front: a Pareto output dir (points.csv); tornado: a sweep output dir (runs.csv); "
                         "map, draws: a result dir written by `optim solve --out`; "
                         "stochastic: a dir written by `optim stochastic --out` (scenarios.csv); "
-                        "changes: a dir written by `optim evaluate --changes-front --out` (changes_front.csv)")
+                        "changes: a dir written by `optim evaluate --changes-front --out` (changes_front.csv); "
+                        "importance: a dir written by `optim importance --out` (importance.csv)")
     p.add_argument("--out", required=True, metavar="FILE", help="picture to write (.png or .svg)")
     p.add_argument("--kpi", default="objective", metavar="NAME",
                    help="tornado, stochastic: the KPI (default: objective)")
@@ -28,14 +29,16 @@ def add_parser(sub) -> None:
     p.add_argument("--y", metavar="OBJ", help="front: objective on the y axis (default: from points.csv)")
     p.add_argument("--label", action="append", default=[], metavar="POINT",
                    help="front: label this point with its plan (repeatable; 'all' for every point)")
-    p.add_argument("--instance", metavar="PATH", help="map: the instance file, for the parcels' x, y")
+    p.add_argument("--instance", metavar="PATH",
+                   help="map, importance: the instance file, for the parcels' x, y or polygons")
     p.add_argument("--by", choices=("category", "period"), default="category",
                    help="draws: stack by category (default) or by period")
 
 
 def run(args: argparse.Namespace) -> int:
     """Bad input is reported in one line with exit status 2."""
-    from ..plots import PlotError, plot_changes, plot_draws, plot_front, plot_map, plot_outcomes, plot_tornado
+    from ..plots import (PlotError, plot_changes, plot_draws, plot_front, plot_importance, plot_map, plot_outcomes,
+                         plot_tornado)
 
     try:
         if args.kind == "front":
@@ -47,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
             path = plot_outcomes(args.input, args.out, metric=args.kpi)
         elif args.kind == "changes":
             path = plot_changes(args.input, args.out)
+        elif args.kind == "importance":
+            path = plot_importance(args.input, args.out, instance=args.instance)
         elif args.kind == "map":
             path = plot_map(args.input, args.out, instance=args.instance)
         else:

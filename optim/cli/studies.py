@@ -19,6 +19,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     add_json(p)
     add_solver(p, per=" per solve")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--reports", action="store_true",
+                   help="with --out: also write each run's result folder and report, and the study's index.html")
+    p.add_argument("--lang", default=None, metavar="LANG",
+                   help="language of the reports: en or zh (default: the instance's `language:`, else en)")
 
 
 def add_parser(sub) -> None:
@@ -47,9 +51,13 @@ def run_sweep(args: argparse.Namespace) -> int:
     spec = read_spec(args.spec)
     if args.resume and not args.out:
         raise InstanceError([usage_problem("--resume", "needs --out (the directory of the sweep to resume)")])
+    _check_reports(args)
     study = sweep(inst, spec, workers=args.workers, scheduler=args.scheduler, out=args.out,
-                  resume=args.resume, reuse=not args.rebuild, progress=_progress(args), **solver_options(args))
+                  resume=args.resume, reuse=not args.rebuild, progress=_progress(args), write_runs=args.reports,
+                  **solver_options(args))
     runs = study.runs
+    if args.reports:
+        _reports(args)
     if args.json:
         print_json(study.to_dict(), indent=None)
         return EXIT_OK
@@ -65,16 +73,42 @@ def run_sweep(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_reports(args: argparse.Namespace) -> None:
+    """--reports needs --out; --lang needs --reports and a language the reports have."""
+    if args.reports and not args.out:
+        raise InstanceError([usage_problem("--reports", "writes each run's report into the study's folder: "
+                                                        "give --out DIR")])
+    if args.lang is not None:
+        from ..reporting.texts import texts_for
+
+        if not args.reports:
+            raise InstanceError([usage_problem("--lang", "is the language of the reports: give --reports")])
+        texts_for(args.lang)
+
+
+def _reports(args: argparse.Namespace) -> None:
+    """Each run's (or point's) report and the study's index page (optim/reporting)."""
+    from ..reporting import write_reports
+
+    paths = write_reports(args.out, lang=args.lang, workers=args.workers, scheduler=args.scheduler,
+                          progress=_progress(args))
+    if not args.json:
+        print(f"written {len(paths)} reports and {args.out}/index.html")
+
+
 def run_pareto(args: argparse.Namespace) -> int:
     from ..studies.pareto import pareto
 
     check_solver_args(args)
+    _check_reports(args)
     front = pareto(load_instance(args), args.x, args.y, points=args.points, workers=args.workers,
                    scheduler=args.scheduler, progress=_progress(args), **solver_options(args))
     if args.out:
         front.write(args.out)
         if not args.json:
             _picture("plot_front", front.points, args.x, args.y, f"{args.out}/front.png")
+        if args.reports:
+            _reports(args)
     if args.json:
         print_json(front.to_dict(), indent=None)
         return EXIT_OK

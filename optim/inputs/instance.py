@@ -123,6 +123,7 @@ class Instance:
     solver: dict[str, Any] = field(default_factory=dict)
     option_basis: str = "total"
     description: str = ""
+    language: str = "en"  # the language of its reports (`language:`, schema.LANGUAGES)
     units: dict[str, str] = field(default_factory=lambda: {"money": "yuan", "area": "mu"})
     assumptions: pd.DataFrame = field(
         default_factory=lambda: _empty(["id", "text", "value", "unit", "source"])

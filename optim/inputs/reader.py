@@ -32,7 +32,7 @@ from .gis import (DEFAULT_TOLERANCE_M, GIS_SUFFIXES, MAX_TOLERANCE_M, adjacency_
 from .instance import Eod, Instance, Objective, Origin, Policy
 from .limits import csv_path_problem, csv_size_problem, regular_file_problem, show
 from .schema import (ADJACENCY_TABLES, ID_TABLES, MAPPINGS, OBJECTIVE_KEYS, OBJECTIVE_SCALARS, OPTION_BASES, PERIOD_TABLES, RELOCATION_TABLES,
-                     REQUIRED_TOP, TABLES, TERMS, TOP_LEVEL, Field)
+                     LANGUAGE, REQUIRED_TOP, TABLES, TERMS, TOP_LEVEL, Field)
 from .validate import run_checks
 
 # what a table's file entry may say, by the kind of file (its name's ending)
@@ -151,6 +151,7 @@ class _Reader:
         name = self.value(Field("name", "str", ""), doc.get("name"), f"{self.file}: name")
         description = self.value(Field("description", "str", ""), doc.get("description"),
                                  f"{self.file}: description")
+        language = self.value(LANGUAGE, doc.get("language"), f"{self.file}: language")
         basis = doc.get("option_basis")
         if basis is None:
             basis = "total"
@@ -195,6 +196,7 @@ class _Reader:
         inst = Instance(
             name=name or "",
             description=description or "",
+            language=language or "en",
             uses=frames["uses"],
             categories=frames["categories"],
             resources=frames["resources"],

@@ -25,6 +25,9 @@ SOURCE_KINDS = (
 )
 COMPATIBILITY_RULES = ("forbid", "penalty")  # rule of a compatibility row
 COORDINATE_UNITS = ("km", "m", "degrees")  # units.coordinates: what the parcels' x, y are
+# `language`: the language of the reports written for the instance (`optim report`); the report
+# has a catalogue of words for each (optim/reporting/texts.py; a test checks the two agree)
+LANGUAGES = ("en", "zh")
 LOCKS = ("in", "out")  # `lock` of a parcel or a source ("" = not locked); see optim/locks.py
 CAPITAL_KINDS = {"policy_finance", "equity", "own_funds"}
 DEBT_KINDS = {"bank_loan", "bond"}
@@ -245,10 +248,12 @@ MAPPINGS: dict[str, dict[str, Field]] = {
         Field("coordinates", "str", None, choices=COORDINATE_UNITS),
     ),
 }
+LANGUAGE = Field("language", "str", "en", choices=LANGUAGES)
 
 TOP_LEVEL = {
     "name",
     "description",
+    "language",
     "units",
     "assumptions",
     "uses",

@@ -23,6 +23,13 @@ price      4 significant digits below   0.3114 yuan (per unit);
 other      same as price                31,538 tce/year, 0.25
 ========== ============================ ==============================
 
+In Chinese (the ``zh`` catalogue) money reads in 亿元 when the largest figure
+shown together reaches 1 亿 (1e8 yuan), in 万元 from 1 万 (1e4 yuan), else in
+元, with two decimals in 万元 and 亿元 (1,736,500,000 yuan: 17.37 亿元;
+92,000,000 yuan: 9,200.00 万元); output per year likewise in 亿元/年 or
+万元/年; areas in 亩, and no space before a unit in Chinese characters or a
+percent sign (495.0亩, 88.0%).
+
 A missing or non-finite figure is shown as the catalogue's ``missing`` mark.
 """
 
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 from .texts import Texts
@@ -64,8 +72,8 @@ def scale(unit: str | None, values: Iterable[Any], texts: Texts) -> Scale:
     if unit in _SCALED:
         scales = nums[_SCALED[unit]]
         top = max((abs(v) for v in map(_finite, values) if v is not None), default=0.0)
-        divisor, shown = next(((d, u) for d, u in scales if top >= d), scales[-1])
-        return Scale(divisor, shown, 1)
+        divisor, shown, *decimals = next((sc for sc in scales if top >= sc[0]), scales[-1])
+        return Scale(divisor, shown, decimals[0] if decimals else 1)
     if unit == "ratio":
         return Scale(0.01, nums["ratio"], 1)
     if unit == "gap":  # a solver's relative gap: small, so 4 significant digits
@@ -82,10 +90,14 @@ def figure(value: Any, sc: Scale, texts: Texts) -> str:
     v = _finite(value)
     if v is None:
         return nums["missing"]
-    v = v / sc.divisor
     if sc.decimals is not None:
-        text = f"{v:,.{sc.decimals}f}"
-    elif abs(v) >= 999.95:  # from 1,000 on (999.95 rounds to it): whole numbers
+        # the figure as written (its shortest decimal form) divided exactly and rounded half up,
+        # as a reader rounds it: 1,736,500,000 yuan is 17.37 亿元, not 17.36 (binary 17.364999...)
+        exact = Decimal(repr(v)) / Decimal(repr(float(sc.divisor)))
+        text = f"{exact.quantize(Decimal(1).scaleb(-sc.decimals), rounding=ROUND_HALF_UP):,.{sc.decimals}f}"
+        return _local(text, nums)
+    v = v / sc.divisor
+    if abs(v) >= 999.95:  # from 1,000 on (999.95 rounds to it): whole numbers
         text = f"{v:,.0f}"
     elif v == 0:
         text = "0"
@@ -93,18 +105,30 @@ def figure(value: Any, sc: Scale, texts: Texts) -> str:
         text = f"{v:.{max(0, 3 - math.floor(math.log10(abs(v))))}f}"
         if "." in text:
             text = text.rstrip("0").rstrip(".")
-    if text.lstrip("-").strip("0.,") == "":  # -0.0 and rounding to zero read as 0
+    return _local(text, nums)
+
+
+def _local(text: str, nums: dict[str, Any]) -> str:
+    """A formatted figure with the language's separators; -0.0 and figures rounded to zero read as 0."""
+    if text.lstrip("-").strip("0.,") == "":
         text = text.lstrip("-")
     return text.translate(str.maketrans({",": nums["thousands"], ".": nums["decimal"]}))
+
+
+def join(text: str, unit: str, texts: Texts) -> str:
+    """A figure's text and its unit, as the language writes them: '495.0 mu';
+    in Chinese '495.0亩', '88.0%' but '3 tce/year' (a unit in Latin letters keeps its space)."""
+    if not unit or text == texts.catalogue["numbers"]["missing"]:
+        return text
+    tight = texts.catalogue["numbers"].get("tight_units") and not unit[0].isascii() or \
+        (texts.catalogue["numbers"].get("tight_units") and unit[0] in "%/")
+    return f"{text}{unit}" if tight else f"{text} {unit}"
 
 
 def with_unit(value: Any, unit: str | None, texts: Texts) -> str:
     """A figure with its unit, on its own scale: '1,736.5 M yuan', '88.0 %'."""
     sc = scale(unit, [value], texts)
-    text = figure(value, sc, texts)
-    if text == texts.catalogue["numbers"]["missing"] or not sc.unit:
-        return text
-    return f"{text} {sc.unit}"
+    return join(figure(value, sc, texts), sc.unit, texts)
 
 
-__all__ = ["Scale", "scale", "figure", "with_unit"]
+__all__ = ["Scale", "scale", "figure", "with_unit", "join"]

@@ -8,7 +8,8 @@ forbids any request), and every text taken from the inputs is escaped.
 
 Sections (ids for links and tests): ``summary``, ``kpis``, ``map``, ``draws``,
 ``periods`` (phased plans), ``limits``, ``parcels``, ``objective``; for a
-result without a plan ``summary`` and ``explanation``.
+result without a plan ``summary`` and ``explanation``; ``importance`` when
+an importance table is given (optim/reporting/importance.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .gather import ReportData, failed_families
-from .numbers import Scale, figure, scale, with_unit
+from .numbers import Scale, figure, join, scale, with_unit
 from .pictures import Picture
 from .texts import Texts
 
@@ -98,15 +99,17 @@ def table(head: Sequence[Cell | str], rows: Iterable[Sequence[Cell | str]], tota
     return "".join(out)
 
 
-def head_with_unit(label: str, sc: Scale) -> Cell:
-    return Cell(f"{label} ({sc.unit})" if sc.unit else label, num=True)
+def head_with_unit(label: str, sc: Scale, t: Texts) -> Cell:
+    return Cell(t.head(label, sc.unit), num=True)
 
 
 class Page:
     """Builds the page's sections from the data, in one language."""
 
-    def __init__(self, data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str):
+    def __init__(self, data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str,
+                 extra: Sequence[tuple[str, str, str]] = ()):
         self.d, self.t, self.pictures, self.version = data, texts, pictures, version
+        self.extra = list(extra)  # further sections (id, title, html) after the plan's own
 
     # figures ---------------------------------------------------------------------------------
     def fig(self, value: Any, sc: Scale) -> Cell:
@@ -133,11 +136,12 @@ class Page:
                 sections.append(("objective", t("h_objective"), self.objective()))
         else:
             sections.append(("explanation", t("h_explanation"), self.explanation()))
+        sections += self.extra
         nav = "".join(f'<a href="#{sid}">{esc(title)}</a>' for sid, title, _ in sections)
         body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{content}</section>'
                        for sid, title, content in sections)
         title = t("title", instance=name)
-        return (f'<!DOCTYPE html>\n<html lang="{esc(t.catalogue["lang"])}"><head><meta charset="utf-8">'
+        return (f'<!DOCTYPE html>\n<html lang="{esc(t.catalogue["html_lang"])}"><head><meta charset="utf-8">'
                 f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
@@ -155,23 +159,23 @@ class Page:
                 (t("scenarios"), ", ".join(map(str, s.get("scenarios") or [])) or t("none")),
                 (t("status"), t.status(d.status, str(s.get("termination", ""))))]
         if d.has_plan:
-            rows.append((t("objective"), f"{figure(s.get('objective'), money, t)} {money.unit}"))
+            rows.append((t("objective"), join(figure(s.get("objective"), money, t), money.unit, t)))
             if d.status != "optimal":
-                rows += [(t("bound"), f"{figure(s.get('bound'), money, t)} {money.unit}"),
+                rows += [(t("bound"), join(figure(s.get("bound"), money, t), money.unit, t)),
                          (t("gap"), with_unit(s.get("gap"), "gap", t))]
         if s.get("solve_seconds") is not None and (d.has_plan or s["solve_seconds"] > 0):
-            rows.append((t("solve_time"), f"{figure(s['solve_seconds'], Scale(decimals=2), t)} {t('seconds')}"))
+            rows.append((t("solve_time"), join(figure(s["solve_seconds"], Scale(decimals=2), t), t("seconds"), t)))
         if d.has_plan:
             if d.certified is None:
                 verdict = t("not_checked")
             elif d.certified:
                 verdict = t("certified", families=len(d.certificate))
             else:
-                verdict = t("not_certified", families=", ".join(failed_families(d)))
+                verdict = t("not_certified", families=self.failed())
             rows.append((t("certificate"), verdict))
         out = '<dl class="facts">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in rows) + "</dl>"
         if d.has_plan and d.certified is False:
-            out += f'<p class="alert">{esc(t("not_certified", families=", ".join(failed_families(d))))}</p>'
+            out += f'<p class="alert">{esc(t("not_certified", families=self.failed()))}</p>'
         if d.status == "feasible":
             out += f'<p class="caution">{esc(t("not_proven", gap=with_unit(s.get("gap"), "gap", t)))}</p>'
         return out
@@ -186,15 +190,23 @@ class Page:
                          f'{esc(figure(r.value, sc, t))}</span><span class="unit">{esc(sc.unit)}</span></div>')
         return f'<div class="kpis">{"".join(cards)}</div>'
 
+    def failed(self) -> str:
+        """The families the independent check finds violated, in words."""
+        return "、".join(map(self.t.family_title, failed_families(self.d))) if self.t.own_words else \
+            ", ".join(failed_families(self.d))
+
     def picture(self, key: str, caption: str, missing: str) -> str:
+        """A picture with its caption (`{unit}`: the picture's money unit), or why it is missing."""
         pic = self.pictures.get(key)
         if pic is None or pic.svg is None:
             reason = pic.reason if pic is not None else ""
+            reason = self.t.catalogue["picture_reasons"].get(reason, reason)
             return f'<p class="note" data-missing="{esc(key)}">{esc(self.t(missing, reason=reason))}</p>'
+        caption = caption.format(unit=pic.unit)
         return f'<figure data-picture="{esc(key)}">{pic.svg}<figcaption>{esc(caption)}</figcaption></figure>'
 
     def map(self) -> str:
-        return self.picture("map", self.t("map_caption"), "no_map")
+        return self.picture("map", self.t.catalogue["map_caption"], "no_map")
 
     def draws(self) -> str:
         t, tb = self.t, self.d.tables
@@ -208,24 +220,24 @@ class Page:
                 [s for s in pivot.index if s not in set(sources["source"])]
             pivot = pivot.reindex(index=order, columns=cats, fill_value=0.0)
             sc = self.sc("yuan", [pivot.to_numpy().sum()])
-            head = [t("source"), *[Cell(c, num=True) for c in cats], Cell(f"{t('total')} ({sc.unit})", num=True)]
+            head = [t("source"), *[Cell(c, num=True) for c in cats], Cell(t.head(t("total"), sc.unit), num=True)]
             rows = [[src, *[self.fig(v, sc) if v else Cell("", num=True) for v in pivot.loc[src]],
                      self.fig(pivot.loc[src].sum(), sc)] for src in pivot.index]
             total = [t("total"), *[self.fig(pivot[c].sum(), sc) for c in cats], self.fig(pivot.to_numpy().sum(), sc)]
             out.append(f'<p class="note">{esc(sc.unit)}</p>' + table(head, rows, total, cls="draws"))
         else:
             out.append(f"<p>{esc(t('nothing_drawn'))}</p>")
-        out.append(self.picture("draws", t("draws_caption"), "no_picture"))
+        out.append(self.picture("draws", t.catalogue["draws_caption"], "no_picture"))
 
         sc = self.sc("yuan", [*sources["cap"], *sources["drawn"]])
-        head = [t("source"), t("kind"), t("external"), head_with_unit(t("cap"), sc), head_with_unit(t("drawn"), sc),
-                head_with_unit(t("share_of_cap"), self.sc("ratio", []))]
+        head = [t("source"), t("kind"), t("external"), head_with_unit(t("cap"), sc, t), head_with_unit(t("drawn"), sc, t),
+                head_with_unit(t("share_of_cap"), self.sc("ratio", []), t)]
         extra = [c for c in ("interest", "fixed_cost") if c in sources.columns]
-        head += [head_with_unit(t(c), sc) for c in extra]
+        head += [head_with_unit(t(c), sc, t) for c in extra]
         rows = []
         for r in sources.to_dict("records"):
             share = r["drawn"] / r["cap"] if r["cap"] and np.isfinite(r["cap"]) and r["cap"] > 0 else None
-            rows.append([r["source"], r.get("kind", ""), self.yes_no(r.get("external", False)),
+            rows.append([r["source"], t.word("source_kinds", r.get("kind", "")), self.yes_no(r.get("external", False)),
                          self.fig(r["cap"], sc), self.fig(r["drawn"], sc),
                          self.fig(share, self.sc("ratio", [share])),
                          *[self.fig(r[c], sc) for c in extra]])
@@ -236,7 +248,7 @@ class Page:
         sc = self.sc("yuan", cat[cols].to_numpy().ravel())
         names = {"need": t("need"), "external": t("external_paid"), "other_sources": t("other_sources"),
                  "own_funds": t("own_funds")}
-        head = [t("category"), *[head_with_unit(names[c], sc) for c in cols]]
+        head = [t("category"), *[head_with_unit(names[c], sc, t) for c in cols]]
         if "in_scope" in cat.columns:
             head.append(t("in_scope"))
         rows = [[r["category"], *[self.fig(r[c], sc) for c in cols],
@@ -254,13 +266,13 @@ class Page:
         for c in (c for c in per.columns if c != "period"):
             sc = self.sc("mu" if c.endswith("_area") else "yuan", per[c])
             label = t.named("period_cols", c)
-            rows.append([Cell(f"{label} ({sc.unit})", attrs={"data-row": c}),
+            rows.append([Cell(t.head(label, sc.unit), attrs={"data-row": c}),
                          *[self.fig(v, sc) for v in per[c]]])
         out = [table(["", *[Cell(p, num=True) for p in order]], rows, cls="periods")]
         if "period_draws" in tb:
             pd_ = tb["period_draws"]
             out.append(f"<h3>{esc(t('h_period_draws'))}</h3>" + self.by_period(pd_, order))
-            out.append(self.picture("period_draws", t("period_draws_caption"), "no_picture"))
+            out.append(self.picture("period_draws", t.catalogue["period_draws_caption"], "no_picture"))
         if "debt_service" in tb and len(tb["debt_service"]):
             out.append(f"<h3>{esc(t('h_debt'))}</h3>" + self.by_period(tb["debt_service"], order))
         return "".join(out)
@@ -274,7 +286,7 @@ class Page:
         pivot = pivot.reindex(index=list(pd.unique(frame["source"])), columns=periods, fill_value=0.0)
         sc = self.sc("yuan", [pivot.to_numpy().sum()])
         label = {p: (t("after_horizon") if p == "after" else p) for p in periods}
-        head = [t("source"), *[Cell(label[p], num=True) for p in periods], Cell(f"{t('total')} ({sc.unit})", num=True)]
+        head = [t("source"), *[Cell(label[p], num=True) for p in periods], Cell(t.head(t("total"), sc.unit), num=True)]
         rows = [[s, *[self.fig(v, sc) if v else Cell("", num=True) for v in pivot.loc[s]],
                  self.fig(pivot.loc[s].sum(), sc)] for s in pivot.index]
         total = [t("total"), *[self.fig(pivot[p].sum(), sc) for p in periods], self.fig(pivot.to_numpy().sum(), sc)]
@@ -298,8 +310,8 @@ class Page:
             else:
                 holds = t("fixed_by_plan") if r["fixed_by_plan"] else ""
             rows.append([t.limit_name(r["family"], parts),
-                         Cell(f"{price} {t.unit('yuan')} {t('per', unit=t.unit(unit))}", num=True),
-                         Cell(f"{figure(r['limit'], limit_sc, t)} {limit_sc.unit}".strip(), num=True),
+                         Cell(t("price_per", price=price, money=t.unit("yuan"), unit=t.unit(unit)), num=True),
+                         Cell(join(figure(r["limit"], limit_sc, t), limit_sc.unit, t), num=True),
                          Cell(holds, num=True), *([r["meaning"]] if words else [])])
         head = [t("limit"), Cell(t("price"), num=True), Cell(t("current_limit"), num=True),
                 Cell(t("holds_for"), num=True), *([t("meaning")] if words else [])]
@@ -323,7 +335,7 @@ class Page:
         scales = {c: (area if c == "area" else self.sc(u, rez[c])) for c, _, u in cols}
         phased = "period" in rez.columns
         head = [t("parcel"), t("current_use"), t("new_use"), *([t("period")] if phased else []),
-                *[head_with_unit(label, scales[c]) for c, label, _ in cols]]
+                *[head_with_unit(label, scales[c], t) for c, label, _ in cols]]
         shown = rez.head(MAX_ROWS)
         rows = [[r["parcel"], r.get("current_use", ""), r["use"], *([r["period"]] if phased else []),
                  *[self.fig(r[c], scales[c]) for c, _, _ in cols]] for r in shown.to_dict("records")]
@@ -369,33 +381,97 @@ class Page:
             rows = []
             for s in shortfalls:
                 parts = tuple(p for p in str(s.get("member") or "").split(", ") if p)
-                amount = with_unit(s.get("amount"), str(s.get("unit") or ""), t)
+                unit = str(s.get("unit") or "")
+                amount = with_unit(s.get("amount"), unit, t)
+                limit = with_unit(s["limit"], unit, t) if s.get("limit") is not None else None
                 rows.append([t.limit_name(str(s.get("constraint")), parts), Cell(amount, num=True),
-                             t.shortfall(str(s.get("constraint")), parts, str(s.get("message") or ""), amount)])
+                             t.shortfall(str(s.get("constraint")), parts, str(s.get("message") or ""), amount,
+                                         limit)])
             out.append(table([t("constraint"), Cell(t("shortfall"), num=True), t("in_words")], rows,
                              cls="shortfalls"))
         iis = exp.get("iis") or {}
-        if iis.get("constraints"):
+        names, note = self.conflict(iis)
+        if names:
             out.append(f"<h3>{esc(t('h_iis'))}</h3>")
-            out.append('<ul class="plain iis">' + "".join(f"<li>{esc(c)}</li>" for c in iis["constraints"]) + "</ul>")
-            if iis.get("note"):
-                out.append(f'<p class="note">{esc(t("iis_note", note=iis["note"]))}</p>')
-        elif iis.get("note") and not exp.get("feasible"):
-            out.append(f'<p class="note">{esc(iis["note"])}</p>')
+            out.append('<ul class="plain iis">' + "".join(f"<li>{esc(c)}</li>" for c in names) + "</ul>")
+            if note:
+                out.append(f'<p class="note">{esc(t("iis_note", note=note))}</p>')
+        elif note and not exp.get("feasible"):
+            out.append(f'<p class="note">{esc(note)}</p>')
         checks = exp.get("prechecks") or []
         if checks:
             out.append(f"<h3>{esc(t('h_prechecks'))}</h3>")
             out.append(table([t("severity"), t("check"), t("where"), t("message")],
-                             [[c.get("severity", ""), c.get("check", ""), c.get("where", ""), c.get("message", "")]
-                              for c in checks], cls="prechecks"))
+                             [[t.word("severities", c.get("severity", "")), t.word("checks", c.get("check", "")),
+                               t.where(str(c.get("where", ""))), self.finding(c)] for c in checks],
+                             cls="prechecks"))
         origin = t("origin_recorded") if d.explanation_origin == "recorded" else t("origin_computed")
         out.append(f'<p class="note">{esc(t("explanation_from", origin=origin))}</p>')
         return "".join(out)
 
 
-def render(data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str) -> str:
-    """The page as one HTML string."""
-    return Page(data, texts, pictures, version).html()
+    def conflict(self, iis: dict[str, Any]) -> tuple[list[str], str]:
+        """The conflicting constraints and the note on them: the analysis's words, or,
+        for a catalogue with words of its own, built from the rows and bounds it records."""
+        t = self.t
+        names, note = list(iis.get("constraints") or []), str(iis.get("note") or "")
+        if not t.own_words or "rows" not in iis:
+            return names, note
+        names = [t.limit_name(str(r.get("constraint")), tuple(p for p in str(r.get("member") or "").split(", ")
+                                                               if p)) for r in iis.get("rows") or []]
+        for b in iis.get("bounds") or []:
+            names.append(t.iis_bound(b, figure(b.get("value"), Scale(), t), figure(b.get("upper_value"), Scale(), t)))
+        reasons = t.catalogue["iis_reasons"]
+        reason = str(iis.get("reason") or "")
+        note = reasons.get(reason, "").format(status=iis.get("lp_status", ""))
+        if reason == "subset" and iis.get("trivial"):
+            note += reasons["subset_trivial"].format(count=int(iis["trivial"]))
+        return names, note
+
+    def finding(self, c: dict[str, Any]) -> str:
+        """A presolve finding in words: its message, or the catalogue's template for its
+        kind with its figures (money and areas with their units, ratios as percentages)."""
+        t = self.t
+        template = t.catalogue["prechecks"].get(str(c.get("key") or ""))
+        if not t.own_words or template is None:
+            return str(c.get("message", ""))
+        values = dict(c.get("values") or {})
+        units = {"target": "ratio", "share": "ratio", "least": "yuan", "needed": "yuan", "most": "yuan",
+                 "short": "yuan", "must": "yuan", "spending": "yuan", "budget": "yuan", "income": "yuan",
+                 "need": "yuan", "value": "yuan", "typical": "yuan", "low": "yuan", "high": "yuan"}
+        if c.get("check") == "industrial_land":
+            units.update({k: "mu" for k in ("need", "most", "short", "min", "max", "floor")})
+        if c.get("check") == "resource_bound":
+            units.update({k: None for k in ("least", "cap", "short")})
+        if c.get("check") == "matrix_scale":
+            units.update(low=None, high=None)
+        shown: dict[str, Any] = {}
+        for k, v in values.items():
+            if isinstance(v, list):
+                shown[k] = "、".join(map(str, v))
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                if k == "ratio":
+                    shown[k] = figure(v, Scale(decimals=None), t)
+                elif k == "count":
+                    shown[k] = str(int(v))
+                elif units.get(k) is None:
+                    shown[k] = join(figure(v, Scale(), t), str(values.get("unit") or ""), t) \
+                        if c.get("check") == "resource_bound" else figure(v, Scale(), t)
+                else:
+                    shown[k] = with_unit(v, units[k], t)
+            else:
+                shown[k] = t.where(str(v)) if k.endswith("where") else str(v)
+        try:
+            return template.format(**shown)
+        except (KeyError, IndexError):
+            return str(c.get("message", ""))
+
+
+def render(data: ReportData, texts: Texts, pictures: dict[str, Picture], version: str,
+           extra: Sequence[tuple[str, str, str]] = ()) -> str:
+    """The page as one HTML string; `extra`: further sections (id, title, html), such as
+    the importance of the parcels (optim/reporting/importance.py)."""
+    return Page(data, texts, pictures, version, extra).html()
 
 
 __all__ = ["render", "Page", "CSS", "CSP", "MAX_ROWS"]

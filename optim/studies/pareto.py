@@ -25,6 +25,7 @@ income per yuan of annual output). Other parts of the instance's objective
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class Front:
     payoff: pd.DataFrame
     results: dict[int, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    about: dict[str, Any] = field(default_factory=dict)  # the instance: name, file, scenarios, language
 
     def to_dict(self) -> dict[str, Any]:
         pts = []
@@ -84,6 +86,8 @@ class Front:
         out.mkdir(parents=True, exist_ok=True)
         self.points.to_csv(out / "points.csv", index=False, encoding=CSV_ENCODING)
         self.payoff.to_csv(out / "payoff.csv", encoding=CSV_ENCODING)
+        (out / "front.json").write_text(json.dumps({**self.about, "x": self.x, "y": self.y}, ensure_ascii=False,
+                                                   indent=1), encoding="utf-8")
         for k, res in self.results.items():
             if res is not None and res.has_plan:
                 res.write(out / "points" / str(k))
@@ -251,8 +255,12 @@ def pareto(source: Instance | str | Path, x: str = "land_income", y: str = "indu
         if prev is not None and row[y] != prev[y]:
             table.loc[i, "mrs"] = -(row[x] - prev[x]) / (row[y] - prev[y])
         prev = row
+    path = getattr(inst, "path", None)
+    about = {"instance": inst.name,
+             "instance_file": str(Path(path).resolve()) if path is not None and Path(path).is_file() else None,
+             "scenarios": list(inst.applied_scenarios), "language": getattr(inst, "language", "en")}
     return Front(x=x, y=y, points=table, payoff=payoff, results=results,
-                 seconds=time.perf_counter() - start)
+                 seconds=time.perf_counter() - start, about=about)
 
 
 def _efficient(t: pd.DataFrame, x: str, y: str, sx: float, sy: float) -> np.ndarray:

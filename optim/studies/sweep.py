@@ -33,6 +33,16 @@ the previous plan as a MIP start) instead of rebuilding it. A run that changes
 only objective weights or resource caps goes straight to the live model
 (`Resolver.set_weights`, `Resolver.set_rhs`) and its KPIs are read from the
 model's expressions (`Resolver.kpis`): no re-stated model, no result tables.
+
+With `out`, the folder also holds `sweep.json`: the instance (name, file,
+scenarios, language), the design and each parameter with its value in the base
+instance, so that a study's index page (`optim report OUT`,
+optim/reporting/index.py) can tell which settings of a run differ from the
+base. With `write_runs`, every run that reached the solver is also written as a
+result folder, `OUT/runs/<run>/`, as `optim solve --out` writes one (for "no
+plan", with its explanation), its overrides in `run.yaml` recorded among the
+scenarios, so that `optim report` and `optim check-plan` read it back against
+the run's own figures.
 """
 
 from __future__ import annotations
@@ -49,13 +59,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..analysis.explain import explain_for_solve
 from ..api import build
 from ..errors import InstanceError, Problem
 from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..inputs.limits import number_problem, show
 from ..inputs.reader import load
-from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path
+from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path, read_value
 from ..inputs.schema import Field
 from ..inputs.validate import run_checks
 from ..model.core import TERMS
@@ -66,6 +77,8 @@ DESIGNS = ("grid", "tornado", "montecarlo")
 DISTRIBUTIONS = {"uniform": 2, "normal": 2, "triangular": 3}
 RUN_COLUMNS = ["run", "design", "varied", "level"]
 RESULT_COLUMNS = ["status", "gap", "objective", "certified"]
+RUNS_FOLDER = "runs"  # OUT/runs/<run>/: each run's result folder (write_runs)
+RUN_OVERRIDES = "run.yaml"  # in it: the run's overrides, as a scenario file
 
 
 @dataclass
@@ -331,7 +344,8 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     row = {k: task[k] for k in RUN_COLUMNS}
     row.update(task["values"])
     start = time.perf_counter()
-    direct = _direct(s["base"], task["overrides"]) if s["reuse"] else None
+    folder = task.get("folder")  # write the run's result folder: the general path, with an instance of its own
+    direct = _direct(s["base"], task["overrides"]) if s["reuse"] and folder is None else None
     if direct is not None and s["resolver"] is not None and s["live"] is not None:
         # an objective weight or a resource cap: changed in the live model, KPIs read directly
         _apply_direct(s["resolver"], s["base"], s["live"], direct)
@@ -343,6 +357,8 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
         problems = run_checks(inst)
         if problems:
             raise InstanceError(problems)
+        if folder is not None:  # the run's figures, recorded as a scenario file of its result folder
+            inst.applied_scenarios = [*inst.applied_scenarios, str(Path(folder).resolve() / RUN_OVERRIDES)]
     except InstanceError as exc:
         row.update(status="invalid", gap=None, objective=None,
                    message="; ".join(str(p) for p in exc.problems[:3]),
@@ -356,6 +372,8 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
         if result.has_plan:
             row.update({k: float(v) for k, v in result.kpis["value"].items()})
         row["solve_seconds"] = result.solve_seconds
+        if folder is not None:
+            _write_run(inst, result, Path(folder), task["overrides"])
         row["seconds"] = time.perf_counter() - start
         return row
     if s["resolver"] is None:
@@ -364,7 +382,31 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     else:
         how = s["resolver"].update(inst)
     s["live"] = direct  # the live model now holds the base plus these direct changes (or other ones)
-    return _solved(row, s["resolver"], how, start)
+    row = _solved(row, s["resolver"], how, start)
+    if folder is not None:
+        _write_run(inst, s["resolver"].result(), Path(folder), task["overrides"])
+        row["seconds"] = time.perf_counter() - start
+    return row
+
+
+def _write_run(inst: Instance, result: Any, folder: Path, overrides: dict[str, dict[str, Any]]) -> None:
+    """One run as a result folder (as `optim solve --out` writes it: for "no plan",
+    with its explanation) and its overrides as the scenario file it records.
+    A plan the checker rejects is not written (the row says so: certified False)."""
+    if result.certified is False:
+        return
+    result.instance, result.scenarios = inst.name, list(inst.applied_scenarios)
+    why = explain_for_solve(inst, result)
+    result.write(folder, extra={"explanation": why.to_dict()} if why is not None else None)
+    doc = {"description": f"the figures of run {folder.name} of a sweep",
+           **{k: {p: _plain_value(v) for p, v in m.items()} for k, m in overrides.items() if m}}
+    (folder / RUN_OVERRIDES).write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _plain_value(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def _solved(row: dict[str, Any], resolver: Any, how: str, start: float) -> dict[str, Any]:
@@ -382,26 +424,38 @@ def _solved(row: dict[str, Any], resolver: Any, how: str, start: float) -> dict[
 # ---- the sweep ------------------------------------------------------------------------------
 def sweep(source: Instance | str | Path, spec: SweepSpec | dict | str | Path, *, workers: int = 1,
           scheduler: str | None = None, out: str | Path | None = None, resume: bool = False,
-          reuse: bool = True, progress: bool | None = None, **solve_options: Any) -> Study:
+          reuse: bool = True, progress: bool | None = None, write_runs: bool = False,
+          **solve_options: Any) -> Study:
     """Run a sweep over `source` (an instance or its file). `out`: a directory where
     `runs.csv` is written (row by row as runs finish, so an interrupted sweep keeps
-    them; `resume=True` skips the runs already there). `reuse=False` rebuilds the
-    model for every run (for comparison). Keyword options (time_limit,
-    mip_rel_gap, threads, seed) go to HiGHS."""
+    them; `resume=True` skips the runs already there) with `sweep.json` (the
+    instance, the design, each parameter's base value). `write_runs`: also write
+    each run's result folder, `out/runs/<run>/` (see the module docstring).
+    `reuse=False` rebuilds the model for every run (for comparison). Keyword
+    options (time_limit, mip_rel_gap, threads, seed) go to HiGHS."""
     inst = load(source) if isinstance(source, (str, Path)) else source
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
     if problems := check_spec(inst, spec):  # before any run starts
         raise InstanceError(problems)
+    if write_runs and out is None:
+        raise InstanceError([Problem("write_runs", "writes each run's result folder into the sweep's folder: "
+                                                   "give out (--out DIR)")])
     runs = design_runs(spec)
     for r in runs:
         r["overrides"] = overrides(spec, r["values"])
+        if write_runs:
+            r["folder"] = str(Path(out) / RUNS_FOLDER / str(r["run"]))
     names = [p.path for p in spec.parameters]
     done: dict[int, dict[str, Any]] = {}
     path = Path(out) / "runs.csv" if out is not None else None
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(describe(inst, spec), path.with_name(STUDY_FILE))
         if resume and (path.exists() or path.with_name(path.name + ".partial").exists()):
             done = _read_done(path, runs, names)
+            if write_runs:  # a run done before without its folder is run again to write it
+                done = {k: v for k, v in done.items()
+                        if v.get("status") == "invalid" or (Path(out) / RUNS_FOLDER / str(k) / "summary.json").is_file()}
     todo = [r for r in runs if r["run"] not in done]
     log = _RunLog(path, names) if path is not None else None
     if log is not None:
@@ -420,6 +474,47 @@ def sweep(source: Instance | str | Path, spec: SweepSpec | dict | str | Path, *,
     if path is not None:
         _write_atomic(frame, path)
     return Study(runs=frame, spec=spec, seconds=seconds, workers=workers)
+
+
+STUDY_FILE = "sweep.json"
+
+
+def describe(inst: Instance, spec: SweepSpec) -> dict[str, Any]:
+    """What `sweep.json` records: the instance (name, file, scenarios, language), the
+    design and each parameter with its value in the base instance (`base`: the figure
+    for `set`, None when the rows it names differ; 1 for `scale`)."""
+    path = getattr(inst, "path", None)
+    return {
+        "instance": inst.name,
+        "instance_file": str(Path(path).resolve()) if path is not None and Path(path).is_file() else None,
+        "scenarios": list(inst.applied_scenarios),
+        "language": getattr(inst, "language", "en"),
+        "design": spec.design, "samples": spec.samples, "seed": spec.seed, "spec": spec.where,
+        "parameters": [{"path": p.path, "mode": p.mode, "values": [_plain_value(v) for v in p.values],
+                        "distribution": list(p.distribution) if p.distribution is not None else None,
+                        "base": 1.0 if p.mode == "scale" else base_value(inst, p.path)}
+                       for p in spec.parameters],
+    }
+
+
+def base_value(inst: Instance, path: str) -> Any:
+    """The value `path` names in `inst`: the setting, or the column's value when every row
+    it names has the same; None when they differ (or the path names nothing)."""
+    try:
+        target = parse_path(inst, path)
+        if target.rows is None:
+            return _plain_value(read_value(inst, path))
+        values = getattr(inst, target.section)[target.key].iloc[target.rows]
+    except (PathError, KeyError, IndexError):
+        return None
+    unique = pd.unique(values.astype(object))
+    return _plain_value(unique[0]) if len(unique) == 1 else None
+
+
+def _write_json(doc: dict[str, Any], path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=_plain), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _frame(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
