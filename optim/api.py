@@ -28,7 +28,7 @@ from .inputs.validate import run_checks
 from .model import create_model
 from .model.size import check_model
 from .resolver import Resolver
-from .results import Result, extract
+from .results import Result, extract, settled
 from .highs import Compiled, SolveOptions, compile_model, write_model
 from .model.kpis import as_taken
 from .strategy import solve_plain, solve_with
@@ -97,6 +97,7 @@ class Model:
             solution.values = self._from_pyomo_columns(solution.values, cols)
         else:
             raise ValueError(f"unknown backend {backend!r} (highs or pyomo)")
+        solution = settled(self.formulation, solution)  # penalties at the least the plan's uses incur
         result = extract(self.formulation, self.data, solution)
         result.strategy, result.proved_by = strategy, solution.proved_by
         result.steps = [step.to_dict() for step in outcome.steps]

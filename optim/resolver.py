@@ -33,7 +33,7 @@ from .model.adjacency import objective_penalties
 from .model.core import TERMS, objective_expr
 from .model.families import member, parts
 from .model.kpis import kpis
-from .results import Result, decide, extract, plan_decisions
+from .results import Result, decide, extract, plan_decisions, settled
 from .highs import Solution, SolveOptions, make_highs, run_highs
 
 INF = highspy.kHighsInf
@@ -176,7 +176,8 @@ class Resolver:
                 sol.col_value = self.last.values
                 sol.value_valid = True
             self.highs.setSolution(sol)
-        sol = run_highs(self.highs, self.model.compiled.integer, interruptible=self.interruptible)
+        sol = settled(self.formulation, run_highs(self.highs, self.model.compiled.integer,
+                                                  interruptible=self.interruptible))
         unit = self.formulation.objective_unit  # report in yuan, like a Result
         sol = replace(sol, objective=None if sol.objective is None else sol.objective * unit,
                       bound=None if sol.bound is None else sol.bound * unit)

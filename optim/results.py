@@ -11,7 +11,7 @@ on the plan (optim/check), attached by `optim.api` before a plan leaves optim.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import pandas as pd
 
 from .atomic import replace_dir
 from .export import MISSING_GIS, MISSING_OPENPYXL, plan_frame, write_csv, write_geopackage, write_workbook
-from .model.adjacency import extract_conflicts
+from .model.adjacency import extract_conflicts, settle_penalties
 from .model.core import TERM_SENSE
 from .model.data import ModelData
 from .model.formulation import Formulation
@@ -334,9 +334,27 @@ def _recorded(inst: Any) -> dict[str, Any]:
             "warnings": [str(w) for w in input_warnings(inst)]}
 
 
+def settled(f: Formulation, solution: Solution) -> Solution:
+    """The solution with its penalty columns at the least its decisions allow
+    (`settle_penalties`), its objective (model units) and gap recomputed; the
+    same solution when none moves."""
+    if solution.values is None or solution.objective is None:
+        return solution
+    values = settle_penalties(f, solution.values)
+    if values is None:
+        return solution
+    objective = solution.objective + float(f.cost() @ (values - solution.values))
+    gap = solution.gap
+    if gap is not None and solution.bound is not None and np.isfinite(solution.bound) and objective != 0:
+        gap = min(gap, abs(solution.bound - objective) / abs(objective))
+    return replace(solution, values=values, objective=objective, gap=gap)
+
+
 def extract(f: Formulation, data: ModelData, solution: Solution) -> Result:
     """Turn a solution (values in the formulation's column order) into the
-    `Result` tables; empty tables if there is no plan."""
+    `Result` tables; empty tables if there is no plan. Penalty columns are
+    settled first (`settled`)."""
+    solution = settled(f, solution)
     unit = f.objective_unit
     res = Result(status=solution.status, termination=solution.termination,
                  objective=None if solution.objective is None else solution.objective * unit,

@@ -477,3 +477,39 @@ def test_generator_writes_grid_neighbours(tmp_path):
     n = 20_000  # a 142 x 141 grid: 2n - rows - cols neighbour pairs
     doc = gen.generate(n, seed=1)
     assert len(doc["adjacency"]) == 2 * n - 142 - 141
+
+
+# ---- a plan within the gap that pays a penalty its uses do not incur ----------------------
+def test_penalty_columns_above_what_the_uses_incur_are_settled():
+    """RRI with the {industrial, residential} penalty of 8 M per unit (optimum 82 M,
+    one conflict P2-P3) and the boundary penalty of 4 M per unit: a solution that
+    sets every conflict and edge column to 1 is feasible for the rows (penalty
+    columns only have lower limits) but pays 48 M its uses do not incur. The plan reported from it is settled: each penalty column at the
+    least its rows allow, the objective the checker recomputes from the uses."""
+    from optim.highs import Solution, SolveOptions, make_highs, run_highs
+    from optim.results import extract, settled
+
+    doc = _doc(ROW_VALUES, ROW_ADJ, rules=[("industrial", "residential", "penalty", 8 * M)], boundary_penalty=4 * M)
+    model = optim.build(instance(doc))
+    best = model.solve(mip_rel_gap=GAP)
+    assert best.certified and best.objective == pytest.approx((90 - 8 - 4) * M)  # RRI: 1 conflict, 1 edge
+    f = model.formulation
+    sol = run_highs(make_highs(model.compiled, SolveOptions(mip_rel_gap=GAP)), model.compiled.integer)
+    values = sol.values.copy()
+    conflict, edge = f.col("v_conflict"), f.col("v_edge")
+    assert values[conflict].round().tolist().count(1.0) == 1 and values[edge].round().tolist().count(1.0) == 1
+    values[conflict], values[edge] = 1.0, 1.0  # every penalty paid
+    cost = model.compiled.cost
+    padded = Solution(sol.status, sol.termination, float(cost @ values + model.compiled.offset), sol.bound,
+                      sol.gap, values, sol.seconds)
+    assert padded.objective * f.objective_unit == pytest.approx(best.objective - 48 * M)
+    # it pays what its uses do not incur: P1-P2 (length 2) in both orders 2 x 16 M, P2-P3 in
+    # the other order 8 M, the P1-P2 edge 4 M x 2
+    fixed = settled(f, padded)
+    assert fixed.values[conflict].round().tolist().count(1.0) == 1  # P2-P3 only
+    assert fixed.values[edge].round().tolist().count(1.0) == 1
+    assert fixed.objective * f.objective_unit == pytest.approx(best.objective)
+    assert fixed.gap <= padded.gap
+    res = model.certify(extract(f, model.data, padded))
+    assert res.certified and res.objective == pytest.approx(best.objective)
+    assert settled(f, fixed) is fixed  # nothing more to settle

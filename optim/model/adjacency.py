@@ -283,3 +283,31 @@ def adjacency_kpis(d: ModelData, use: np.ndarray) -> dict[str, tuple[float, str]
     penalty = float((pairs["penalty"] * pairs["length"]).to_numpy()[hit].sum())
     return {"compatibility_penalty": (penalty, "yuan"),
             "industrial_boundary": (industrial_boundary(d, use), "length")}
+
+
+def settle_penalties(f: Formulation, values: np.ndarray) -> np.ndarray | None:
+    """The penalty columns (`v_conflict`, `v_edge`) at the least their rows allow
+    given the other columns: `v >= max over its rows of (lower - rest) / coef`,
+    and never above the value found. A plan within the gap may leave a penalty
+    column above that least value, paying a penalty its uses do not incur; the
+    columns enter no other row, so settling them keeps every row and only raises
+    the objective (the independent checker prices penalties from the uses).
+    Returns the settled values, or None when no column moves."""
+    out = None
+    for group, spec in (("v_conflict", COMPAT_PENALTY), ("v_edge", BOUNDARY)):
+        fam = f.families.get(spec.name)
+        if group not in f.groups or fam is None:
+            continue
+        g = f.groups[group]
+        mine = (fam.col >= g.start) & (fam.col < g.start + g.size)
+        rest = np.bincount(fam.row[~mine], weights=fam.coef[~mine] * values[fam.col[~mine]],
+                           minlength=len(fam.labels))
+        need = (fam.lower[fam.row[mine]] - rest[fam.row[mine]]) / fam.coef[mine]  # every penalty coef is +1
+        least = np.full(g.size, -INF)
+        np.maximum.at(least, fam.col[mine] - g.start, need)
+        current = values[g.start:g.start + g.size]
+        settled = np.minimum(current, np.clip(least, g.lower, g.upper))
+        if np.any(settled < current - 1e-9):
+            out = values.copy() if out is None else out
+            out[g.start:g.start + g.size] = settled
+    return out
