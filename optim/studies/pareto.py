@@ -26,7 +26,6 @@ income per yuan of annual output). Other parts of the instance's objective
 from __future__ import annotations
 
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -69,7 +69,6 @@ from ..inputs.reader import load
 from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path, read_value
 from ..inputs.schema import Field
 from ..inputs.validate import run_checks
-from ..model.core import TERMS
 from ..highs import SolveOptions
 from .parallel import run_tasks, state
 
