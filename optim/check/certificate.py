@@ -112,9 +112,10 @@ def read_plan(result_dir: str | Path):
                                      f"cannot read: {exc.strerror or exc}")]) from None
 
 
-def read_csv_text(path: Path) -> pd.DataFrame:
-    """A result table read as text cells (only empty cells missing); `InstanceError`
-    naming the file when it is not UTF-8 CSV text with a header."""
+def read_csv_text(path: Path, as_text: bool = True) -> pd.DataFrame:
+    """A result table read as text cells (only empty cells missing), or with the
+    types pandas infers (`as_text=False`); `InstanceError` naming the file when
+    it is not UTF-8 CSV text with a header."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -126,7 +127,9 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     if "\x00" in text:
         raise InstanceError([Problem(str(path), "not a CSV text file (it contains NUL bytes)")])
     try:
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        if as_text:
+            return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        return pd.read_csv(StringIO(text), keep_default_na=True)
     except (ValueError, pd.errors.ParserError) as exc:
         raise InstanceError([Problem(str(path), f"not valid CSV: {exc}")]) from None
 

@@ -29,7 +29,6 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..check.certificate import read_csv_text
 from ..errors import InstanceError, Problem
 from ..model.kpis import KPI_UNITS
 from .numbers import Scale, figure, scale, with_unit
@@ -101,18 +101,7 @@ class StudyData:
 
 # ---- reading a study's folder ---------------------------------------------------------------------
 def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InstanceError([Problem(str(path), f"cannot read: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError as exc:
-        raise InstanceError([Problem(str(path), f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
-    if not text.strip():
-        raise InstanceError([Problem(str(path), "empty file: a CSV header row is required")])
-    try:
-        frame = pd.read_csv(StringIO(text), keep_default_na=True)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise InstanceError([Problem(str(path), f"not valid CSV: {exc}")]) from None
+    frame = read_csv_text(path, as_text=False)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise InstanceError([Problem(str(path), f"missing column(s) {', '.join(missing)}: not a study's table")])

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import InstanceError, Problem
 from ..model.families import SPECS
+from ..plots import WORDS as PICTURE_WORDS
 
 # ---- English -------------------------------------------------------------------------------
 EN: dict[str, Any] = {
@@ -157,16 +158,7 @@ EN: dict[str, Any] = {
     "no_picture": "Picture not drawn: {reason}",
     "picture_reasons": {},  # a picture's reason (optim.plots' words) -> the catalogue's; English: as it is
     # the words inside the pictures (optim.plots draws them; `pictures.py` passes these)
-    "pictures": {
-        "map_title": "Chosen use per parcel", "map_title_named": "{name}: chosen use per parcel",
-        "use_count": "{use} ({count} parcels)", "rezoned": "rezoned ({count} parcels, {area} mu)",
-        "legend_use": "chosen use\n(marker area ~ parcel area, mu)", "legend_use_polygons": "chosen use",
-        "x": "x ({unit})", "y": "y ({unit})", "lon": "longitude (degrees)", "lat": "latitude (degrees)",
-        "easting": "easting (km, {crs})", "northing": "northing (km)",
-        "no_unit": "unit not stated: set units.coordinates", "km": "km", "m": "m",
-        "draws_title": "Draws by source and {by}", "by_category": "category", "by_period": "period",
-        "source": "source", "amount": "amount drawn ({unit})", "nothing_drawn": "nothing drawn",
-    },
+    "pictures": dict(PICTURE_WORDS),
     # ---- the index page of a study (a sweep's runs, a Pareto front's points) ---------------
     "index_title": "Sweep: {instance}", "pareto_title": "Pareto front: {instance}",
     "h_study": "The study", "h_runs": "Runs", "h_points": "Points of the front", "h_spread": "Spread of the results",
