@@ -38,6 +38,19 @@ def add_instance(p: argparse.ArgumentParser, scenario_help: str = "apply a named
     p.add_argument("--scenario", action="append", default=[], metavar="NAME", help=scenario_help)
 
 
+def add_plan_file(p: argparse.ArgumentParser, what: str, required: bool = False, note: str = "") -> None:
+    """--plan FILE (a planner's draft, read by optim/inputs/draft.py) and the
+    options that say how to read it: --sheet, --layer, --encoding."""
+    p.add_argument("--plan", required=required, metavar="FILE",
+                   help=f"{what}: a CSV file (parcel,use[,period]), a workbook (FILE.xlsx or FILE.xlsx:SHEET), "
+                        "a GIS layer with a use column (FILE.gpkg or FILE.gpkg:LAYER) or a YAML draft "
+                        f"(parcels, projects, sources){note}")
+    p.add_argument("--sheet", metavar="NAME", help="the plan's workbook sheet (default: 'draft', else the only sheet)")
+    p.add_argument("--layer", metavar="NAME", help="the plan's GIS layer (default: the only layer)")
+    p.add_argument("--encoding", metavar="NAME", help="the plan's CSV encoding (default UTF-8; e.g. gb18030 for a "
+                                                      "file saved by Excel on Chinese Windows)")
+
+
 def add_solver(p: argparse.ArgumentParser, per: str = "", threads: bool = False) -> None:
     """--time-limit S and --gap G (and --threads N, --seed X)."""
     p.add_argument("--time-limit", type=float, metavar="S", help=f"seconds{per}")

@@ -20,8 +20,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_solver, check_solver_args,
-                     load_instance, print_json, solver_options)
+from .common import (EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_plan_file, add_solver,
+                     check_solver_args, load_instance, print_json, solver_options, usage_problem)
 
 
 def add_parser(sub) -> None:
@@ -30,14 +30,7 @@ def add_parser(sub) -> None:
                        description="Evaluate a planner's draft (parcel -> use, optionally projects and sources): "
                                    "what it leaves open is optimised; the draft is compared with the optimum.")
     add_instance(s)
-    s.add_argument("--plan", required=True, metavar="FILE",
-                   help="the draft: a CSV file (parcel,use[,period]), a workbook (FILE.xlsx or FILE.xlsx:SHEET), "
-                        "a GIS layer with a use column (FILE.gpkg or FILE.gpkg:LAYER) or a YAML draft "
-                        "(parcels, projects, sources)")
-    s.add_argument("--sheet", metavar="NAME", help="the workbook's sheet (default: 'draft', else the only sheet)")
-    s.add_argument("--layer", metavar="NAME", help="the GIS file's layer (default: the only layer)")
-    s.add_argument("--encoding", metavar="NAME", help="the CSV file's encoding (default UTF-8; e.g. gb18030 for a "
-                                                      "file saved by Excel on Chinese Windows)")
+    add_plan_file(s, "the draft", required=True)
     s.add_argument("--max-changes", type=int, metavar="K",
                    help="also the best plan that differs from the draft on at most K parcels")
     s.add_argument("--changes-front", action="store_true",
@@ -60,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
     from ..atomic import check_out_dir, instance_files
     from ..errors import InstanceError
     from ..studies.evaluate import evaluate
-    from .common import usage_problem
 
     inst = load_instance(args)
     check_solver_args(args)

@@ -9,22 +9,16 @@ import argparse
 import sys
 
 from ..errors import InstanceError
-from .common import (EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_solver, add_workers, check_solver_args,
-                     load_instance, print_json, solver_options, usage_problem)
+from .common import (EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_plan_file, add_solver, add_workers,
+                     check_solver_args, load_instance, print_json, solver_options, usage_problem)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("importance", help="what each parcel of the optimum (or of a draft plan) is worth: the "
                                           "objective lost without its use, and bid prices")
     add_instance(p)
-    p.add_argument("--plan", metavar="FILE",
-                   help="a planner's draft instead of the optimum: a CSV file (parcel,use), a workbook "
-                        "(FILE.xlsx or FILE.xlsx:SHEET), a GIS layer with a use column (FILE.gpkg or FILE.gpkg:LAYER) "
-                        "or a YAML draft (parcels, projects, sources); parcels it does not list keep their current use")
-    p.add_argument("--sheet", metavar="NAME", help="with --plan: the workbook's sheet")
-    p.add_argument("--layer", metavar="NAME", help="with --plan: the GIS file's layer")
-    p.add_argument("--encoding", metavar="NAME", help="with --plan: the CSV file's encoding (default UTF-8; e.g. "
-                                                      "gb18030)")
+    add_plan_file(p, "a planner's draft instead of the optimum",
+                  note="; parcels it does not list keep their current use")
     p.add_argument("--top", type=int, default=10, metavar="K",
                    help="re-solve exactly the K most important parcels found by the screen (default 10)")
     p.add_argument("--exact", action="store_true", help="re-solve every parcel exactly (no screen)")
