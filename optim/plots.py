@@ -71,7 +71,7 @@ class PlotError(Exception):
 
 # --------------------------------------------------------------------------- helpers
 
-def _new_figure(size: tuple[float, float]):
+def new_figure(size: tuple[float, float]):
     """A Figure on the Agg canvas (no pyplot, no global backend change)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -81,6 +81,20 @@ def _new_figure(size: tuple[float, float]):
     fig = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
+
+
+def _frame_km(ax: Any, shapes: Any) -> tuple[float, float]:
+    """The axes fitted to the polygons `shapes` (metres) in km, equal aspect, with a
+    3 % margin; returns the polygons' x extent (km)."""
+    import shapely
+
+    x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
+    pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect("equal")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    return x0, x1
 
 
 def _check_out(out: str | Path) -> Path:
@@ -214,7 +228,7 @@ def figure_front(points: Any, x: str | None = None, y: str | None = None,
     valid = xs.notna() & ys.notna()
     optimal = status == "optimal"
 
-    fig, ax = _new_figure((7.5, 5.5))
+    fig, ax = new_figure((7.5, 5.5))
     front = valid & on_front & optimal
     order = xs[front].sort_values().index
     if len(order):
@@ -312,7 +326,7 @@ def figure_tornado(runs: Any, kpi: str):
         raise PlotError("sweep runs: no parameter was varied (only the base run)")
     rows.sort(key=lambda r: r[2])  # largest swing last = on top
 
-    fig, ax = _new_figure((8.0, 1.4 + 0.75 * len(rows)))
+    fig, ax = new_figure((8.0, 1.4 + 0.75 * len(rows)))
     colours = {"low": "C0", "high": "C1"}
     drawn_not_optimal = False
     offset = {"low": -0.19, "high": 0.19}  # low below, high above: bars on one side stay visible
@@ -514,7 +528,7 @@ def figure_map(parcels: Any, instance: Any = None, coord_unit: str | None = None
     chosen = df["use"].fillna("none").astype(str)
     order = [u for u in uses if u in set(chosen)] + sorted(set(chosen) - set(uses))
 
-    fig, ax = _new_figure((9.0, 6.0))
+    fig, ax = new_figure((9.0, 6.0))
     colours = _use_colours(order)
     for use in order:
         m = chosen == use
@@ -599,7 +613,7 @@ def _polygon_map(parcels: Any, inst: Any, geometry: Any, w: dict[str, str] = WOR
     area = pd.to_numeric(df["area"], errors="coerce").fillna(0.0) if "area" in df.columns \
         else pd.Series(shapely.area(shapes) / 666.6667, index=df.index)
 
-    fig, ax = _new_figure((10.0, 7.5))
+    fig, ax = new_figure((10.0, 7.5))
     faces = [colours[u] for u in chosen]
     ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
     handles = [Patch(facecolor=colours[u], edgecolor="white",
@@ -610,12 +624,7 @@ def _polygon_map(parcels: Any, inst: Any, geometry: Any, w: dict[str, str] = WOR
                                          linewidths=1.4, zorder=3))
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.4,
                              label=w["rezoned"].format(count=len(at), area=f"{float(area[rezoned].sum()):,.0f}")))
-    x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
-    pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect("equal")
-    ax.ticklabel_format(useOffset=False, style="plain")
+    x0, x1 = _frame_km(ax, shapes)
     crs = geometry.metric_crs
     code = crs.to_epsg() if hasattr(crs, "to_epsg") else None
     ax.set_xlabel(w["easting"].format(crs='EPSG:%d' % code if code else crs))
@@ -725,18 +734,13 @@ def figure_importance(importance: Any, instance: Any = None, coord_unit: str | N
                             f"{', '.join(lacking[:5])}: is it the instance the table was made for?")
         shapes = geometry.metric[ids.get_indexer(df.index)]
         rings = [np.asarray(shapely.get_coordinates(shapely.get_exterior_ring(g))) / 1000.0 for g in shapes]
-        fig, ax = _new_figure((10.0, 7.5))
+        fig, ax = new_figure((10.0, 7.5))
         ax.add_collection(PolyCollection(rings, facecolors=faces, edgecolors="white", linewidths=0.3, zorder=2))
         at = np.flatnonzero(bound.to_numpy())
         if len(at):
             ax.add_collection(PolyCollection([rings[k] for k in at], facecolors="none", edgecolors="0.3",
                                              hatch="////", linewidths=0.0, zorder=3))
-        x0, y0, x1, y1 = shapely.total_bounds(shapes) / 1000.0
-        pad = 0.03 * max(x1 - x0, y1 - y0, 1e-6)
-        ax.set_xlim(x0 - pad, x1 + pad)
-        ax.set_ylim(y0 - pad, y1 + pad)
-        ax.set_aspect("equal")
-        ax.ticklabel_format(useOffset=False, style="plain")
+        x0, x1 = _frame_km(ax, shapes)
         ax.set_xlabel("easting (km)")
         ax.set_ylabel("northing (km)")
         _scale_bar(ax, 1000.0, x1 - x0)
@@ -751,7 +755,7 @@ def figure_importance(importance: Any, instance: Any = None, coord_unit: str | N
             else pd.Series(1.0, index=df.index)
         top = float(area.max()) if float(area.max()) > 0 else 1.0
         size = 300 * min(1.0, math.sqrt(100 / len(df))) * (0.08 + 0.92 * area / top)
-        fig, ax = _new_figure((9.0, 6.0))
+        fig, ax = new_figure((9.0, 6.0))
         ax.scatter(xy["x"], xy["y"], s=size, c=faces, edgecolors="white", linewidths=0.5, zorder=2)
         if bound.any():
             ax.scatter(xy.loc[bound.to_numpy(), "x"], xy.loc[bound.to_numpy(), "y"], s=size[bound] * 1.15,
@@ -829,7 +833,7 @@ def figure_draws(draws: Any, sources: Sequence[str] | None = None, by: str | Non
     table = df.pivot_table(index="source", columns=by, values="amount", aggfunc="sum", fill_value=0.0)
     table = table.reindex(index=sources, columns=stacks, fill_value=0.0)
 
-    fig, ax = _new_figure((max(6.0, 1.3 * len(sources) + 3), 5.0))
+    fig, ax = new_figure((max(6.0, 1.3 * len(sources) + 3), 5.0))
     pos = np.arange(len(sources))
     bottom = np.zeros(len(sources))
     for k, col in enumerate(stacks):
@@ -889,7 +893,7 @@ def figure_changes(front: Any):
     status = pts["status"].fillna("unknown").astype(str)
     valid = k.notna() & gain.notna()
     optimal = valid & (status == "optimal")
-    fig, ax = _new_figure((7.5, 5.0))
+    fig, ax = new_figure((7.5, 5.0))
     if valid.any():
         ax.step(k[valid], gain[valid], where="post", color="C0", linewidth=1.5, zorder=1,
                 label="best plan within K changes")
@@ -965,7 +969,7 @@ def figure_outcomes(scenarios: Any, metric: str = "objective", alpha: float | No
     bins = np.linspace(low, high, 21)
     cost = metric in ("emergency_borrowing", "financing_cost", "forgone_land_income", "own_funds_used",
                       "debt_service")
-    fig, _ = _new_figure((11.0, 4.5))
+    fig, _ = new_figure((11.0, 4.5))
     fig.clf()
     axes = fig.subplots(1, len(plans), sharex=True, sharey=True, squeeze=False)[0]
     for ax, plan in zip(axes, plans):

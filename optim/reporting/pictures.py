@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from ..plots import MISSING_MATPLOTLIB, PlotError, figure_draws, figure_map, map_parcels
+from ..plots import PlotError, figure_draws, figure_map, map_parcels, new_figure
 from .numbers import scale
 from .texts import Texts
 
@@ -153,18 +153,6 @@ UNCHANGED_COLOUR, NONE_COLOUR, REQUIRED_COLOUR = "#d9dee7", "#eef0f4", "black"
 LABELLED = 60  # changed parcels named on the map, at most
 
 
-def _figure(size: tuple[float, float]) -> tuple[Any, Any]:
-    """A Figure on the Agg canvas (no pyplot)."""
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise PlotError(MISSING_MATPLOTLIB) from exc
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.add_subplot()
-
-
 def _shapes(ids: list[str], instance: Any) -> tuple[str, Any]:
     """Where each parcel of `ids` is drawn: ("polygons", rings in km) for an instance
     with polygons, else ("points", DataFrame with x, y, area indexed by parcel)."""
@@ -224,7 +212,7 @@ def figure_differences(changed: pd.DataFrame, instance: Any, words: dict[str, st
     faces = [colour[pairs[p]] if p in pairs else UNCHANGED_COLOUR for p in ids]
     edges = ["black" if p in pairs else "white" for p in ids]
     widths = [1.2 if p in pairs else 0.3 for p in ids]
-    fig, ax = _figure((9.0, 6.0))
+    fig, ax = new_figure((9.0, 6.0))
     _draw_parcels(ax, kind, where, faces, edges, widths)
     for p in list(pairs)[:LABELLED]:  # each changed parcel named beside it
         k = ids.index(p)
@@ -274,7 +262,7 @@ def figure_importance(table: pd.DataFrame, instance: Any, words: dict[str, str],
             faces.append(NONE_COLOUR)
         edges.append("0.35" if k == "bound" else "white")
         widths.append(1.0 if k == "bound" else 0.3)
-    fig, ax = _figure((9.0, 6.0))
+    fig, ax = new_figure((9.0, 6.0))
     _draw_parcels(ax, kind, where, faces, edges, widths)
     from matplotlib.cm import ScalarMappable
 
@@ -305,7 +293,7 @@ def figure_gain(front: pd.DataFrame, words: dict[str, str], money: tuple[float, 
     status = front["status"].astype(str)
     valid = k.notna() & gain.notna()
     optimal = valid & (status == "optimal")
-    fig, ax = _figure((7.5, 4.6))
+    fig, ax = new_figure((7.5, 4.6))
     if valid.any():
         ax.step(k[valid], gain[valid], where="post", color="C0", linewidth=1.5, zorder=1, label=words["line"])
     ax.scatter(k[optimal], gain[optimal], s=40, color="C0", zorder=3, label=words["optimal"])
