@@ -41,7 +41,7 @@ from ..inputs.instance import Instance
 from .gather import resolve_instance
 from .importance import Importance, find, read_importance, section
 from .numbers import Scale, figure, join, scale, with_unit
-from .page import CSP, CSS, MAX_ROWS, Cell, esc, table
+from .page import CSP, CSS, MAX_ROWS, Cell, esc, picture_html, table
 from .pictures import differences_picture, gain_picture, importance_picture
 from .texts import Texts, texts_for
 
@@ -297,13 +297,8 @@ class EvaluationPage:
             return f"<p>{esc(t('no_changed'))}</p>"
         out = []
         if self.draw:
-            pic = differences_picture(ch, self.d.instance, t)
-            if pic.svg is not None:
-                out.append(f'<figure data-picture="changed">{pic.svg}<figcaption>{esc(t("changed_caption"))}'
-                           f"</figcaption></figure>")
-            else:
-                reason = t.catalogue["picture_reasons"].get(pic.reason, pic.reason)
-                out.append(f'<p class="note" data-missing="changed">{esc(t("no_map", reason=reason))}</p>')
+            out.append(picture_html(t, "changed", differences_picture(ch, self.d.instance, t),
+                                    t.catalogue["changed_caption"], "no_map"))
         area = scale("mu", ch["area"], t)
         cols = [c for c in ("draft_land_income", "optimum_land_income") if c in ch.columns]
         outs = [c for c in ("draft_output", "optimum_output") if c in ch.columns]
@@ -329,13 +324,7 @@ class EvaluationPage:
         fr = self.d.tables["changes_front"]
         out = []
         if self.draw:
-            pic = gain_picture(fr, t)
-            if pic.svg is not None:
-                out.append(f'<figure data-picture="front">{pic.svg}<figcaption>'
-                           f'{esc(t("front_caption", unit=pic.unit))}</figcaption></figure>')
-            else:
-                reason = t.catalogue["picture_reasons"].get(pic.reason, pic.reason)
-                out.append(f'<p class="note" data-missing="front">{esc(t("no_picture", reason=reason))}</p>')
+            out.append(picture_html(t, "front", gain_picture(fr, t), t.catalogue["front_caption"], "no_picture"))
         money = self.money(fr[["objective", "gain"]].to_numpy().ravel())
         area = scale("mu", fr["rezoned_area"] if "rezoned_area" in fr.columns else [], t)
         words = t.catalogue["plan_status_words"]

@@ -32,7 +32,7 @@ from ..analysis.importance import COLUMNS, KINDS
 from ..errors import InstanceError, Problem
 from ..check.certificate import read_csv_text
 from .numbers import Scale, figure, scale, with_unit
-from .page import Cell, esc, table
+from .page import Cell, esc, picture_html, table
 from .pictures import Picture
 from .texts import Texts
 
@@ -146,12 +146,7 @@ def section(imp: Importance, texts: Texts, picture: Picture | None, uses: pd.Ser
             out.append(f'<p class="caution" data-mismatch="{len(differ)}">'
                        f'{esc(t("imp_mismatch", count=len(differ), examples=t("list_sep").join(differ[:5])))}</p>')
     if picture is not None:
-        if picture.svg is not None:
-            out.append(f'<figure data-picture="importance">{picture.svg}<figcaption>'
-                       f'{esc(t("imp_caption", unit=picture.unit))}</figcaption></figure>')
-        else:
-            reason = t.catalogue["picture_reasons"].get(picture.reason, picture.reason)
-            out.append(f'<p class="note" data-missing="importance">{esc(t("no_map", reason=reason))}</p>')
+        out.append(picture_html(t, "importance", picture, t.catalogue["imp_caption"], "no_map"))
     shown = tb.head(SHOWN)
     finite = [v for v in [*shown["importance"], *shown["importance_low"], *shown["importance_high"]]
               if v is not None and np.isfinite(v)]

@@ -103,6 +103,19 @@ def head_with_unit(label: str, sc: Scale, t: Texts) -> Cell:
     return Cell(t.head(label, sc.unit), num=True)
 
 
+
+def picture_html(t: Texts, key: str, pic: Any, caption: str, missing: str) -> str:
+    """`<figure data-picture=KEY>` with the picture and its caption (a catalogue text;
+    `{unit}`: the picture's money unit), or `<p data-missing=KEY>`: why it is missing,
+    in the catalogue's words (`missing`: the catalogue key of that sentence)."""
+    if pic is None or pic.svg is None:
+        reason = pic.reason if pic is not None else ""
+        reason = t.catalogue["picture_reasons"].get(reason, reason)
+        return f'<p class="note" data-missing="{esc(key)}">{esc(t(missing, reason=reason))}</p>'
+    caption = caption.format(unit=pic.unit)
+    return f'<figure data-picture="{esc(key)}">{pic.svg}<figcaption>{esc(caption)}</figcaption></figure>'
+
+
 class Page:
     """Builds the page's sections from the data, in one language."""
 
@@ -197,13 +210,7 @@ class Page:
 
     def picture(self, key: str, caption: str, missing: str) -> str:
         """A picture with its caption (`{unit}`: the picture's money unit), or why it is missing."""
-        pic = self.pictures.get(key)
-        if pic is None or pic.svg is None:
-            reason = pic.reason if pic is not None else ""
-            reason = self.t.catalogue["picture_reasons"].get(reason, reason)
-            return f'<p class="note" data-missing="{esc(key)}">{esc(self.t(missing, reason=reason))}</p>'
-        caption = caption.format(unit=pic.unit)
-        return f'<figure data-picture="{esc(key)}">{pic.svg}<figcaption>{esc(caption)}</figcaption></figure>'
+        return picture_html(self.t, key, self.pictures.get(key), caption, missing)
 
     def map(self) -> str:
         return self.picture("map", self.t.catalogue["map_caption"], "no_map")
