@@ -68,6 +68,13 @@ def add_workers(p: argparse.ArgumentParser, help: str = "local worker processes 
     p.add_argument("--workers", type=int, default=1, metavar="N", help=help)
 
 
+def add_parallel(p: argparse.ArgumentParser) -> None:
+    """How a study's solves run: --workers N, --scheduler ADDR (Dask), --no-progress."""
+    add_workers(p)
+    p.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster (tcp://host:port); needs optim[dask]")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
 # ---- checks and reading ------------------------------------------------------------------------
 def usage_problem(option: str, message: str) -> Problem:
     return Problem(option, message)

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from ..errors import InstanceError
-from .common import (EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_plan_file, add_solver, add_workers,
+from .common import (EXIT_NO_PLAN, EXIT_OK, add_instance, add_json, add_parallel, add_plan_file, add_solver,
                      check_solver_args, load_instance, print_json, solver_options, usage_problem)
 
 
@@ -27,12 +27,10 @@ def add_parser(sub) -> None:
                         "parcels keep their use in the plan (default with --plan)")
     p.add_argument("--parcels", default="all", metavar="all|rezoned|kept",
                    help="the parcels to evaluate (default all)")
-    add_workers(p)
-    p.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster (tcp://host:port); needs optim[dask]")
+    add_parallel(p)
     p.add_argument("--out", metavar="DIR", help="write importance.csv and summary.json")
     add_json(p)
     add_solver(p, per=" per solve")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,18 +7,16 @@ import sys
 from typing import Any
 
 from ..errors import InstanceError
-from .common import (EXIT_OK, add_instance, add_json, add_solver, add_workers, check_solver_args, load_instance,
+from .common import (EXIT_OK, add_instance, add_json, add_parallel, add_solver, check_solver_args, load_instance,
                      print_json, solver_options, usage_problem)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_instance(p, scenario_help="apply a named scenario of the instance first (repeatable)")
-    add_workers(p)
-    p.add_argument("--scheduler", metavar="ADDR", help="run on a Dask cluster (tcp://host:port); needs optim[dask]")
+    add_parallel(p)
     p.add_argument("--out", metavar="DIR", help="directory for the tables")
     add_json(p)
     add_solver(p, per=" per solve")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--reports", action="store_true",
                    help="with --out: also write each run's result folder and report, and the study's index.html")
     p.add_argument("--lang", default=None, metavar="LANG",
