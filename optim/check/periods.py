@@ -74,7 +74,7 @@ def check_periods(r: Report, inst: Instance, decisions: Any, plan: Any, f: Any) 
     pol = inst.policy
 
     # ---- parcels: period of each rezoning ------------------------------------------
-    ch = plan.chosen.set_index("parcel")
+    ch = pd.DataFrame(plan.chosen).set_index("parcel")
     par = inst.parcels
     current = par["current_use"].astype(str).reindex(ch.index)
     rezoned = (ch["use"].astype(str) != current).to_numpy()
@@ -88,7 +88,7 @@ def check_periods(r: Report, inst: Instance, decisions: Any, plan: Any, f: Any) 
 
     # ---- projects: start, completion, recycling ---------------------------------------
     proj = inst.projects
-    built = plan.built.reindex(proj.index).fillna(False).to_numpy(dtype=bool)
+    built = plan.built
     pp = decisions.projects
     start = np.array([pos.get(p, -1) if _given(p) else -1
                       for p in (pp["period"].reindex(proj.index) if "period" in pp else [None] * len(proj))])
@@ -115,7 +115,7 @@ def check_periods(r: Report, inst: Instance, decisions: Any, plan: Any, f: Any) 
         pd.DataFrame(columns=["source", "category", "period", "amount"])
     pdr = pdr.assign(amount=pd.to_numeric(pdr["amount"], errors="coerce"))
     totals = pdr.groupby(["source", "category"])["amount"].sum()
-    dr = plan.draws.groupby(["source", "category"])["amount"].sum()
+    dr = pd.DataFrame(plan.draws).groupby(["source", "category"])["amount"].sum()
     keys = totals.index.union(dr.index)
     r.add("draw_period_eq", [f"{s}/{c}" for s, c in keys], totals.reindex(keys, fill_value=0.0).to_numpy(),
           dr.reindex(keys, fill_value=0.0).to_numpy(), "eq")
@@ -160,7 +160,7 @@ def check_periods(r: Report, inst: Instance, decisions: Any, plan: Any, f: Any) 
     # relative to the category's need in the period: draws rounded to the fen may leave own funds a
     # few fen below 0 where draws pay all of it
     r.add("period_funding_ge", [f"{c}/{p}" for c in cats for p in T], own.ravel(), 0.0, "ge", scale=need.ravel())
-    r.add("own_period_eq", cats, own.sum(axis=1), plan.own.reindex(cats, fill_value=0.0).to_numpy(), "eq")
+    r.add("own_period_eq", cats, own.sum(axis=1), np.array([plan.own.get(c, 0.0) for c in cats], dtype=float), "eq")
 
     # ---- income and output per period ------------------------------------------------------------
     income = ch["land_income"].to_numpy(dtype=float)

@@ -215,104 +215,154 @@ def _as_bool(value: Any, what: str) -> bool:
 
 
 def _as_float(values: Any, what: str) -> np.ndarray:
-    out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    values = np.asarray(values)
+    if values.dtype.kind in "fiub":
+        out = values.astype(float)
+    else:
+        out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
     if np.isnan(out).any():
         raise ValueError(f"{what}: missing or non-numeric amounts")
     return out
 
 
+def _bools(ids: Any, values: Any, what: str) -> dict[Any, bool]:
+    """{id: decision} of a true/false column (`_as_bool` per value unless already bool)."""
+    values = np.asarray(values)
+    if values.dtype == bool:
+        return dict(zip(ids, values.tolist()))
+    return {i: _as_bool(v, what.format(i)) for i, v in zip(ids, values.tolist())}
+
+
+def _text(values: Any) -> np.ndarray:
+    """Ids as text (None where missing)."""
+    values = np.asarray(values, dtype=object)
+    missing = pd.isna(values)
+    return np.array([None if m else str(v) for v, m in zip(values, missing)], dtype=object)
+
+
+def _index_of(ids: Any) -> dict[Any, int]:
+    """The position of each id of an index (the instance's ids are unique)."""
+    return {k: i for i, k in enumerate(ids)}
+
+
+def _positions(at: dict[Any, int], values: Any) -> np.ndarray:
+    """Positions of `values` by `at` (`_index_of`), -1 where unknown."""
+    return np.fromiter((at.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+
+
 @dataclass
 class _Plan:
-    """The decisions, put on the instance's ids (positions by integer codes, so that
-    reading a plan costs a few array operations, not a join per figure)."""
+    """The decisions, put on the instance's ids (positions by integer codes and
+    plain arrays, so that reading a plan costs a few array operations, not a join
+    per figure)."""
 
-    chosen: pd.DataFrame  # one row per plan row that names an allowed option, whole-parcel figures
-    plan_parcels: pd.DataFrame  # columns parcel, use (as given)
-    built: pd.Series  # bool per instance project
-    draws: pd.DataFrame  # source, category, amount (summed per pair)
-    own: pd.Series  # own funds per category (instance categories first, then unknown ones)
-    used: pd.Series  # bool per switched source
+    chosen: dict[str, np.ndarray]  # per plan row naming an allowed option: parcel, use, whole-parcel figures
+    plan_parcel: np.ndarray  # the parcel of each plan row (as given, text)
+    plan_use: np.ndarray  # the use of each plan row (as given, text; None where missing)
+    built: np.ndarray  # bool per instance project, in the instance's order
+    draws: dict[str, np.ndarray]  # source, category, amount (summed per pair, in order of appearance)
+    own: dict[str, float]  # own funds per category (instance categories first, then unknown ones)
+    used: dict[str, bool]  # the on/off decision per switched source
     relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
-    options: pd.DataFrame | None = None  # the instance's options, whole-parcel figures, ids as text
-    option_key: pd.Index | None = None  # the options' (parcel, use) as integer codes
+    options: dict[str, np.ndarray] | None = None  # the instance's options: parcel, use, whole-parcel figures
+    option_at: dict[int, int] | None = None  # option row of each (parcel, use) integer code
     parcel_of: np.ndarray | None = None  # instance parcel position of each chosen row
     plan_parcel_of: np.ndarray | None = None  # instance parcel position of each plan row (-1: unknown)
     use_of: np.ndarray | None = None  # instance use position of each chosen row
     flags: pd.DataFrame | None = None  # the sources with external/capital/debt resolved
 
+    def use_by_parcel(self) -> dict[Any, Any]:
+        """The first use the plan gives each parcel (rows without a use skipped)."""
+        out: dict[Any, Any] = {}
+        for p, u in zip(self.plan_parcel, self.plan_use):
+            if u is not None and p not in out:
+                out[p] = u
+        return out
 
-def _codes(inst: Instance, parcels: Any, uses: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions of `parcels` among the instance's parcels and of `uses` among its
-    uses (-1 if unknown), and one integer key per (parcel, use) pair (-1 if either
-    is unknown)."""
-    p = inst.parcels.index.get_indexer(pd.Index(parcels, dtype=object))
-    u = inst.uses.index.get_indexer(pd.Index(uses, dtype=object))
-    key = np.where((p >= 0) & (u >= 0), p.astype(np.int64) * (len(inst.uses) + 1) + u, -1)
-    return p, u, key
+
+FIGURES = ("land_income", "output", "conversion_cost", "value")  # per option, whole-parcel in `_Plan`
 
 
 def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     raw = inst.options
-    parcel_ids = raw["parcel"].astype(str).to_numpy(dtype=object)
-    use_ids = raw["use"].astype(str).to_numpy(dtype=object)
-    opos, _, okey = _codes(inst, parcel_ids, use_ids)
-    option_key = pd.Index(okey)
-    figures = ["land_income", "output", "conversion_cost", "value", *inst.resource_ids]
+    parcel_at, use_at = _index_of(inst.parcels.index), _index_of(inst.uses.index)
+    n_uses = len(inst.uses)
+    parcel_ids = _text(raw["parcel"].to_numpy(dtype=object))
+    use_ids = _text(raw["use"].to_numpy(dtype=object))
+    opos, upos = _positions(parcel_at, parcel_ids), _positions(use_at, use_ids)
+    okey = np.where((opos >= 0) & (upos >= 0), opos * (n_uses + 1) + upos, -1)
+    option_at = {k: i for i, k in enumerate(okey.tolist()) if k >= 0}
+    figures = [*FIGURES, *inst.resource_ids]
     values = {c: raw[c].to_numpy(dtype=float) for c in figures}
     if inst.option_basis == "per_area":  # whole-parcel figures
         area = np.where(opos >= 0, inst.parcels["area"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
         values = {c: v * area for c, v in values.items()}
-    opts = pd.DataFrame({"parcel": parcel_ids, "use": use_ids, **values})
+    opts = {"parcel": parcel_ids, "use": use_ids, **values}
 
-    pp = plan.parcels.reset_index()
-    pp = pd.DataFrame({"parcel": [str(p) for p in pp.iloc[:, 0]],
-                       "use": [None if pd.isna(u) else str(u) for u in pp["use"]]})
     # the plan's rows that name an allowed option, in the plan's order, with the option's figures
-    p_of, u_of, key = _codes(inst, pp["parcel"], pp["use"].fillna(""))
-    at = np.where(key >= 0, option_key.get_indexer(key), -1)
+    pp = plan.parcels
+    plan_parcel = np.array([str(p) for p in pp.index], dtype=object)
+    plan_use = _text(pp["use"].to_numpy(dtype=object))
+    p_of, u_of = _positions(parcel_at, plan_parcel), _positions(use_at, plan_use)
+    key = np.where((p_of >= 0) & (u_of >= 0), p_of * (n_uses + 1) + u_of, -1)
+    at = _positions(option_at, key.tolist())
     hit = at >= 0
-    chosen = opts.iloc[at[hit]].reset_index(drop=True)
+    chosen = {c: v[at[hit]] for c, v in opts.items()}
 
     projects = plan.projects
-    unknown = [p for p in projects.index if p not in inst.projects.index]
+    known = set(inst.projects.index)
+    unknown = [p for p in projects.index if p not in known]
     if unknown:
         raise ValueError(f"the plan names projects the instance does not have: {unknown}")
-    flags = {p: _as_bool(value, f"project {p!r} built") for p, value in projects["built"].items()}
-    built = pd.Series([flags.get(p, False) for p in inst.projects.index], index=inst.projects.index, dtype=bool)
+    flags = _bools(projects.index, projects["built"].to_numpy(), "project {!r} built")
+    built = np.array([flags.get(p, False) for p in inst.projects.index], dtype=bool)
 
     dr = plan.draws
-    draws = pd.DataFrame({"source": [str(s) for s in dr["source"]],
-                          "category": [str(c) for c in dr["category"]],
-                          "amount": _as_float(dr["amount"].to_numpy(), "draws")})
-    if draws.duplicated(["source", "category"]).any():
-        draws = draws.groupby(["source", "category"], as_index=False, sort=False)["amount"].sum()
+    source = np.array([str(v) for v in dr["source"].to_numpy(dtype=object)], dtype=object)
+    category = np.array([str(v) for v in dr["category"].to_numpy(dtype=object)], dtype=object)
+    amount = _as_float(dr["amount"].to_numpy(), "draws")
+    pairs = list(zip(source.tolist(), category.tolist()))
+    if len(set(pairs)) < len(pairs):  # one row per pair, amounts summed, in order of appearance
+        total: dict[tuple[Any, Any], float] = {}
+        for pair, a in zip(pairs, amount.tolist()):
+            total[pair] = total.get(pair, 0.0) + a
+        source = np.array([s for s, _ in total], dtype=object)
+        category = np.array([c for _, c in total], dtype=object)
+        amount = np.array(list(total.values()), dtype=float)
+    draws = {"source": source, "category": category, "amount": amount}
 
-    own_in = pd.Series(_as_float(plan.categories["own_funds"].to_numpy(), "own funds"),
-                       index=[str(c) for c in plan.categories.index])
-    if own_in.index.has_duplicates:
-        own_in = own_in.groupby(level=0, sort=False).sum()
+    own_in: dict[str, float] = {}
+    for c, v in zip([str(c) for c in plan.categories.index],
+                    _as_float(plan.categories["own_funds"].to_numpy(), "own funds").tolist()):
+        own_in[c] = own_in.get(c, 0.0) + v
     cats = list(inst.categories.index)
-    own = own_in.reindex(cats + [c for c in own_in.index if c not in cats], fill_value=0.0)
+    listed = set(cats)
+    order = cats + [c for c in own_in if c not in listed]
+    own = {c: own_in.get(c, 0.0) for c in order}
 
     sources = inst.source_flags()
-    spos = sources.index.get_indexer(draws["source"])
-    drawn = np.bincount(spos[spos >= 0], weights=draws["amount"].to_numpy(dtype=float)[spos >= 0],
-                        minlength=len(sources)).astype(float)
+    source_at = _index_of(sources.index)
+    spos = _positions(source_at, source)
+    drawn = np.bincount(spos[spos >= 0], weights=amount[spos >= 0], minlength=len(sources)).astype(float)
+    ps = plan.sources
+    given = {} if "used" not in ps else (
+        {s: ps.loc[s, "used"] for s in dict.fromkeys(ps.index)} if ps.index.has_duplicates
+        else dict(zip(ps.index, ps["used"].to_numpy(dtype=object))))
     used = {}
     for s in _switched(inst):
-        if s in plan.sources.index and "used" in plan.sources:
-            used[s] = _as_bool(plan.sources.loc[s, "used"], f"source {s!r} used")
+        if s in given:
+            used[s] = _as_bool(given[s], f"source {s!r} used")
         else:
-            used[s] = bool(drawn[sources.index.get_loc(s)] != 0.0)
-    return _Plan(chosen=chosen, plan_parcels=pp, built=built, draws=draws, own=own,
-                 used=pd.Series(used, index=list(used), dtype=bool),
-                 relocations=_plan_relocations(plan), options=opts, option_key=option_key,
+            used[s] = bool(drawn[source_at[s]] != 0.0)
+    return _Plan(chosen=chosen, plan_parcel=plan_parcel, plan_use=plan_use, built=built, draws=draws, own=own,
+                 used=used, relocations=_plan_relocations(plan), options=opts, option_at=option_at,
                  parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], flags=sources)
 
 
 def _switched(inst: Instance) -> list[str]:
     src = inst.sources
-    return list(src.index[(src["min_ticket"].to_numpy(dtype=float) > 0) | (src["fixed_cost"].to_numpy(dtype=float) > 0)])
+    return [s for s, m, f in zip(src.index, src["min_ticket"].to_numpy(dtype=float),
+                                 src["fixed_cost"].to_numpy(dtype=float)) if m > 0 or f > 0]
 
 
 # ---- recomputed quantities -------------------------------------------------------
@@ -347,56 +397,57 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
     ch = plan.chosen
     parcels, uses = inst.parcels, inst.uses
     par, use = plan.parcel_of, plan.use_of
-    current_use = inst.uses.index.get_indexer(parcels["current_use"])[par]
+    use_at = _index_of(uses.index)
+    current_use = _positions(use_at, parcels["current_use"].to_numpy(dtype=object))[par]
     rezoned = use != current_use
     area = parcels["area"].to_numpy(dtype=float)[par]
     industrial = uses["industrial"].to_numpy(dtype=bool)[use]
     commercial = uses["commercial"].to_numpy(dtype=bool)[use]
     route = parcels["route"].to_numpy(dtype=bool)[par]
-    income = ch["land_income"].to_numpy()
+    income = ch["land_income"]
 
     # forgone income: land income of the current-use option (0 if none) minus the chosen one's
-    at = plan.option_key.get_indexer(par.astype(np.int64) * (len(uses) + 1) + np.maximum(current_use, 0))
+    at = _positions(plan.option_at, (par * (len(uses) + 1) + np.maximum(current_use, 0)).tolist())
     at = np.where(current_use >= 0, at, -1)
-    base = np.where(at >= 0, plan.options["land_income"].to_numpy(dtype=float)[np.maximum(at, 0)], 0.0)
+    base = np.where(at >= 0, plan.options["land_income"][np.maximum(at, 0)], 0.0)
     forgone = np.where(rezoned, np.maximum(0.0, base - income), 0.0)
 
     proj = inst.projects
-    built = plan.built.reindex(proj.index).to_numpy(dtype=bool)
-    cost = proj["cost"].astype(float).to_numpy()
+    built = plan.built
+    cost = proj["cost"].to_numpy(dtype=float)
     cats = list(inst.categories.index)
-    cat_of = inst.categories.index.get_indexer(proj["category"])
+    cat_at = _index_of(cats)
+    cat_of = _positions(cat_at, proj["category"].to_numpy(dtype=object))
     take = built & (cat_of >= 0)
-    need = pd.Series(np.bincount(cat_of[take], weights=cost[take], minlength=len(cats)).astype(float), index=cats)
+    need = np.bincount(cat_of[take], weights=cost[take], minlength=len(cats)).astype(float)
     conv = inst.conversion_category()
     if conv is not None:
-        need[conv] += float(ch["conversion_cost"].sum())
+        need[cat_at[conv]] += float(ch["conversion_cost"].sum())
     reloc = _relocation(inst, plan)  # None without enterprises
     if reloc is not None:  # relocation costs are part of their categories' need
-        need = need + reloc.need.reindex(cats, fill_value=0.0)
-    scope = inst.coverage_scope()
+        need = need + reloc.need.reindex(cats, fill_value=0.0).to_numpy(dtype=float)
+    scope = set(inst.coverage_scope())
 
     flags = plan.flags
     dr = plan.draws
-    amount = dr["amount"].to_numpy(dtype=float)
-    spos = flags.index.get_indexer(dr["source"])
+    amount = dr["amount"]
+    spos = _positions(_index_of(flags.index), dr["source"])
     known = spos >= 0
-    drawn = pd.Series(np.bincount(spos[known], weights=amount[known], minlength=len(flags)).astype(float),
-                      index=flags.index)
-    used = plan.used.reindex(flags.index, fill_value=False).to_numpy(dtype=bool)
+    drawn = np.bincount(spos[known], weights=amount[known], minlength=len(flags)).astype(float)
+    used = np.array([plan.used.get(s, False) for s in flags.index], dtype=bool)
     fixed = float(flags["fixed_cost"].to_numpy(dtype=float)[used].sum())
     rates = flags["rate"].to_numpy(dtype=float)
-    external = np.zeros(len(dr), dtype=bool)
+    external = np.zeros(len(amount), dtype=bool)
     external[known] = flags["external"].to_numpy(dtype=bool)[spos[known]]
-    in_scope = dr["category"].isin(scope).to_numpy()
-    own_total = float(plan.own.sum())
+    in_scope = np.array([c in scope for c in dr["category"]], dtype=bool)
+    own_total = float(np.sum(list(plan.own.values())))
     capital_src = flags["capital"].to_numpy(dtype=bool)
     debt_src = flags["debt"].to_numpy(dtype=bool)
 
-    A = proj["industrial_area"].astype(float).to_numpy()
-    Y = proj["output"].astype(float).to_numpy()
+    A = proj["industrial_area"].to_numpy(dtype=float)
+    Y = proj["output"].to_numpy(dtype=float)
     return _Figures(
-        need=need,
+        need=pd.Series(need, index=cats),
         land_income=float(income.sum()),
         forgone_income=float(forgone.sum()),
         industrial_output=float(ch["output"].sum()) + float(Y[built].sum())
@@ -404,18 +455,17 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         industrial_area=float(area[industrial].sum()),
         rezoned_area=float(area[rezoned].sum()),
         route_commercial_income=float(income[commercial & route].sum()),
-        drawn=drawn,
+        drawn=pd.Series(drawn, index=flags.index),
         fixed_costs=fixed,
-        financing_cost=fixed + float((rates * drawn.to_numpy()).sum()),
+        financing_cost=fixed + float((rates * drawn).sum()),
         external_in_scope=float(amount[external & in_scope].sum()),
         own_funds=own_total,
-        capital=own_total + float(drawn.to_numpy()[capital_src].sum()),
-        debt=float(drawn.to_numpy()[debt_src].sum()),
+        capital=own_total + float(drawn[capital_src].sum()),
+        debt=float(drawn[debt_src].sum()),
         total_investment=float(need.sum()),
-        scope_investment=float(need.to_numpy()[need.index.isin(scope)].sum()),
+        scope_investment=float(need[np.array([c in scope for c in cats], dtype=bool)].sum()),
         industrial_need=float(A[built].sum()),
-        value=float(ch["value"].to_numpy(dtype=float).sum())
-        + float(proj["value"].astype(float).to_numpy()[built].sum()),
+        value=float(ch["value"].sum()) + float(proj["value"].to_numpy(dtype=float)[built].sum()),
         adjacency=_adjacency(inst, ch),
         relocation=reloc,
     )
@@ -438,8 +488,13 @@ def recompute_objective(inst: Instance, plan: PlanDecisions | Any) -> float:
 
 
 def _kpis(inst: Instance, f: _Figures) -> pd.Series:
+    return pd.Series(_kpi_values(inst, f), dtype=float)
+
+
+def _kpi_values(inst: Instance, f: _Figures) -> dict[str, float]:
+    """The KPIs of `_kpis`, by name, in its order."""
     pol = inst.policy
-    return pd.Series({
+    out = {
         "land_income": f.land_income,
         "forgone_land_income": f.forgone_income,
         "industrial_output": f.industrial_output,
@@ -454,16 +509,14 @@ def _kpis(inst: Instance, f: _Figures) -> pd.Series:
         "industrial_area": f.industrial_area,
         "rezoned_area": f.rezoned_area,
         **({"value": f.value} if inst.has_values else {}),
-    }, dtype=float).pipe(_with_adjacency_kpis, f).pipe(_with_relocation_kpis, f).pipe(_with_period_kpis, f)
-
-
-def _with_period_kpis(kpis: pd.Series, f: "_Figures") -> pd.Series:
-    if f.periods is None:
-        return kpis
-    out = kpis.copy()
-    for name, value in f.periods.kpis.items():
-        out[name] = value
-    return out
+    }
+    if f.adjacency is not None:
+        out.update(compatibility_penalty=f.adjacency.penalty, industrial_boundary=f.adjacency.boundary)
+    if f.relocation is not None:
+        out["relocation_cost"] = f.relocation.cost
+    if f.periods is not None:
+        out.update(f.periods.kpis)
+    return {k: float(v) for k, v in out.items()}
 
 
 def _objective(inst: Instance, f: _Figures) -> float:
@@ -487,7 +540,7 @@ def _check_parcels(r: Report, inst: Instance, plan: _Plan) -> None:
     parcels = list(inst.parcels.index)
     counts = np.bincount(plan.parcel_of, minlength=len(parcels)).astype(float)
     r.add("parcel_use_eq", parcels, counts, 1.0, "eq")
-    unknown = plan.plan_parcels["parcel"].to_numpy()[plan.plan_parcel_of < 0]
+    unknown = plan.plan_parcel[plan.plan_parcel_of < 0]
     if len(unknown):
         r.add("parcel_use_eq", [f"{p} (not in the instance)" for p in unknown], 1.0, 0.0, "eq")
     locks = inst.policy.locked_uses
@@ -502,22 +555,25 @@ def _check_parcels(r: Report, inst: Instance, plan: _Plan) -> None:
 def _check_projects(r: Report, inst: Instance, plan: _Plan) -> None:
     """mandatory_projects: v_build[p] >= 1 for mandatory projects."""
     r.family("mandatory_projects")
-    mand = inst.projects.index[inst.projects["mandatory"].astype(bool).to_numpy()]
-    if len(mand):
-        r.add("mandatory_projects", list(mand),
-              plan.built.reindex(mand).to_numpy(dtype=float), 1.0, "ge")
+    mandatory = inst.projects["mandatory"].to_numpy(dtype=bool)
+    if mandatory.any():
+        r.add("mandatory_projects", list(inst.projects.index[mandatory]),
+              plan.built[mandatory].astype(float), 1.0, "ge")
 
 
 def _check_funding(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     """category_funding_eq: draws into c + own funds of c = N_c, for every category
     (draws and own funds naming an unknown category must be 0)."""
     dr = plan.draws
-    cats = pd.Index(list(plan.own.index) + [c for c in dict.fromkeys(dr["category"]) if c not in plan.own.index])
-    at = cats.get_indexer(dr["category"])
-    lhs = np.bincount(at, weights=dr["amount"].to_numpy(dtype=float), minlength=len(cats)).astype(float)
-    lhs[:len(plan.own)] += plan.own.to_numpy(dtype=float)
-    rhs = f.need.reindex(cats, fill_value=0.0).to_numpy()
-    members = [c if c in f.need.index else f"{c} (not in the instance)" for c in cats]
+    at = _index_of(plan.own)
+    for c in dr["category"]:
+        at.setdefault(c, len(at))
+    cats = list(at)
+    lhs = np.bincount(_positions(at, dr["category"]), weights=dr["amount"], minlength=len(cats)).astype(float)
+    lhs[:len(plan.own)] += np.array(list(plan.own.values()), dtype=float)
+    need = dict(zip(f.need.index, f.need.to_numpy(dtype=float).tolist()))
+    rhs = np.array([need.get(c, 0.0) for c in cats], dtype=float)
+    members = [c if c in need else f"{c} (not in the instance)" for c in cats]
     r.add("category_funding_eq", members, lhs, rhs, "eq")
 
 
@@ -526,14 +582,18 @@ def _check_sources(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     d_s >= m_s x used for switched sources with a minimum ticket; eligibility:
     draws on pairs that are not eligible are 0."""
     src = inst.sources
-    cap = src["cap"].astype(float)
-    open_ = np.array([float(plan.used.get(s, True)) for s in src.index])
-    r.add("source_cap_le", list(src.index), f.drawn.to_numpy(), cap.to_numpy() * open_, "le")
+    ids = list(src.index)
+    cap = src["cap"].to_numpy(dtype=float)
+    open_ = np.array([float(plan.used.get(s, True)) for s in ids])
+    drawn = f.drawn.to_numpy()
+    r.add("source_cap_le", ids, drawn, cap * open_, "le")
     r.family("source_min_ge")
-    mins = [s for s in plan.used.index if float(src.loc[s, "min_ticket"]) > 0]
+    at = _index_of(ids)
+    ticket = src["min_ticket"].to_numpy(dtype=float)
+    mins = [s for s in plan.used if ticket[at[s]] > 0]
     if mins:
-        rhs = [float(src.loc[s, "min_ticket"]) * float(plan.used[s]) for s in mins]
-        r.add("source_min_ge", mins, f.drawn[mins].to_numpy(), rhs, "ge")
+        rhs = [float(ticket[at[s]]) * float(plan.used[s]) for s in mins]
+        r.add("source_min_ge", mins, drawn[[at[s] for s in mins]], rhs, "ge")
 
     r.family("eligibility")
     pairs = inst.eligible_pairs()
@@ -542,8 +602,8 @@ def _check_sources(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     pairs_drawn = zip(dr["source"], dr["category"])
     bad = [k for k, pair in enumerate(pairs_drawn) if pair not in eligible]
     if bad:
-        members = [f"{dr['source'].iloc[k]}->{dr['category'].iloc[k]}" for k in bad]
-        r.add("eligibility", members, dr["amount"].to_numpy()[bad], 0.0, "eq")
+        members = [f"{dr['source'][k]}->{dr['category'][k]}" for k in bad]
+        r.add("eligibility", members, dr["amount"][bad], 0.0, "eq")
 
 
 def _check_balances(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
@@ -557,10 +617,12 @@ def _check_balances(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None
     if not len(inst.periods):  # with periods: cash_balance_ge per period (check_periods)
         r.add("own_funds_le", "own_funds", f.own_funds + f.fixed_costs,
               pol.own_funds_budget + pol.land_income_to_own_funds * f.land_income, "le")
-    ecology = list(inst.categories.index[inst.categories["ecology"].to_numpy(dtype=bool)])
+    cats = inst.categories
+    ecology = [c for c, e in zip(cats.index, cats["ecology"].to_numpy(dtype=bool)) if e]
     if inst.eod is not None and ecology:
         eod = inst.eod
-        r.add("eod_balance_le", "eod", float(plan.own.to_numpy()[plan.own.index.isin(ecology)].sum()),
+        eco = set(ecology)
+        r.add("eod_balance_le", "eod", float(np.sum([v for c, v in plan.own.items() if c in eco])),
               eod.income_share * (eod.park_commercial_income + f.route_commercial_income), "le")
 
 
@@ -572,7 +634,7 @@ def _check_land(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     rids = inst.resource_ids
     if rids:
         used = [float(plan.chosen[k].sum()) for k in rids]
-        r.add("resource_cap_le", rids, used, inst.resources["cap"].astype(float).to_numpy(), "le")
+        r.add("resource_cap_le", rids, used, inst.resources["cap"].to_numpy(dtype=float), "le")
     r.add("industrial_need_ge", "industrial_area", f.industrial_area, f.industrial_need, "ge")
     pol = inst.policy
     if pol.min_industrial_area is not None:
@@ -613,12 +675,12 @@ def _check_signs(r: Report, plan: _Plan) -> None:
     """nonnegativity: v_draw >= 0 and v_own >= 0."""
     r.family("nonnegativity")
     dr = plan.draws
-    if len(dr):
+    if len(dr["amount"]):
         members = [f"draw {s}->{c}" for s, c in zip(dr["source"], dr["category"])]
-        r.add("nonnegativity", members, dr["amount"].to_numpy(), 0.0, "ge")
+        r.add("nonnegativity", members, dr["amount"], 0.0, "ge")
     if len(plan.own):
-        r.add("nonnegativity", [f"own funds {c}" for c in plan.own.index],
-              plan.own.to_numpy(), 0.0, "ge")
+        r.add("nonnegativity", [f"own funds {c}" for c in plan.own],
+              list(plan.own.values()), 0.0, "ge")
 
 
 def _check_reported(r: Report, inst: Instance, decisions: PlanDecisions, f: _Figures) -> None:
@@ -628,13 +690,15 @@ def _check_reported(r: Report, inst: Instance, decisions: PlanDecisions, f: _Fig
         r.add("objective", "objective", float(decisions.objective), _objective(inst, f), "eq")
     if decisions.kpis is not None:
         r.family("kpis")
-        mine = _kpis(inst, f)
-        theirs = pd.to_numeric(decisions.kpis["value"], errors="coerce")
-        at = mine.index.get_indexer(theirs.index)
-        names = list(theirs.index[at >= 0])
+        mine = _kpi_values(inst, f)
+        values = decisions.kpis["value"].to_numpy()
+        if values.dtype.kind not in "fiub":
+            values = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+        known = np.array([k in mine for k in decisions.kpis.index], dtype=bool)
+        names = [k for k in decisions.kpis.index if k in mine]
         if names:
-            lhs = theirs.to_numpy(dtype=float)[at >= 0]
-            rhs = mine.to_numpy(dtype=float)[at[at >= 0]]
+            lhs = values.astype(float)[known]
+            rhs = np.array([mine[k] for k in names], dtype=float)
             both_nan = np.isnan(lhs) & np.isnan(rhs)
             lhs = np.where(both_nan, 0.0, lhs)
             rhs = np.where(both_nan, 0.0, rhs)
@@ -652,7 +716,7 @@ class _Adjacency:
     cost: float  # penalty + objective.boundary_penalty x boundary: subtracted in the objective
 
 
-def _adjacency(inst: Instance, chosen: pd.DataFrame) -> _Adjacency | None:
+def _adjacency(inst: Instance, chosen: dict[str, np.ndarray]) -> _Adjacency | None:
     """Recompute, from the plan's parcel uses alone (`chosen`: parcel, use), the use
     pair of every adjacent pair with the compatibility rule of that unordered pair,
     the penalty, and the industrial boundary length."""
@@ -662,8 +726,8 @@ def _adjacency(inst: Instance, chosen: pd.DataFrame) -> _Adjacency | None:
     edges = pd.DataFrame({"parcel_a": adj["parcel_a"].astype(str).to_numpy(dtype=object),
                           "parcel_b": adj["parcel_b"].astype(str).to_numpy(dtype=object),
                           "length": adj["length"].to_numpy(dtype=float)})
-    uses = pd.DataFrame({"parcel": chosen["parcel"].to_numpy(dtype=object),
-                         "use": chosen["use"].to_numpy(dtype=object)})
+    uses = pd.DataFrame({"parcel": np.asarray(chosen["parcel"], dtype=object),
+                         "use": np.asarray(chosen["use"], dtype=object)})
     pairs = (edges.merge(uses.rename(columns={"parcel": "parcel_a", "use": "use_a"}), on="parcel_a")
              .merge(uses.rename(columns={"parcel": "parcel_b", "use": "use_b"}), on="parcel_b"))
 
@@ -693,14 +757,6 @@ def _adjacency(inst: Instance, chosen: pd.DataFrame) -> _Adjacency | None:
                       cost=penalty + float(inst.objective.boundary_penalty) * boundary)
 
 
-def _with_adjacency_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
-    """`kpis` plus compatibility_penalty and industrial_boundary, with adjacency."""
-    if f.adjacency is None:
-        return kpis
-    return pd.concat([kpis, pd.Series({"compatibility_penalty": f.adjacency.penalty,
-                                       "industrial_boundary": f.adjacency.boundary}, dtype=float)])
-
-
 def _check_adjacency(r: Report, inst: Instance, f: _Figures) -> None:
     """compat_forbid_le: no adjacent pair of parcels takes a forbidden use pair
     (v_use[a,u] + v_use[b,w] <= 1; each such pair is a violation of 1). The
@@ -719,12 +775,12 @@ def _check_adjacency(r: Report, inst: Instance, f: _Figures) -> None:
 
 
 # ---- locks and bounds (optional; optim/locks.py) -----------------------------------
-def _column(frame: pd.DataFrame, column: str, default: Any) -> pd.Series:
-    """A column of an instance table, `default` where missing or if absent."""
+def _column(frame: pd.DataFrame, column: str, default: Any) -> np.ndarray:
+    """A column of an instance table (objects), `default` where missing or if absent."""
     if column not in frame.columns:
-        return pd.Series(default, index=frame.index, dtype=object)
+        return np.full(len(frame), default, dtype=object)
     values = frame[column].to_numpy(dtype=object)
-    return pd.Series(np.where(pd.isna(values), default, values), index=frame.index, dtype=object)
+    return np.where(pd.isna(values), default, values).astype(object)
 
 
 def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
@@ -733,32 +789,31 @@ def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     used, a switched source locked `in` is used; source_min_draw_ge: drawn >=
     min_draw; source_max_draw_le: drawn <= max_draw."""
     par = inst.parcels
-    lock = _column(par, "lock", "") if "lock" in par.columns else None
-    locked = lock[lock != ""] if lock is not None else ()
-    if len(locked):
+    lock = _column(par, "lock", "") if "lock" in par.columns else np.zeros(0, dtype=object)
+    sel = lock != ""
+    if sel.any():
         r.family("parcel_locks")
-        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
-        use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
-        ids = [str(i) for i in locked.index]
-        current = par["current_use"].reindex(locked.index).astype(str).to_numpy(dtype=object)
-        keeps = (use.reindex(ids).to_numpy(dtype=object) == current).astype(float)
-        how = locked.to_numpy(dtype=object)
+        use = plan.use_by_parcel()
+        ids = [str(i) for i in par.index[sel]]
+        current = [str(c) for c in par["current_use"].to_numpy(dtype=object)[sel]]
+        keeps = np.array([use.get(i) == c for i, c in zip(ids, current)], dtype=float)
+        how = lock[sel]
         for kind, sense, rhs in (("out", "ge", 1.0), ("in", "le", 0.0)):
             at = how == kind
             if at.any():
                 r.add("parcel_locks", [f"{i} ({kind})" for i in np.asarray(ids, dtype=object)[at]],
                       keeps[at], rhs, sense)
     src = inst.sources
-    slock = _column(src, "lock", "")
-    if "lock" in src.columns and (slock != "").any():
+    slock = _column(src, "lock", "") if "lock" in src.columns else np.zeros(0, dtype=object)
+    if (slock != "").any():
         r.family("source_locks")
-        out = list(src.index[(slock == "out").to_numpy()])
-        if out:
-            r.add("source_locks", [f"{s} (out) drawn" for s in out], f.drawn.reindex(out).to_numpy(), 0.0, "le")
-        for s in src.index[(slock != "").to_numpy()]:
-            if s in plan.used.index:  # switched: its on/off decision
-                want = slock[s] == "in"
-                r.add("source_locks", f"{s} ({slock[s]}) used", float(plan.used[s]), 1.0 if want else 0.0,
+        out = slock == "out"
+        if out.any():
+            r.add("source_locks", [f"{s} (out) drawn" for s in src.index[out]], f.drawn.to_numpy()[out], 0.0, "le")
+        for s, how in zip(src.index, slock):
+            if how != "" and s in plan.used:  # switched: its on/off decision
+                want = how == "in"
+                r.add("source_locks", f"{s} ({how}) used", float(plan.used[s]), 1.0 if want else 0.0,
                       "ge" if want else "le")
     n = len(src)
     lo = np.nan_to_num(src["min_draw"].to_numpy(dtype=float) if "min_draw" in src else np.zeros(n), nan=0.0)
@@ -809,7 +864,7 @@ def _relocation(inst: Instance, plan: _Plan) -> _Relocation | None:
     pick = np.where(known, at, 0)
 
     def attr(column: str, default: Any) -> np.ndarray:
-        values = _column(ent, column, default).to_numpy(dtype=object)
+        values = _column(ent, column, default)
         return np.where(known, values[pick] if len(values) else default, default)
 
     rows = rel.copy()
@@ -841,13 +896,6 @@ def _relocation(inst: Instance, plan: _Plan) -> _Relocation | None:
                        output=float(rows["output"].sum()))
 
 
-def _with_relocation_kpis(kpis: pd.Series, f: _Figures) -> pd.Series:
-    """`kpis` plus relocation_cost, with enterprises."""
-    if f.relocation is None:
-        return kpis
-    return pd.concat([kpis, pd.Series({"relocation_cost": f.relocation.cost}, dtype=float)])
-
-
 def _check_relocations(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     """relocation_assign_eq / _le: relocations per required enterprise = 1, per
     optional one <= 1 (an unknown enterprise: 1 = 0); relocation_eligibility: each
@@ -859,7 +907,7 @@ def _check_relocations(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> N
     rows = reloc.rows
     ent = inst.enterprises
     ids = pd.Index([str(e) for e in ent.index])
-    required = (_column(ent, "required", True).to_numpy(dtype=object) != False)  # noqa: E712
+    required = (_column(ent, "required", True) != False)  # noqa: E712
     counts = rows[rows["known"]].groupby("enterprise").size().reindex(ids, fill_value=0).to_numpy(dtype=float)
     r.family("relocation_assign_eq")
     if required.any():
@@ -878,11 +926,10 @@ def _check_relocations(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> N
     placed = rows[rows["known"] & rows["parcel"].notna()]
     if len(placed):
         load = placed.groupby(["parcel", "use"], sort=False)["area"].sum()
-        pp = plan.plan_parcels.dropna(subset=["use"]).drop_duplicates("parcel")
-        plan_use = pd.Series(pp["use"].to_numpy(dtype=object), index=pp["parcel"].to_numpy(dtype=object))
+        plan_use = plan.use_by_parcel()
         parcels = load.index.get_level_values(0)
         uses = load.index.get_level_values(1)
-        takes = plan_use.reindex(parcels).to_numpy(dtype=object) == uses.to_numpy(dtype=object)
+        takes = np.array([plan_use.get(p) for p in parcels], dtype=object) == uses.to_numpy(dtype=object)
         area = reloc.rows.drop_duplicates("parcel").set_index("parcel")["parcel_area"].reindex(parcels)
         rhs = np.where(takes, np.nan_to_num(area.to_numpy(dtype=float)), 0.0)
         r.add("relocation_capacity_le", [f"{p}/{u}" for p, u in load.index], load.to_numpy(dtype=float),

@@ -33,10 +33,10 @@ class Report:
         self.rows.setdefault(name, [])
 
     def add(self, family: str, members: Any, lhs: Any, rhs: Any, sense: str, scale: Any = 0.0) -> None:
-        members = np.atleast_1d(np.asarray(members, dtype=object))
-        lhs = np.broadcast_to(np.asarray(lhs, dtype=float), members.shape)
-        rhs = np.broadcast_to(np.asarray(rhs, dtype=float), members.shape)
-        scale = np.broadcast_to(np.abs(np.nan_to_num(np.asarray(scale, dtype=float))), members.shape)
+        members = np.asarray(members, dtype=object)
+        if members.ndim == 0:
+            members = members.reshape(1)
+        lhs, rhs = _vector(lhs, members.shape), _vector(rhs, members.shape)
         with np.errstate(invalid="ignore"):
             if sense == "le":
                 viol = np.maximum(0.0, lhs - rhs)
@@ -44,8 +44,11 @@ class Report:
                 viol = np.maximum(0.0, rhs - lhs)
             else:
                 viol = np.abs(lhs - rhs)
-        viol = np.where(np.isnan(viol), np.inf, viol)
-        rel = viol / np.maximum(np.maximum(1.0, scale), np.abs(np.where(np.isfinite(rhs), rhs, 0.0)))
+        viol[np.isnan(viol)] = np.inf
+        floor = np.abs(np.where(np.isfinite(rhs), rhs, 0.0))
+        if not (np.ndim(scale) == 0 and scale == 0.0):  # the size of what a row balances
+            floor = np.maximum(floor, np.abs(np.nan_to_num(_vector(scale, members.shape))))
+        rel = viol / np.maximum(1.0, floor)
         self.rows.setdefault(family, []).append((members, viol, rel))
 
     def frame(self, tol: float, inst: Any = None) -> pd.DataFrame:
@@ -74,3 +77,9 @@ class Report:
         return pd.DataFrame({c: np.array(v, dtype=float if c in ("max_violation", "relative") else
                                           bool if c == "ok" else object) for c, v in out.items() if c != "family"},
                             index=pd.Index(out["family"], name="family", dtype=object))
+
+
+def _vector(x: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """`x` as floats of `shape` (a scalar is repeated)."""
+    x = np.asarray(x, dtype=float)
+    return x if x.shape == shape else np.broadcast_to(x, shape)
