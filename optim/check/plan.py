@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -235,19 +236,23 @@ def _bools(ids: Any, values: Any, what: str) -> dict[Any, bool]:
 
 def _text(values: Any) -> np.ndarray:
     """Ids as text (None where missing)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
+        return values.to_numpy(dtype=object)  # text already
     values = np.asarray(values, dtype=object)
     missing = pd.isna(values)
-    return np.array([None if m else str(v) for v, m in zip(values, missing)], dtype=object)
+    return np.array([None if m else str(v) for v, m in zip(values.tolist(), missing.tolist())], dtype=object)
 
 
 def _index_of(ids: Any) -> dict[Any, int]:
     """The position of each id of an index (the instance's ids are unique)."""
-    return {k: i for i, k in enumerate(ids)}
+    keys = ids.tolist() if hasattr(ids, "tolist") else list(ids)
+    return dict(zip(keys, range(len(keys))))
 
 
 def _positions(at: dict[Any, int], values: Any) -> np.ndarray:
     """Positions of `values` by `at` (`_index_of`), -1 where unknown."""
-    return np.fromiter((at.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    keys = values.tolist() if hasattr(values, "tolist") else list(values)
+    return np.fromiter(map(at.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
 
 
 @dataclass
@@ -287,8 +292,7 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     raw = inst.options
     parcel_at, use_at = _index_of(inst.parcels.index), _index_of(inst.uses.index)
     n_uses = len(inst.uses)
-    parcel_ids = _text(raw["parcel"].to_numpy(dtype=object))
-    use_ids = _text(raw["use"].to_numpy(dtype=object))
+    parcel_ids, use_ids = _text(raw["parcel"]), _text(raw["use"])
     opos, upos = _positions(parcel_at, parcel_ids), _positions(use_at, use_ids)
     okey = np.where((opos >= 0) & (upos >= 0), opos * (n_uses + 1) + upos, -1)
     option_at = {k: i for i, k in enumerate(okey.tolist()) if k >= 0}
@@ -301,7 +305,7 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
 
     # the plan's rows that name an allowed option, in the plan's order, with the option's figures
     pp = plan.parcels
-    plan_parcel = np.array([str(p) for p in pp.index], dtype=object)
+    plan_parcel = np.array([str(p) for p in pp.index.tolist()], dtype=object)
     plan_use = _text(pp["use"].to_numpy(dtype=object))
     p_of, u_of = _positions(parcel_at, plan_parcel), _positions(use_at, plan_use)
     key = np.where((p_of >= 0) & (u_of >= 0), p_of * (n_uses + 1) + u_of, -1)
@@ -314,8 +318,8 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     unknown = [p for p in projects.index if p not in known]
     if unknown:
         raise ValueError(f"the plan names projects the instance does not have: {unknown}")
-    flags = _bools(projects.index, projects["built"].to_numpy(), "project {!r} built")
-    built = np.array([flags.get(p, False) for p in inst.projects.index], dtype=bool)
+    flags = _bools(projects.index.tolist(), projects["built"].to_numpy(), "project {!r} built")
+    built = np.array([flags.get(p, False) for p in inst.projects.index.tolist()], dtype=bool)
 
     dr = plan.draws
     source = np.array([str(v) for v in dr["source"].to_numpy(dtype=object)], dtype=object)
