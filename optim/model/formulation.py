@@ -59,8 +59,12 @@ class Expr:
 
     @classmethod
     def of(cls, cols: Any, coefs: Any = 1.0) -> "Expr":
+        """sum_k coefs[k] * x[cols[k]] (`coefs` one per column, or one for all), zero terms left out."""
         cols = np.asarray(cols, dtype=np.int64).ravel()
-        coefs = np.broadcast_to(np.asarray(coefs, dtype=float), cols.shape).copy()
+        coefs = np.asarray(coefs, dtype=float)
+        if coefs.ndim == 0:  # one coefficient for every column
+            return cls(cols.copy(), np.full(cols.shape, coefs)) if coefs != 0 else cls(cols[:0].copy(), np.zeros(0))
+        coefs = np.broadcast_to(coefs, cols.shape)
         keep = coefs != 0
         return cls(cols[keep], coefs[keep])
 
@@ -139,9 +143,7 @@ class Formulation:
         """Variables `name[label]`; `label` names one of them in planner terms; they
         are stated in units of `unit` (a value v of the variable is v * unit in real units)."""
         n = len(labels)
-        g = VarGroup(name, self.n_cols, _labels(labels),
-                     np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy(),
-                     np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy(), integer, label, unit)
+        g = VarGroup(name, self.n_cols, _labels(labels), _filled(lower, n), _filled(upper, n), integer, label, unit)
         self.groups[name] = g
         self.n_cols += n
         return g
@@ -162,11 +164,10 @@ class Formulation:
         if not isinstance(spec, FamilySpec):
             raise TypeError(f"a family of rows needs its FamilySpec (optim/model/families.py), not {spec!r}")
         n = len(labels)
-        lower = np.broadcast_to(np.asarray(lower, dtype=float), (n,)).copy()
-        upper = np.broadcast_to(np.asarray(upper, dtype=float), (n,)).copy()
+        lower, upper = _filled(lower, n), _filled(upper, n)
         col = np.asarray(col, dtype=np.int64).ravel()
         row = np.asarray(row, dtype=np.int64).ravel()
-        coef = np.broadcast_to(np.asarray(coef, dtype=float), col.shape).copy()
+        coef = _filled(coef, len(col))
         if np.all(lower == upper):
             sense = "eq"
         elif np.all(np.isinf(lower)):
@@ -270,6 +271,12 @@ class Formulation:
             if g.start <= col < g.start + g.size:
                 return g, col - g.start
         raise IndexError(col)
+
+
+def _filled(values: Any, n: int) -> np.ndarray:
+    """`values` (one value, or n values) as a new float array of n values."""
+    values = np.asarray(values, dtype=float)
+    return np.full(n, values) if values.ndim == 0 else np.broadcast_to(values, (n,)).copy()
 
 
 def _labels(labels: Any) -> pd.Index:
