@@ -21,6 +21,7 @@ import pandas as pd
 from .families import FamilySpec
 
 INF = float("inf")
+_ONE_ROW = pd.Index([None], dtype=object)  # the labels of a family of one row (a new Index of it each time)
 
 
 @dataclass
@@ -168,11 +169,11 @@ class Formulation:
         col = np.asarray(col, dtype=np.int64).ravel()
         row = np.asarray(row, dtype=np.int64).ravel()
         coef = _filled(coef, len(col))
-        if np.all(lower == upper):
+        if (lower == upper).all():
             sense = "eq"
-        elif np.all(np.isinf(lower)):
+        elif np.isinf(lower).all():
             sense = "le"
-        elif np.all(np.isinf(upper)):
+        elif np.isinf(upper).all():
             sense = "ge"
         else:
             sense = "range"
@@ -195,7 +196,7 @@ class Formulation:
     def add_row(self, spec: FamilySpec, expr: Expr, lower: float = -INF, upper: float = INF,
                 unit: float = 1.0) -> Family:
         """A family of a single row (label None)."""
-        return self.add_rows(spec, [None], [expr], lower, upper, unit)
+        return self.add_rows(spec, _ONE_ROW[:], [expr], lower, upper, unit)
 
     def set_objective(self, expr: Expr, maximize: bool = True, offset: float = 0.0) -> None:
         """The objective: `expr` plus the constant `offset` (both in `objective_unit`)."""
