@@ -64,17 +64,21 @@ def largest(cols: np.ndarray, coefs: np.ndarray, lower: np.ndarray, upper: np.nd
     of one choice group (`choice_groups`) taking at most one nonzero value."""
     if not len(cols):
         return 0.0
-    order = np.argsort(cols, kind="stable")
-    if (cols[order[1:]] != cols[order[:-1]]).all():  # each column once: in column order
-        cols, coefs = cols[order], coefs[order]
-    else:  # the coefficients of each column added up
-        cols, inv = np.unique(cols, return_inverse=True)
-        coefs = np.bincount(inv, weights=coefs, minlength=len(cols))
+    if not (cols[1:] > cols[:-1]).all():  # in column order, each column once
+        order = np.argsort(cols, kind="stable")
+        if (cols[order[1:]] != cols[order[:-1]]).all():  # each column once
+            cols, coefs = cols[order], coefs[order]
+        else:  # the coefficients of each column added up
+            cols, inv = np.unique(cols, return_inverse=True)
+            coefs = np.bincount(inv, weights=coefs, minlength=len(cols))
     lo, hi = lower[cols], upper[cols]
     with np.errstate(invalid="ignore"):
-        best = np.maximum(np.where(coefs == 0, 0.0, coefs * lo), np.where(coefs == 0, 0.0, coefs * hi))
+        best = np.maximum(coefs * lo, coefs * hi)
+    best[coefs == 0] = 0.0
     g = group[cols]
     alone = g < 0
+    if alone.all():
+        return float(best.sum())
     total = float(best[alone].sum())
     if (~alone).any():  # a group: its best member, or none of them (all at 0)
         gs, at = np.unique(g[~alone], return_inverse=True)
