@@ -332,7 +332,7 @@ def define_resource_caps(f: Formulation, d: ModelData) -> None:
     amounts = np.column_stack([d.options[k].to_numpy(dtype=float) for k in ids])  # options x resources
     opt_pos, res_pos = np.nonzero(amounts)
     f.add_family(RESOURCE_CAP, ids, res_pos, use[opt_pos], amounts[opt_pos, res_pos],
-                 -INF, d.resources["cap"].astype(float).to_numpy())
+                 -INF, column(d.resources, "cap"))
 
 
 INDUSTRIAL_NEED = FamilySpec(
