@@ -235,17 +235,17 @@ class Formulation:
         """The constraint matrix in compressed-column form (start, index, value):
         entries sorted by column then row, duplicates summed, zeros dropped."""
         row, col, coef = self.coo()
-        key = col * max(self.n_rows, 1) + row
-        order = np.argsort(key, kind="stable")
-        key, coef = key[order], coef[order]
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = key[1:] != key[:-1]
-        starts = np.flatnonzero(first)
-        value = np.add.reduceat(coef, starts) if len(starts) else np.zeros(0)
-        key = key[starts]
+        order = np.argsort(col * max(self.n_rows, 1) + row, kind="stable")  # duplicates in their order
+        cols, index, value = col[order], row[order], coef[order]
+        first = np.ones(len(cols), dtype=bool)
+        first[1:] = (cols[1:] != cols[:-1]) | (index[1:] != index[:-1])
+        if not first.all():  # duplicates: summed
+            starts = np.flatnonzero(first)
+            value = np.add.reduceat(value, starts)
+            cols, index = cols[starts], index[starts]
         keep = value != 0
-        key, value = key[keep], value[keep]
-        cols, index = np.divmod(key, max(self.n_rows, 1))
+        if not keep.all():
+            cols, index, value = cols[keep], index[keep], value[keep]
         start = np.zeros(self.n_cols + 1, dtype=np.int64)
         np.cumsum(np.bincount(cols, minlength=self.n_cols), out=start[1:])
         return start, index, value
