@@ -87,8 +87,8 @@ def prepare(inst: Instance, money: float | None = None) -> ModelData:
         locked = key.get_indexer(pd.MultiIndex.from_tuples(list(inst.policy.locked_uses.items())))
 
     sources = inst.source_flags()
-    switched = [s for s, mt, fc in zip(sources.index, sources["min_ticket"], sources["fixed_cost"])
-                if mt > 0 or fc > 0]
+    switched = [s for s, mt, fc in zip(sources.index.tolist(), sources["min_ticket"].tolist(),
+                                       sources["fixed_cost"].tolist()) if mt > 0 or fc > 0]
     cats = inst.categories
     categories = cats.index.tolist()
     pairs = inst.eligible_pairs()

@@ -97,16 +97,21 @@ def check_model(f: Formulation) -> None:
 
 
 def _within(f: Formulation) -> bool:
-    """True when `check_model` finds nothing: its tests on the whole matrix, the
-    row bounds and the costs at once (the loop over the families words what it finds)."""
-    row, col, coef = f.coo()
-    lower, upper = f.row_bounds()
-    _, _, integer = f.bounds()
-    coef = np.abs(coef)
+    """True when `check_model` finds nothing: its tests on all the coefficients, row
+    bounds and costs at once (the loop over the families words what it finds)."""
+    fams = list(f.families.values())
+    coef = np.concatenate([fam.coef for fam in fams]) if fams else np.zeros(0)
+    np.abs(coef, out=coef)
     if (~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)).any():
         return False
-    if ((coef > 0) & (coef < SOLVER_RESOLVES) & integer[col] & np.isfinite(lower)[row]).any():
-        return False
+    lower, upper = f.row_bounds()
+    tiny = (coef > 0) & (coef < SOLVER_RESOLVES)
+    if tiny.any():  # named only on an integer column in a row it must meet
+        _, _, integer = f.bounds()
+        col = np.concatenate([fam.col for fam in fams])[tiny]
+        row = np.concatenate([fam.row + fam.start for fam in fams])[tiny]
+        if (integer[col] & np.isfinite(lower)[row]).any():
+            return False
     for side, forcing in ((lower, (lower > 0) | (lower == upper)), (upper, (upper < 0) | (lower == upper))):
         size, finite = np.abs(side), np.isfinite(side)
         if (np.isnan(side) | (finite & (size >= SOLVER_INF)) | (finite & (size >= SOLVER_RELIABLE) & forcing)
