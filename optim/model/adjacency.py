@@ -240,7 +240,7 @@ def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
 def objective_penalties(f: Formulation) -> Expr:
     """compatibility_penalty + boundary_penalty (those the model has): the part of
     the objective that no weight scales, subtracted from the weighted terms."""
-    return sum((f.exprs[name] for name in PENALTY_EXPRS if name in f.exprs), Expr())
+    return Expr.sum(f.exprs[name] for name in PENALTY_EXPRS if name in f.exprs)
 
 
 def define_adjacency_objective(f: Formulation, d: ModelData) -> None:

@@ -95,8 +95,8 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
         if c == d.conversion_category:
             need = need + Expr.of(use, opts["conversion_cost"].to_numpy() / S)
         e[f"need:{c}"] = need
-    e["total_investment"] = sum((e[f"need:{c}"] for c in d.categories), Expr())
-    e["scope_investment"] = sum((e[f"need:{c}"] for c in d.scope), Expr())
+    e["total_investment"] = Expr.sum(e[f"need:{c}"] for c in d.categories)
+    e["scope_investment"] = Expr.sum(e[f"need:{c}"] for c in d.scope)
 
     src = d.pair_source  # the source of each pair
 
@@ -469,7 +469,7 @@ def objective_expr(f: Formulation, weights: dict[str, float]) -> Expr:
     """sum_t sense_t w_t term_t over the objective terms (present values when
     the instance asks for them: `objective:<term>`)."""
     terms = {t: f.exprs.get(f"objective:{t}", f.exprs[t]) for t in TERMS}
-    return sum((terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERMS), Expr())
+    return Expr.sum(terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERMS)
 
 
 def define_objective(f: Formulation, d: ModelData) -> None:

@@ -65,9 +65,18 @@ class Expr:
         coefs = np.asarray(coefs, dtype=float)
         if coefs.ndim == 0:  # one coefficient for every column
             return cls(cols.copy(), np.full(cols.shape, coefs)) if coefs != 0 else cls(cols[:0].copy(), np.zeros(0))
-        coefs = np.broadcast_to(coefs, cols.shape)
+        if coefs.shape != cols.shape:
+            coefs = np.broadcast_to(coefs, cols.shape)
         keep = coefs != 0
         return cls(cols[keep], coefs[keep])
+
+    @classmethod
+    def sum(cls, exprs: Any) -> "Expr":
+        """The sum of `exprs`: their terms, in order, in one expression (as `+` gives them)."""
+        exprs = list(exprs)
+        if not exprs:
+            return cls()
+        return cls(np.concatenate([e.cols for e in exprs]), np.concatenate([e.coefs for e in exprs]))
 
     def __add__(self, other: "Expr") -> "Expr":
         return Expr(np.concatenate([self.cols, other.cols]), np.concatenate([self.coefs, other.coefs]))
@@ -277,6 +286,8 @@ class Formulation:
 def _filled(values: Any, n: int) -> np.ndarray:
     """`values` (one value, or n values) as a new float array of n values."""
     values = np.asarray(values, dtype=float)
+    if values.shape == (n,):
+        return values.copy()
     return np.full(n, values) if values.ndim == 0 else np.broadcast_to(values, (n,)).copy()
 
 

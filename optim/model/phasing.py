@@ -357,8 +357,8 @@ def define_period_expressions(f: Formulation, d: ModelData) -> None:
         for name in ("land_income", "industrial_output", "debt_service", "asset_income", "recycling"):
             f.units[f"{name}@{p}"] = S
         e[f"industrial_area@{p}"] = IA[t]
-    e["land_income_pv"] = sum((LI[t] * float(ph.disc[t]) for t in range(n)), Expr())
-    e["industrial_output_pv"] = sum((IO[t] * float(ph.disc[t]) for t in range(n)), Expr())
+    e["land_income_pv"] = Expr.sum(LI[t] * float(ph.disc[t]) for t in range(n))
+    e["industrial_output_pv"] = Expr.sum(IO[t] * float(ph.disc[t]) for t in range(n))
     f.units["land_income_pv"] = f.units["industrial_output_pv"] = S
     if d.inst.objective.values == "present":
         e["objective:land_income"] = e["land_income_pv"]
