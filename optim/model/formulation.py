@@ -297,5 +297,31 @@ def _labels(labels: Any) -> pd.Index:
         return labels
     labels = list(labels)
     if labels and isinstance(labels[0], tuple):
+        width = len(labels[0])
+        if width and all(type(x) is tuple and len(x) == width for x in labels):
+            parts = [np.fromiter((x[k] for x in labels), dtype=object, count=len(labels)) for k in range(width)]
+            return multi_index(parts)  # as pd.MultiIndex.from_tuples(labels)
         return pd.MultiIndex.from_tuples(labels)
     return pd.Index(labels, dtype=object)
+
+
+def multi_index(arrays: Sequence[Any], names: Sequence[Any] | None = None) -> pd.MultiIndex:
+    """`pd.MultiIndex.from_arrays(arrays, names=names)`, with the levels and codes
+    made by `pd.factorize` (sorted), as from_arrays makes them, without the
+    Categorical it makes of each array (a tenth of a millisecond each). Arrays
+    whose values factorize cannot sort, or whose levels hold other than text or
+    numbers, go to from_arrays itself."""
+    levels, codes = [], []
+    for values in arrays:
+        if not isinstance(values, (np.ndarray, pd.Series, pd.Index)):
+            return pd.MultiIndex.from_arrays(arrays, names=names)
+        try:
+            code, uniques = pd.factorize(values, sort=True)
+        except TypeError:
+            return pd.MultiIndex.from_arrays(arrays, names=names)
+        level = pd.Index(uniques)
+        if level.dtype == object:
+            return pd.MultiIndex.from_arrays(arrays, names=names)
+        levels.append(level)
+        codes.append(code)
+    return pd.MultiIndex(levels=levels, codes=codes, names=names, verify_integrity=False)
