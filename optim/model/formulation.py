@@ -310,7 +310,9 @@ def multi_index(arrays: Sequence[Any], names: Sequence[Any] | None = None) -> pd
     made by `pd.factorize` (sorted), as from_arrays makes them, without the
     Categorical it makes of each array (a tenth of a millisecond each). Arrays
     whose values factorize cannot sort, or whose levels hold other than text or
-    numbers, go to from_arrays itself."""
+    numbers, go to from_arrays itself. Without `names`, the arrays' own names."""
+    if names is None:
+        names = [getattr(values, "name", None) for values in arrays]
     levels, codes = [], []
     for values in arrays:
         if not isinstance(values, (np.ndarray, pd.Series, pd.Index)):
