@@ -255,7 +255,7 @@ def define_period_variables(f: Formulation, d: ModelData) -> None:
     f.add_vars("v_pdraw", multi_index(
         [d.pairs["source"].to_numpy()[ph.draw_k], d.pairs["category"].to_numpy()[ph.draw_k], periods[ph.draw_t]]),
         label="draw of source {0} for {1} in {2}", unit=d.money)
-    f.add_vars("v_pown", pd.MultiIndex.from_product([d.categories, T]), label="own funds for {0} in {1}",
+    f.add_vars("v_pown", _by_period(d.categories, T), label="own funds for {0} in {1}",
                unit=d.money)
     f.add_vars("v_cash", T, label="cash at the end of {0}", unit=d.money)
     f.add_vars("v_recycle", multi_index([pids[ph.rec_j], periods[ph.rec_t]]),
@@ -501,7 +501,7 @@ def define_period_draw_limits(f: Formulation, d: ModelData) -> None:
     S, T = d.money, ph.periods
     sources = list(d.sources.index)
     lo_rows, lo_lab, lo_rhs, hi_rows, hi_lab, hi_rhs = [], [], [], [], [], []
-    for s, p, lo, hi in zip(lim["source"], lim["period"], lim["min"], lim["max"]):
+    for s, p, lo, hi in zip(lim["source"].tolist(), lim["period"].tolist(), lim["min"].tolist(), lim["max"].tolist()):
         body = ph.drawn[T.index(p)][sources.index(s)]
         if lo is not None and float(lo) > 0:
             lo_rows.append(body), lo_lab.append((s, p)), lo_rhs.append(float(lo) / S)
@@ -532,6 +532,14 @@ def define_recycling(f: Formulation, d: ModelData) -> None:
                         - _at(start, 1.0, (ph.start_j == j) & (done < t)))
             labels.append((pids[j], ph.periods[t]))
     f.add_rows(RECYCLING, labels, rows, -INF, 0.0)
+
+
+def _by_period(ids: list, periods: list) -> pd.MultiIndex:
+    """(id, period) for every id and period: `pd.MultiIndex.from_product([ids, periods])`."""
+    if not len(ids) or not len(periods):
+        return pd.MultiIndex.from_product([ids, periods])
+    return multi_index([np.repeat(np.array(ids, dtype=object), len(periods)),
+                        np.tile(np.array(periods, dtype=object), len(ids))])
 
 
 def _pending(rez: np.ndarray, ph: PhaseData, cur_o: np.ndarray, amount: np.ndarray, t: int) -> Expr:
