@@ -87,11 +87,13 @@ def option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
 def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
     """The (adjacency row, option of parcel_a, option of parcel_b) triples to which
     a `rule` rule applies: columns `edge`, `opt_a`, `opt_b`, `penalty` (yuan per
-    unit length), `length`, sorted by edge then options.
+    unit length), `length`, sorted by edge then options (then rules).
 
     A rule {u, w} applies to (a, u) with (b, w) and, when u != w, to (a, w) with
     (b, u): the rules are made directed (both orders, once if u == w) and joined
-    with the options of each end of each adjacency row."""
+    with the options of each end of each adjacency row: by a table of the option
+    of each (parcel, use), or by pandas merges when a parcel or use is unknown or
+    a parcel has two options of one use (an instance that fails validation)."""
     inst = d.inst
     comp = inst.compatibility[(inst.compatibility["rule"] == rule).to_numpy(dtype=bool)]
     uses = inst.uses.index
@@ -100,18 +102,45 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
     pen = comp["penalty"].to_numpy(dtype=float)
     if rule == "penalty":  # a penalty of 0 costs nothing: no variable for it
         u, w, pen = u[pen > 0], w[pen > 0], pen[pen > 0]
-    rules = pd.DataFrame({"use_a": np.concatenate([u, w[u != w]]),
-                          "use_b": np.concatenate([w, u[u != w]]),
-                          "penalty": np.concatenate([pen, pen[u != w]])})
+    use_a, use_b = np.concatenate([u, w[u != w]]), np.concatenate([w, u[u != w]])
+    penalty = np.concatenate([pen, pen[u != w]])
+    if not len(use_a):
+        return _no_pairs()
+    a, b, length = edges(d)
+    option = np.full((len(d.parcels), len(uses)), -1, dtype=np.int64)  # the option of each (parcel, use)
+    known = all((x >= 0).all() for x in (a, b, use_a, use_b, d.parcel_of_option, d.use_of_option))
+    if known:
+        option[d.parcel_of_option, d.use_of_option] = np.arange(len(d.use_of_option))
+    if not known or (option >= 0).sum() < len(d.use_of_option):
+        return _merged_pairs(d, use_a, use_b, penalty, a, b, length)
+    r, e, opt_a, opt_b = [], [], [], []
+    for k in range(len(use_a)):  # the edges with both options of directed rule k
+        at_a, at_b = option[a, use_a[k]], option[b, use_b[k]]
+        on = np.flatnonzero((at_a >= 0) & (at_b >= 0))
+        r.append(np.full(len(on), k)), e.append(on), opt_a.append(at_a[on]), opt_b.append(at_b[on])
+    r, e, opt_a, opt_b = (np.concatenate(x) for x in (r, e, opt_a, opt_b))
+    if not len(r):
+        return _no_pairs()
+    order = np.lexsort((r, opt_b, opt_a, e))  # by edge, options, then rule (the merges' order)
+    r, e = r[order], e[order]
+    return pd.DataFrame({"edge": e, "opt_a": opt_a[order], "opt_b": opt_b[order], "penalty": penalty[r],
+                         "length": length[e]})
+
+
+def _no_pairs() -> pd.DataFrame:
+    """The option pairs of a rule that applies nowhere."""
     empty = pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("edge", "opt_a", "opt_b")})
     empty["penalty"] = np.zeros(0)
     empty["length"] = np.zeros(0)
-    if not len(rules):
-        return empty
-    a, b, length = edges(d)
-    opt_use = uses.get_indexer(d.options["use"])
-    opts = pd.DataFrame({"parcel": d.parcel_of_option, "use": opt_use,
-                         "opt": np.arange(len(opt_use))})
+    return empty
+
+
+def _merged_pairs(d: ModelData, use_a: np.ndarray, use_b: np.ndarray, penalty: np.ndarray, a: np.ndarray,
+                  b: np.ndarray, length: np.ndarray) -> pd.DataFrame:
+    """`_option_pairs` by merges of the adjacency rows, the options and the directed rules."""
+    rules = pd.DataFrame({"use_a": use_a, "use_b": use_b, "penalty": penalty})
+    opts = pd.DataFrame({"parcel": d.parcel_of_option, "use": d.use_of_option,
+                         "opt": np.arange(len(d.use_of_option))})
     left = opts[opts["use"].isin(rules["use_a"]).to_numpy()]
     left = left.rename(columns={"parcel": "a", "use": "use_a", "opt": "opt_a"})
     right = opts[opts["use"].isin(rules["use_b"]).to_numpy()]
@@ -119,7 +148,7 @@ def _option_pairs(d: ModelData, rule: str) -> pd.DataFrame:
     m = (pd.DataFrame({"edge": np.arange(len(a)), "a": a, "b": b})
          .merge(left, on="a").merge(rules, on="use_a").merge(right, on=["b", "use_b"]))
     if not len(m):
-        return empty
+        return _no_pairs()
     m = m.sort_values(["edge", "opt_a", "opt_b"], kind="stable", ignore_index=True)
     m["length"] = length[m["edge"].to_numpy()]
     return m[["edge", "opt_a", "opt_b", "penalty", "length"]]
@@ -129,7 +158,7 @@ def _pair_labels(d: ModelData, pairs: pd.DataFrame) -> pd.MultiIndex:
     """(parcel_a, parcel_b, use of parcel_a, use of parcel_b) of each option pair."""
     oa, ob = pairs["opt_a"].to_numpy(), pairs["opt_b"].to_numpy()
     uses = pd.Index(d.inst.uses.index.to_numpy(dtype=object), dtype=object)
-    use = uses.get_indexer(d.options["use"])
+    use = d.use_of_option
     parcels = pd.Index(d.parcels.to_numpy(dtype=object), dtype=object)
     # built from codes: no factorising of 100,000s of ids
     return pd.MultiIndex(levels=[parcels, parcels, uses, uses],
@@ -240,7 +269,7 @@ def define_boundary_penalty(f: Formulation, d: ModelData) -> None:
 def objective_penalties(f: Formulation) -> Expr:
     """compatibility_penalty + boundary_penalty (those the model has): the part of
     the objective that no weight scales, subtracted from the weighted terms."""
-    return sum((f.exprs[name] for name in PENALTY_EXPRS if name in f.exprs), Expr())
+    return Expr.sum(f.exprs[name] for name in PENALTY_EXPRS if name in f.exprs)
 
 
 def define_adjacency_objective(f: Formulation, d: ModelData) -> None:

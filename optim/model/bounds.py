@@ -64,13 +64,21 @@ def largest(cols: np.ndarray, coefs: np.ndarray, lower: np.ndarray, upper: np.nd
     of one choice group (`choice_groups`) taking at most one nonzero value."""
     if not len(cols):
         return 0.0
-    cols, inv = np.unique(cols, return_inverse=True)
-    coefs = np.bincount(inv, weights=coefs, minlength=len(cols))
+    if not (cols[1:] > cols[:-1]).all():  # in column order, each column once
+        order = np.argsort(cols, kind="stable")
+        if (cols[order[1:]] != cols[order[:-1]]).all():  # each column once
+            cols, coefs = cols[order], coefs[order]
+        else:  # the coefficients of each column added up
+            cols, inv = np.unique(cols, return_inverse=True)
+            coefs = np.bincount(inv, weights=coefs, minlength=len(cols))
     lo, hi = lower[cols], upper[cols]
     with np.errstate(invalid="ignore"):
-        best = np.maximum(np.where(coefs == 0, 0.0, coefs * lo), np.where(coefs == 0, 0.0, coefs * hi))
+        best = np.maximum(coefs * lo, coefs * hi)
+    best[coefs == 0] = 0.0
     g = group[cols]
     alone = g < 0
+    if alone.all():
+        return float(best.sum())
     total = float(best[alone].sum())
     if (~alone).any():  # a group: its best member, or none of them (all at 0)
         gs, at = np.unique(g[~alone], return_inverse=True)
@@ -94,7 +102,7 @@ def drawable(d: ModelData, need: np.ndarray) -> np.ndarray:
     cat = {c: k for k, c in enumerate(d.categories)}
     out = np.zeros(len(d.sources))
     src = {s: k for k, s in enumerate(d.sources.index)}
-    for s, c in zip(d.pairs["source"], d.pairs["category"]):
+    for s, c in zip(d.pairs["source"].tolist(), d.pairs["category"].tolist()):
         out[src[s]] += need[cat[c]]
     return out
 
@@ -104,8 +112,8 @@ def define_column_bounds(f: Formulation, d: ModelData) -> None:
     once every row is stated."""
     need = d.need_max if d.need_max is not None else need_max(f, d)
     cats = {c: k for k, c in enumerate(d.categories)}
-    pair_cat = np.array([cats[c] for c in d.pairs["category"]], dtype=np.int64)
-    src = d.sources.index.get_indexer(d.pairs["source"])
+    pair_cat = np.array([cats[c] for c in d.pairs["category"].tolist()], dtype=np.int64)
+    src = d.pair_source
     draw_cap = need[pair_cat] if len(pair_cat) else np.zeros(0)
     if d.source_bound is not None:
         draw_cap = np.minimum(draw_cap, d.source_bound[src])

@@ -14,7 +14,7 @@ import pandas as pd
 from ..inputs.schema import TERMS
 from ..text import number, pct
 from .bounds import drawable, need_max
-from .data import ModelData
+from .data import ModelData, column, positions
 from .families import FamilySpec, Price, PriceRows, Row
 from .formulation import INF, Expr, Formulation
 
@@ -52,19 +52,16 @@ def define_variables(f: Formulation, d: ModelData) -> None:
     lower[d.locked] = 1.0
     uses = pd.Index(d.inst.uses.index, dtype=object)
     f.add_vars("v_use", pd.MultiIndex(levels=[pd.Index(d.parcels, dtype=object), uses],  # built from codes
-                                      codes=[d.parcel_of_option, uses.get_indexer(d.options["use"])],
-                                      verify_integrity=False),
+                                      codes=[d.parcel_of_option, d.use_of_option], verify_integrity=False),
                lower=lower, upper=1.0, integer=True, label="use {1} of parcel {0}")
-    f.add_vars("v_build", list(d.projects.index),
-               lower=d.projects["mandatory"].astype(bool).to_numpy(dtype=float), upper=1.0, integer=True,
-               label="project {0}")
+    f.add_vars("v_build", d.projects.index.tolist(), lower=column(d.projects, "mandatory", bool).astype(float),
+               upper=1.0, integer=True, label="project {0}")
     sources, cats = pd.Index(d.sources.index, dtype=object), pd.Index(d.categories, dtype=object)
-    f.add_vars("v_draw", pd.MultiIndex(levels=[sources, cats], codes=[sources.get_indexer(d.pairs["source"]),
-                                                                     cats.get_indexer(d.pairs["category"])],
+    f.add_vars("v_draw", pd.MultiIndex(levels=[sources, cats], codes=[d.pair_source, d.pair_category],
                                        verify_integrity=False),
                label="draw of source {0} for {1}", unit=d.money)
     f.add_vars("v_open", d.switched, upper=1.0, integer=True, label="source {0} drawn at all")
-    f.add_vars("v_own", d.categories, label="own funds for {0}", unit=d.money)
+    f.add_vars("v_own", cats, label="own funds for {0}", unit=d.money)
 
 
 def define_expressions(f: Formulation, d: ModelData) -> None:
@@ -87,10 +84,10 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
     proj = d.projects
     build = f.col("v_build")
     e["industrial_output"] = Expr.of(use, opts["output"].to_numpy() / S) + \
-        Expr.of(build, proj["output"].astype(float).to_numpy() / S)
-    e["industrial_need"] = Expr.of(build, proj["industrial_area"].astype(float).to_numpy())
+        Expr.of(build, column(proj, "output") / S)
+    e["industrial_need"] = Expr.of(build, column(proj, "industrial_area"))
     e["value"] = Expr.of(use, opts["value"].to_numpy() / S) + \
-        Expr.of(build, proj["value"].astype(float).to_numpy() / S)
+        Expr.of(build, column(proj, "value") / S)
     cat_of_project = proj["category"].to_numpy()
     cost = proj["cost"].to_numpy(dtype=float) / S
     for c in d.categories:
@@ -98,20 +95,21 @@ def define_expressions(f: Formulation, d: ModelData) -> None:
         if c == d.conversion_category:
             need = need + Expr.of(use, opts["conversion_cost"].to_numpy() / S)
         e[f"need:{c}"] = need
-    e["total_investment"] = sum((e[f"need:{c}"] for c in d.categories), Expr())
-    e["scope_investment"] = sum((e[f"need:{c}"] for c in d.scope), Expr())
+    e["total_investment"] = Expr.sum(e[f"need:{c}"] for c in d.categories)
+    e["scope_investment"] = Expr.sum(e[f"need:{c}"] for c in d.scope)
 
-    src = d.sources.index.get_indexer(d.pairs["source"])  # the source of each pair
+    src = d.pair_source  # the source of each pair
 
     def per_pair(column: str, dtype: type = float) -> np.ndarray:
         return d.sources[column].to_numpy(dtype=dtype)[src]
 
     draw = f.col("v_draw")
-    in_scope = d.pairs["category"].isin(d.scope).to_numpy()
+    scope = set(d.scope)
+    in_scope = np.array([c in scope for c in d.pairs["category"].tolist()], dtype=bool)
     e["coverage"] = Expr.of(draw, (per_pair("external", bool) & in_scope).astype(float))
     e["capital"] = Expr.of(draw, per_pair("capital")) + Expr.of(f.col("v_own"), 1.0)
     e["debt"] = Expr.of(draw, per_pair("debt"))
-    fixed = d.sources["fixed_cost"].to_numpy(dtype=float)[d.sources.index.get_indexer(d.switched)]
+    fixed = d.sources["fixed_cost"].to_numpy(dtype=float)[positions(d.sources.index, d.switched)]
     e["fixed_costs"] = Expr.of(f.col("v_open"), fixed / S)
     e["financing_cost"] = Expr.of(draw, per_pair("rate")) + e["fixed_costs"]
     e["own_funds"] = Expr.of(f.col("v_own"), 1.0)
@@ -149,11 +147,15 @@ CATEGORY_FUNDING = FamilySpec(
 def define_category_funding(f: Formulation, d: ModelData) -> None:
     """category_funding_eq[c]: sum_{s:(s,c) eligible} v_draw[s,c] + v_own[c] - N_c = 0
     (every category's need is paid exactly, by eligible sources or own funds)."""
-    cats = pd.Index(d.categories)
-    rows = [Expr.of(f.col("v_draw", np.flatnonzero(d.pairs["category"].to_numpy() == c)), 1.0)
-            + Expr.of(f.col("v_own", [k]), 1.0) - f.exprs[f"need:{c}"]
-            for k, c in enumerate(cats)]
-    f.add_rows(CATEGORY_FUNDING, list(cats), rows, 0.0, 0.0, unit=d.money)
+    nc = len(d.categories)
+    needs = [f.exprs[f"need:{c}"] for c in d.categories]
+    paid = d.pair_category >= 0  # the pairs of the categories (all of them in a valid instance)
+    # row c: the draws for c (in pair order), v_own[c], then -N_c
+    row = np.concatenate([d.pair_category[paid], np.arange(nc), np.repeat(np.arange(nc), [len(e.cols) for e in needs])])
+    col = np.concatenate([f.col("v_draw")[paid], f.col("v_own"), *(e.cols for e in needs)])
+    coef = np.concatenate([np.ones(int(paid.sum())), np.ones(nc), *(e.coefs * -1.0 for e in needs)])
+    order = np.argsort(row, kind="stable")
+    f.add_family(CATEGORY_FUNDING, d.categories, row[order], col[order], coef[order], 0.0, 0.0, unit=d.money)
 
 
 def _source_column(column: str):
@@ -194,30 +196,33 @@ def define_source_limits(f: Formulation, d: ModelData) -> None:
     categories, optim/model/bounds.py); d_s <= U_s otherwise; source_min_ge[s]:
     d_s - m_s v_open[s] >= 0 for switched sources with m_s > 0 (d_s = sum_c v_draw[s,c])."""
     src = d.sources
-    pair_src = d.pairs["source"].to_numpy()
-    drawn = {s: Expr.of(f.col("v_draw", np.flatnonzero(pair_src == s)), 1.0) for s in src.index}
+    ids = src.index.tolist()
+    draw = f.col("v_draw")
+    drawn = [Expr.of(draw[d.pair_source == k], 1.0) for k in range(len(ids))]
+    at = {s: k for k, s in enumerate(ids)}
     open_pos = {s: k for k, s in enumerate(d.switched)}
+    caps, tickets = src["cap"].to_numpy(dtype=float), src["min_ticket"].to_numpy()
     d.need_max = need_max(f, d)
     most = drawable(d, d.need_max)
     d.source_bound = np.full(len(src), np.inf)
     labels, rows, upper = [], [], []
-    for k, s in enumerate(src.index):
-        if not len(drawn[s].cols):
+    for k, s in enumerate(ids):
+        if not len(drawn[k].cols):
             continue
-        cap = float(src.at[s, "cap"]) / d.money
+        cap = float(caps[k]) / d.money
         if s in open_pos:
             cap = min(cap, float(most[k]))  # a big-M no larger than what the source can draw
             d.source_bound[k] = cap
-            rows.append(drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), cap))
+            rows.append(drawn[k] - Expr.of(f.col("v_open", [open_pos[s]]), cap))
             upper.append(0.0)
         else:
-            rows.append(drawn[s])
+            rows.append(drawn[k])
             upper.append(cap)
         labels.append(s)
     f.add_rows(SOURCE_CAP, labels, rows, -INF, np.array(upper), unit=d.money)
-    mins = [s for s in d.switched if src.at[s, "min_ticket"] > 0]
+    mins = [s for s in d.switched if tickets[at[s]] > 0]
     f.add_rows(SOURCE_MIN, mins,
-               [drawn[s] - Expr.of(f.col("v_open", [open_pos[s]]), float(src.at[s, "min_ticket"]) / d.money)
+               [drawn[at[s]] - Expr.of(f.col("v_open", [open_pos[s]]), float(tickets[at[s]]) / d.money)
                 for s in mins], 0.0, INF, unit=d.money)
 
 
@@ -327,7 +332,7 @@ def define_resource_caps(f: Formulation, d: ModelData) -> None:
     amounts = np.column_stack([d.options[k].to_numpy(dtype=float) for k in ids])  # options x resources
     opt_pos, res_pos = np.nonzero(amounts)
     f.add_family(RESOURCE_CAP, ids, res_pos, use[opt_pos], amounts[opt_pos, res_pos],
-                 -INF, d.resources["cap"].astype(float).to_numpy())
+                 -INF, column(d.resources, "cap"))
 
 
 INDUSTRIAL_NEED = FamilySpec(
@@ -464,7 +469,7 @@ def objective_expr(f: Formulation, weights: dict[str, float]) -> Expr:
     """sum_t sense_t w_t term_t over the objective terms (present values when
     the instance asks for them: `objective:<term>`)."""
     terms = {t: f.exprs.get(f"objective:{t}", f.exprs[t]) for t in TERMS}
-    return sum((terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERMS), Expr())
+    return Expr.sum(terms[t] * (TERM_SENSE[t] * weights.get(t, 0.0)) for t in TERMS)
 
 
 def define_objective(f: Formulation, d: ModelData) -> None:

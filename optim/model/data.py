@@ -31,6 +31,7 @@ class ModelData:
     options: pd.DataFrame  # allowed (parcel, use) pairs, whole-parcel figures, positional
     parcels: pd.Index
     parcel_of_option: np.ndarray  # parcel position of each option
+    use_of_option: np.ndarray  # use position of each option (in the instance's uses)
     rezoning: np.ndarray  # bool per option: use != current use
     industrial: np.ndarray  # bool per option
     commercial_on_route: np.ndarray  # bool per option
@@ -40,6 +41,8 @@ class ModelData:
     projects: pd.DataFrame
     sources: pd.DataFrame  # with external/capital/debt resolved
     pairs: pd.DataFrame  # eligible (source, category)
+    pair_source: np.ndarray  # source position of each pair (in `sources`)
+    pair_category: np.ndarray  # category position of each pair (in `categories`)
     switched: list[str]  # sources with an on/off decision
     conversion_category: str | None
     scope: list[str]
@@ -58,15 +61,16 @@ def prepare(inst: Instance, money: float | None = None) -> ModelData:
     """Compute the model's index sets and coefficient arrays from `inst`."""
     opts = inst.option_totals().reset_index(drop=True)
     figures = ["land_income", "output", "conversion_cost", "value", *inst.resource_ids]
-    if any(opts[col].dtype != np.float64 for col in figures):
+    dtypes = dict(zip(opts.columns, opts.dtypes))
+    if any(dtypes[col] != np.float64 for col in figures):
         opts = opts.astype({col: float for col in figures})
     parcels = inst.parcels.index
-    parcel_of_option = parcels.get_indexer(opts["parcel"])
+    parcel_of_option = positions(parcels, opts["parcel"])
     par = inst.parcels
     current = par["current_use"].to_numpy()[parcel_of_option]
     use = opts["use"].to_numpy()
     rezoning = use != current
-    use_of_option = inst.uses.index.get_indexer(use)
+    use_of_option = positions(inst.uses.index, use)
     industrial = inst.uses["industrial"].to_numpy(dtype=bool)[use_of_option]
     commercial = inst.uses["commercial"].to_numpy(dtype=bool)[use_of_option]
     route = par["route"].to_numpy(dtype=bool)[parcel_of_option]
@@ -83,19 +87,44 @@ def prepare(inst: Instance, money: float | None = None) -> ModelData:
         locked = key.get_indexer(pd.MultiIndex.from_tuples(list(inst.policy.locked_uses.items())))
 
     sources = inst.source_flags()
-    switched = [s for s, mt, fc in zip(sources.index, sources["min_ticket"], sources["fixed_cost"])
-                if mt > 0 or fc > 0]
+    switched = [s for s, mt, fc in zip(sources.index.tolist(), sources["min_ticket"].tolist(),
+                                       sources["fixed_cost"].tolist()) if mt > 0 or fc > 0]
     cats = inst.categories
+    categories = cats.index.tolist()
+    pairs = inst.eligible_pairs()
     return ModelData(
-        inst=inst, options=opts, parcels=parcels, parcel_of_option=parcel_of_option,
+        inst=inst, options=opts, parcels=parcels, parcel_of_option=parcel_of_option, use_of_option=use_of_option,
         rezoning=rezoning, industrial=industrial, commercial_on_route=commercial & route,
-        area=area, forgone=forgone, categories=list(cats.index), projects=inst.projects,
-        sources=sources, pairs=inst.eligible_pairs(), switched=switched,
+        area=area, forgone=forgone, categories=categories, projects=inst.projects,
+        sources=sources, pairs=pairs, pair_source=positions(sources.index, pairs["source"]),
+        pair_category=positions(cats.index, pairs["category"]), switched=switched,
         conversion_category=inst.conversion_category(), scope=inst.coverage_scope(),
-        ecology=list(cats.index[cats["ecology"].to_numpy(dtype=bool)]),
+        ecology=[c for c, eco in zip(categories, cats["ecology"].to_numpy(dtype=bool)) if eco],
         resources=inst.resources, money=money if money is not None else money_unit(inst),
         locked=np.asarray(locked, dtype=np.int64),
     )
+
+
+# Up to this many labels and values, a dict finds positions faster than pandas' hash
+# table (whose fixed cost is tens of microseconds); beyond, the hash table is faster.
+FEW = 300
+
+
+def positions(labels: pd.Index, values: Any) -> np.ndarray:
+    """The position of each of `values` in the unique `labels`, -1 where there is
+    none: `labels.get_indexer(values)`, by a dict when there are few of both."""
+    few = len(values) <= FEW and len(labels) <= FEW
+    at = {label: k for k, label in enumerate(labels.tolist())} if few else {}
+    if len(at) < len(labels):  # many, or labels that are not unique (pandas says so)
+        return labels.get_indexer(values)
+    return np.array([at.get(v, -1) for v in (values.tolist() if hasattr(values, "tolist") else values)],
+                    dtype=np.intp)
+
+
+def column(frame: pd.DataFrame, name: str, dtype: Any = float) -> np.ndarray:
+    """`frame[name].astype(dtype).to_numpy()`, without the copy when the column has that dtype."""
+    values = frame[name]
+    return values.to_numpy() if values.dtype == dtype else values.astype(dtype).to_numpy()
 
 
 def money_unit(inst: Instance) -> float:

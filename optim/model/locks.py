@@ -71,9 +71,10 @@ def apply_locks(f: Formulation, d: ModelData) -> None:
     use = f.groups["v_use"]
     use.lower[fix_one] = 1.0
     use.upper[fix_zero] = 0.0
-    lock = pd.Series(_text(d.sources, "lock"), index=d.sources.index, dtype=object)
+    lock = _text(d.sources, "lock")
     if not (lock != "").any():
         return
+    lock = pd.Series(lock, index=d.sources.index, dtype=object)
     out = set(lock.index[lock == "out"])
     draw = f.groups["v_draw"]
     draw.upper[d.pairs["source"].isin(out).to_numpy()] = 0.0

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..text import number
-from .data import MONEY_NOISE, ModelData
+from .data import MONEY_NOISE, ModelData, column
 from .families import FamilySpec, Price, PriceRows
-from .formulation import INF, Expr, Formulation
+from .formulation import INF, Expr, Formulation, multi_index
 
 
 def _pos(ids: list[str], values, default: int) -> np.ndarray:
@@ -110,7 +110,7 @@ def prepare_phasing(d: ModelData) -> PhaseData:
     costs = inst.project_costs
     width = int(costs["offset"].max()) + 1 if len(costs) else 1
     schedule = np.zeros((len(pids), width))
-    schedule[:, 0] = proj["cost"].astype(float).to_numpy()
+    schedule[:, 0] = column(proj, "cost")
     duration = np.zeros(len(pids), dtype=np.int64)
     if len(costs):
         jpos = pd.Index(pids).get_indexer(costs["project"])
@@ -130,12 +130,12 @@ def prepare_phasing(d: ModelData) -> PhaseData:
     s_from = _pos(T, src["available_from"].tolist(), 0) if "available_from" in src else np.zeros(len(src), int)
     s_until = _pos(T, src["available_until"].tolist(), n - 1) if "available_until" in src else \
         np.full(len(src), n - 1)
-    spos = pd.Index(src.index).get_indexer(d.pairs["source"])
+    spos = d.pair_source
     dk = np.repeat(np.arange(len(d.pairs)), n)
     dt = np.tile(np.arange(n), len(d.pairs))
     dok = (dt >= s_from[spos[dk]]) & (dt <= s_until[spos[dk]])
 
-    recyclable = proj["recyclable"].astype(bool).to_numpy() if "recyclable" in proj else np.zeros(len(pids), bool)
+    recyclable = column(proj, "recyclable", bool) if "recyclable" in proj else np.zeros(len(pids), bool)
     rfrom = _pos(T, proj["recycle_from"].tolist(), 0) if "recycle_from" in proj else np.zeros(len(pids), int)
     rj = np.repeat(np.flatnonzero(recyclable), n)
     rt = np.tile(np.arange(n), int(recyclable.sum()))
@@ -143,9 +143,13 @@ def prepare_phasing(d: ModelData) -> PhaseData:
 
     service = np.zeros((len(src), n))
     beyond = np.zeros((len(src), n))
-    for k, (sid, row) in enumerate(src.iterrows()):
-        args = (float(row["rate"]), int(row.get("tenor", 0) or 0), int(row.get("grace", 0) or 0),
-                float(row.get("exit_share", 0.0) or 0.0), str(row["kind"]))
+    def given(col: str, default: object) -> list:
+        return src[col].tolist() if col in src else [default] * len(src)
+
+    terms = zip(src["rate"].tolist(), given("tenor", 0), given("grace", 0), given("exit_share", 0.0),
+                src["kind"].tolist())
+    for k, (rate, tenor, grace, exit_share, kind) in enumerate(terms):
+        args = (float(rate), int(tenor or 0), int(grace or 0), float(exit_share or 0.0), str(kind))
         service[k] = service_schedule(*args, horizon=n - 1)
         total = service_total(*args)
         for tau in range(n):  # payments after the last period for a unit drawn in tau
@@ -243,18 +247,18 @@ def define_period_variables(f: Formulation, d: ModelData) -> None:
     opts = d.options
     pids = np.asarray(list(d.projects.index), dtype=object)
     periods = np.asarray(T, dtype=object)
-    f.add_vars("v_rez", pd.MultiIndex.from_arrays(
+    f.add_vars("v_rez", multi_index(
         [opts["parcel"].to_numpy()[ph.rez], opts["use"].to_numpy()[ph.rez], periods[ph.rez_t]]),
         upper=1.0, integer=True, label="rezoning of parcel {0} to {1} in {2}")
-    f.add_vars("v_start", pd.MultiIndex.from_arrays([pids[ph.start_j], periods[ph.start_t]]),
+    f.add_vars("v_start", multi_index([pids[ph.start_j], periods[ph.start_t]]),
                upper=1.0, integer=True, label="start of project {0} in {1}")
-    f.add_vars("v_pdraw", pd.MultiIndex.from_arrays(
+    f.add_vars("v_pdraw", multi_index(
         [d.pairs["source"].to_numpy()[ph.draw_k], d.pairs["category"].to_numpy()[ph.draw_k], periods[ph.draw_t]]),
         label="draw of source {0} for {1} in {2}", unit=d.money)
-    f.add_vars("v_pown", pd.MultiIndex.from_product([d.categories, T]), label="own funds for {0} in {1}",
+    f.add_vars("v_pown", _by_period(d.categories, T), label="own funds for {0} in {1}",
                unit=d.money)
     f.add_vars("v_cash", T, label="cash at the end of {0}", unit=d.money)
-    f.add_vars("v_recycle", pd.MultiIndex.from_arrays([pids[ph.rec_j], periods[ph.rec_t]]),
+    f.add_vars("v_recycle", multi_index([pids[ph.rec_j], periods[ph.rec_t]]),
                upper=1.0, integer=True, label="recycling of project {0} in {1}")
 
 
@@ -274,7 +278,7 @@ def define_period_links(f: Formulation, d: ModelData) -> None:
     rez_opts = np.flatnonzero(d.rezoning)
     rpos = np.full(len(opts), -1)
     rpos[rez_opts] = np.arange(len(rez_opts))
-    labels = pd.MultiIndex.from_arrays([opts["parcel"].to_numpy()[rez_opts], opts["use"].to_numpy()[rez_opts]])
+    labels = multi_index([opts["parcel"].to_numpy()[rez_opts], opts["use"].to_numpy()[rez_opts]])
     f.add_family(REZONE_PERIOD, labels,
                  np.concatenate([rpos[ph.rez], np.arange(len(rez_opts))]),
                  np.concatenate([rez, f.col("v_use")[rez_opts]]),
@@ -283,7 +287,8 @@ def define_period_links(f: Formulation, d: ModelData) -> None:
                  np.concatenate([start, f.col("v_build")]),
                  np.concatenate([np.ones(len(start)), -np.ones(len(pids))]), 0.0, 0.0)
     npairs = len(d.pairs)
-    f.add_family(DRAW_PERIOD, pd.MultiIndex.from_frame(d.pairs[["source", "category"]]),
+    f.add_family(DRAW_PERIOD, multi_index([d.pairs["source"], d.pairs["category"]],
+                                                        names=["source", "category"]),
                  np.concatenate([ph.draw_k, np.arange(npairs)]),
                  np.concatenate([pdraw, f.col("v_draw")]),
                  np.concatenate([np.ones(len(pdraw)), -np.ones(npairs)]), 0.0, 0.0, unit=d.money)
@@ -316,15 +321,15 @@ def define_period_expressions(f: Formulation, d: ModelData) -> None:
     cur = np.flatnonzero(~d.rezoning)
     income = opts["land_income"].to_numpy() / S
     output = opts["output"].to_numpy() / S
-    proj_out = proj["output"].astype(float).to_numpy() / S
-    proj_inc = proj["income"].astype(float).to_numpy() / S if "income" in proj else np.zeros(len(proj))
-    proj_cost = proj["cost"].astype(float).to_numpy() / S
-    share = proj["recycle_share"].astype(float).to_numpy() if "recycle_share" in proj else np.zeros(len(proj))
+    proj_out = column(proj, "output") / S
+    proj_inc = column(proj, "income") / S if "income" in proj else np.zeros(len(proj))
+    proj_cost = column(proj, "cost") / S
+    share = column(proj, "recycle_share") if "recycle_share" in proj else np.zeros(len(proj))
     ind = d.industrial
     done = ph.start_t + ph.duration[ph.start_j]  # period in which each start's project is complete
     # output terms added by other parts (relocation): counted from the second period
     extra_out = _other_terms(f, f.exprs["industrial_output"], ("v_use", "v_build"))
-    pair_src = pd.Index(d.sources.index).get_indexer(d.pairs["source"])
+    pair_src = d.pair_source
     LI, IO, IA, AI, RP, DS, drawn = [], [], [], [], [], [], []
     for t in range(n):
         li = _at(rez, income[ph.rez], ph.rez_t == t)
@@ -357,8 +362,8 @@ def define_period_expressions(f: Formulation, d: ModelData) -> None:
         for name in ("land_income", "industrial_output", "debt_service", "asset_income", "recycling"):
             f.units[f"{name}@{p}"] = S
         e[f"industrial_area@{p}"] = IA[t]
-    e["land_income_pv"] = sum((LI[t] * float(ph.disc[t]) for t in range(n)), Expr())
-    e["industrial_output_pv"] = sum((IO[t] * float(ph.disc[t]) for t in range(n)), Expr())
+    e["land_income_pv"] = Expr.sum(LI[t] * float(ph.disc[t]) for t in range(n))
+    e["industrial_output_pv"] = Expr.sum(IO[t] * float(ph.disc[t]) for t in range(n))
     f.units["land_income_pv"] = f.units["industrial_output_pv"] = S
     if d.inst.objective.values == "present":
         e["objective:land_income"] = e["land_income_pv"]
@@ -453,7 +458,7 @@ def define_period_land(f: Formulation, d: ModelData) -> None:
     if ph is None:
         return
     n = len(ph.periods)
-    proj_area = d.projects["industrial_area"].astype(float).to_numpy()
+    proj_area = column(d.projects, "industrial_area")
     if n <= 1 or not proj_area.any():
         return
     start = f.col("v_start")
@@ -496,7 +501,7 @@ def define_period_draw_limits(f: Formulation, d: ModelData) -> None:
     S, T = d.money, ph.periods
     sources = list(d.sources.index)
     lo_rows, lo_lab, lo_rhs, hi_rows, hi_lab, hi_rhs = [], [], [], [], [], []
-    for s, p, lo, hi in zip(lim["source"], lim["period"], lim["min"], lim["max"]):
+    for s, p, lo, hi in zip(lim["source"].tolist(), lim["period"].tolist(), lim["min"].tolist(), lim["max"].tolist()):
         body = ph.drawn[T.index(p)][sources.index(s)]
         if lo is not None and float(lo) > 0:
             lo_rows.append(body), lo_lab.append((s, p)), lo_rhs.append(float(lo) / S)
@@ -527,6 +532,14 @@ def define_recycling(f: Formulation, d: ModelData) -> None:
                         - _at(start, 1.0, (ph.start_j == j) & (done < t)))
             labels.append((pids[j], ph.periods[t]))
     f.add_rows(RECYCLING, labels, rows, -INF, 0.0)
+
+
+def _by_period(ids: list, periods: list) -> pd.MultiIndex:
+    """(id, period) for every id and period: `pd.MultiIndex.from_product([ids, periods])`."""
+    if not len(ids) or not len(periods):
+        return pd.MultiIndex.from_product([ids, periods])
+    return multi_index([np.repeat(np.array(ids, dtype=object), len(periods)),
+                        np.tile(np.array(periods, dtype=object), len(ids))])
 
 
 def _pending(rez: np.ndarray, ph: PhaseData, cur_o: np.ndarray, amount: np.ndarray, t: int) -> Expr:

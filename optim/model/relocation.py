@@ -38,7 +38,7 @@ import pandas as pd
 
 from .data import ModelData
 from .families import FamilySpec
-from .formulation import INF, Expr, Formulation
+from .formulation import INF, Expr, Formulation, multi_index
 
 RELOCATION_ELIGIBILITY = FamilySpec(
     "relocation_eligibility", "relocations on eligible parcels", "enterprise {0} on parcel {1}", kind="bound",
@@ -129,7 +129,7 @@ def define_relocation(f: Formulation, d: ModelData) -> None:
     r = relocation_pairs(d)
     d.relocation = r
     pairs = r.pairs
-    f.add_vars("v_reloc", pd.MultiIndex.from_arrays([pairs["enterprise"], pairs["parcel"]]),
+    f.add_vars("v_reloc", multi_index([pairs["enterprise"], pairs["parcel"]]),
                upper=1.0, integer=True, label="enterprise {0} on parcel {1}")
     col = f.col("v_reloc")
     S = d.money
@@ -179,7 +179,7 @@ def define_relocation_rows(f: Formulation, d: ModelData) -> None:
     option = pairs["option"].to_numpy()
     groups, first = np.unique(option, return_index=True)  # one row per option (parcel, use)
     row_of_pair = np.searchsorted(groups, option)
-    labels = pd.MultiIndex.from_arrays([pairs["parcel"].to_numpy()[first], pairs["use"].to_numpy()[first]])
+    labels = multi_index([pairs["parcel"].to_numpy()[first], pairs["use"].to_numpy()[first]])
     n = len(groups)
     rows = np.concatenate([row_of_pair, np.arange(n)])
     cols = np.concatenate([col, f.col("v_use", groups)])

@@ -37,6 +37,8 @@ FIX = ("check the figures behind it (too large, or too far apart from the others
 def check_model(f: Formulation) -> None:
     """Raise `InstanceError` if the built model has a coefficient, right-hand side
     or objective cost that HiGHS would refuse or take for infinity, naming the row."""
+    if _within(f):  # the common case, told from all the rows at once
+        return
     problems = []
     _, _, integer = f.bounds()
     for fam in f.families.values():
@@ -92,6 +94,31 @@ def check_model(f: Formulation) -> None:
                                                    f"{limit}: {FIX}"))
     if problems:
         raise InstanceError(problems)
+
+
+def _within(f: Formulation) -> bool:
+    """True when `check_model` finds nothing: its tests on all the coefficients, row
+    bounds and costs at once (the loop over the families words what it finds)."""
+    fams = list(f.families.values())
+    coef = np.concatenate([fam.coef for fam in fams]) if fams else np.zeros(0)
+    np.abs(coef, out=coef)
+    if (~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)).any():
+        return False
+    lower, upper = f.row_bounds()
+    tiny = (coef > 0) & (coef < SOLVER_RESOLVES)
+    if tiny.any():  # named only on an integer column in a row it must meet
+        _, _, integer = f.bounds()
+        col = np.concatenate([fam.col for fam in fams])[tiny]
+        row = np.concatenate([fam.row + fam.start for fam in fams])[tiny]
+        if (integer[col] & np.isfinite(lower)[row]).any():
+            return False
+    for side, forcing in ((lower, (lower > 0) | (lower == upper)), (upper, (upper < 0) | (lower == upper))):
+        size, finite = np.abs(side), np.isfinite(side)
+        if (np.isnan(side) | (finite & (size >= SOLVER_INF)) | (finite & (size >= SOLVER_RELIABLE) & forcing)
+                | ((side != 0) & (size < SOLVER_RESOLVES))).any():
+            return False
+    cost = np.abs(f.cost())
+    return not (~np.isfinite(cost) | (cost >= SOLVER_RELIABLE)).any()
 
 
 def _unit(u: float) -> str:
