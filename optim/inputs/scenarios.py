@@ -47,7 +47,7 @@ import yaml
 from pandas.api.types import infer_dtype
 
 from ..errors import InstanceError, Problem
-from .coerce import COERCE, range_problem, type_name
+from .coerce import COERCE, column_floats, range_problem, type_name
 from .instance import Eod, Instance
 from .limits import regular_file_problem, show
 from .schema import ID_TABLES, MAPPINGS, OBJECTIVE_SCALARS, TABLES, TERMS, Field
@@ -280,9 +280,7 @@ def _scale(inst: Instance, path: str, factor: Any) -> str | None:
             _assign(inst, target, value)
             return None
         frame = getattr(inst, target.section)
-        column = frame[target.key]
-        values = column.to_numpy(dtype=float, copy=True) if column.dtype == np.float64 else \
-            pd.to_numeric(column, errors="coerce").to_numpy(dtype=float).copy()
+        values = column_floats(frame[target.key]).copy()
         values[target.rows] = values[target.rows] * factor
         frame[target.key] = values
         inst.changed.append(target.path)
