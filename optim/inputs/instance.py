@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .coerce import is_missing
+from .coerce import column_floats, is_missing
 from .schema import CAPITAL_KINDS, DEBT_KINDS, TERMS
 
 
@@ -262,8 +262,12 @@ class Instance:
         obj = self.objective
         if obj.weight("value") or "value" in obj.targets:
             return True
-        return any(col in frame.columns and bool(np.any(pd.to_numeric(frame[col], errors="coerce").fillna(0) != 0))
-                   for frame, col in ((self.options, "value"), (self.projects, "value")))
+        for frame in (self.options, self.projects):
+            if "value" in frame.columns:
+                values = column_floats(frame["value"])
+                if np.any((values != 0) & ~np.isnan(values)):  # a missing value counts as 0
+                    return True
+        return False
 
     @property
     def resource_ids(self) -> list[str]:
@@ -272,12 +276,12 @@ class Instance:
     def option_totals(self) -> pd.DataFrame:
         """Options with whole-parcel figures (per-mu figures times parcel area)."""
         if self.option_basis != "per_area":
-            return self.options.copy()
+            return _copy_table(self.options)
         opts = self.options
         area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
-        scaled = {"land_income", "output", "conversion_cost", "value", *self.resource_ids}
-        return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy()
-                             for c in opts.columns}, index=opts.index)
+        scaled = {"land_income", "output", "conversion_cost", "value", *self.resources.index}
+        return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy(copy=True)
+                             for c in opts.columns}, index=opts.index, copy=False)  # every column a new array
 
     def conversion_category(self) -> str | None:
         """The category that pays for conversion costs (policy, else `park`)."""
@@ -308,7 +312,7 @@ class Instance:
         lists = [cats if allowed is None or is_missing(allowed) else list(allowed)
                  for allowed in self.sources["categories"]]
         return pd.DataFrame({"source": np.repeat(self.sources.index.to_numpy(dtype=object), [len(x) for x in lists]),
-                             "category": np.array([c for x in lists for c in x], dtype=object)})
+                             "category": np.array([c for x in lists for c in x], dtype=object)}, copy=False)
 
 
 __all__ = ["Instance", "Policy", "Eod", "Objective", "Origin", "TERMS"]
