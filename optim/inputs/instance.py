@@ -95,15 +95,18 @@ def _copy_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: never copied
-_SHARED = (str, bytes, int, float, complex, type(None), PurePath, np.generic)  # and these (subclasses too)
+_SHARED = (str, bytes, int, float, complex, type(None), PurePath, np.number, np.bool_)  # and these (subclasses too)
 _RECORDS: dict[type, bool] = {}  # class -> its objects are plain records (see `_record`)
 
 
 def _record(kind: type) -> bool:
     """Objects of `kind` are plain records: dataclasses whose fields are in their
-    `__dict__`, with no copying of their own (`__deepcopy__`) and not frozen."""
-    _RECORDS[kind] = plain = (hasattr(kind, "__dataclass_fields__") and not hasattr(kind, "__deepcopy__")
-                              and not hasattr(kind, "__slots__") and not kind.__dataclass_params__.frozen)
+    `__dict__`, not frozen, with no copying or pickling of their own (which
+    `copy.deepcopy` would follow)."""
+    _RECORDS[kind] = plain = (
+        hasattr(kind, "__dataclass_fields__") and not kind.__dataclass_params__.frozen
+        and not hasattr(kind, "__slots__") and not hasattr(kind, "__deepcopy__") and not hasattr(kind, "__setstate__")
+        and kind.__reduce_ex__ is object.__reduce_ex__ and kind.__reduce__ is object.__reduce__)
     return plain
 
 
