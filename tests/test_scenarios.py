@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -140,3 +141,68 @@ def test_override_files(tmp_path):
     with pytest.raises(optim.InstanceError) as err:
         apply_scenarios(ref, [str(tmp_path / "missing.yaml")])
     assert "cannot read the override file" in str(err.value.problems[0])
+
+
+# ---- copies ----------------------------------------------------------------------------------
+def _same_instance(a: optim.Instance, b: optim.Instance) -> None:
+    """Every field of `a` equals that of `b` (tables cell by cell, with their index names)."""
+    import dataclasses
+
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, obj=f.name)
+            assert x.index.name == y.index.name, f.name
+        else:
+            assert x == y, f.name
+
+
+def _change_everything(inst: optim.Instance) -> None:
+    """Change every part of `inst` in place, as code or a notebook might."""
+    parcel, source = inst.parcels.index[0], inst.sources.index[0]
+    inst.parcels.loc[parcel, "area"] = 1.0
+    inst.parcels.at[parcel, "current_use"] = "residential"
+    inst.parcels.index.name = "parcel"
+    inst.options.iloc[0, inst.options.columns.get_loc("land_income")] = 1.0
+    inst.options["output"] = 0.0
+    inst.sources.at[source, "cap"] = 1.0
+    inst.resources.loc["new"] = [1.0, "t", ""]
+    inst.uses["extra"] = 1
+    inst.periods.loc["y1"] = [0.0, ""]
+    inst.policy.coverage_target = 0.1
+    inst.policy.coverage_scope.append("ecology")
+    inst.policy.locked_uses[parcel] = "industrial"
+    inst.eod.income_share = 0.5
+    inst.objective.weights["value"] = 3.0
+    inst.objective.targets["coverage"] = (0.5, None)
+    inst.solver["threads"] = 2
+    inst.units["money"] = "wan yuan"
+    next(iter(inst.scenarios.values()))["description"] = "changed"
+    inst.scenarios["new"] = {"set": {}}
+    inst.uncertainty["parameters"][0]["distribution"]["uniform"][0] = 0.0
+    inst.uncertainty["samples"] = 1
+    inst.applied_scenarios.append("new")
+    inst.defaults.add("policy.discount_rate")
+    inst.changed.append("policy.coverage_target")
+    inst.notes.append("a note")
+    inst.origins["parcels"].file = "elsewhere.csv"
+    del inst.origins["uses"]
+
+
+def test_a_copy_shares_nothing_with_the_original():
+    """Changing a copy in place, in any part, leaves the original as it was; and
+    changing the original leaves the copy as it was."""
+    from optim.inputs.scenarios import apply_overrides
+
+    path = ROOT / "instances" / "baoji_qinganbao" / "instance.yaml"
+    fresh = optim.load(path)
+    base = optim.load(path)
+    changed = base.copy()
+    _same_instance(changed, fresh)
+    _change_everything(changed)
+    apply_overrides(changed, {"scale": {"options[use=commercial].land_income": 2, "sources.cap": 2},
+                              "set": {"policy.own_funds_budget": 1, "parcels.zone": "Z"}}, "t")
+    _same_instance(base, fresh)
+    copy = base.copy()
+    _change_everything(base)
+    _same_instance(copy, fresh)

@@ -29,6 +29,14 @@ def empty_cells(cells: np.ndarray) -> np.ndarray:
     return np.isnan(cells) if cells.dtype == np.float64 else cells == ""
 
 
+def column_floats(column: pd.Series) -> np.ndarray:
+    """A column as floats, NaN where a cell is missing or not a number (as
+    `pd.to_numeric(column, errors="coerce")`; a float column as it is)."""
+    if column.dtype == np.float64:
+        return column.to_numpy()
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+
+
 def is_missing(value: Any) -> bool:
     """None, NaN, pd.NA or pd.NaT: a value that is not given."""
     if value is None:

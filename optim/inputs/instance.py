@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .coerce import is_missing
+from .coerce import column_floats, is_missing
 from .schema import CAPITAL_KINDS, DEBT_KINDS, TERMS
 
 
@@ -78,6 +78,75 @@ class Objective:
 
     def weight(self, term: str) -> float:
         return float(self.weights.get(term, 0.0))
+
+
+# pandas 3 copies a table's data on the first write to it or to any copy of it (copy-on-write,
+# always on); pandas 2 only when its option `mode.copy_on_write` is set.
+_PANDAS_COPIES_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _copy_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table to change without touching `frame`: with copy-on-write a shallow copy
+    is one (the data is copied when either is written to); without it, a deep copy.
+    As with a deep copy, a cell that holds a list shares it (the list is replaced,
+    never changed in place)."""
+    lazy = _PANDAS_COPIES_ON_WRITE or pd.options.mode.copy_on_write is True
+    return frame.copy(deep=not lazy)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: never copied
+_SHARED = (str, bytes, int, float, complex, type(None), PurePath, np.number, np.bool_)  # and these (subclasses too)
+_RECORDS: dict[type, bool] = {}  # class -> its objects are plain records (see `_record`)
+
+
+def _record(kind: type) -> bool:
+    """Objects of `kind` are plain records: dataclasses whose fields are in their
+    `__dict__`, not frozen, with no copying or pickling of their own (which
+    `copy.deepcopy` would follow)."""
+    _RECORDS[kind] = plain = (
+        hasattr(kind, "__dataclass_fields__") and not kind.__dataclass_params__.frozen
+        and not hasattr(kind, "__slots__") and not hasattr(kind, "__deepcopy__") and not hasattr(kind, "__setstate__")
+        and kind.__reduce_ex__ is object.__reduce_ex__ and kind.__reduce__ is object.__reduce__)
+    return plain
+
+
+def _own(value: Any, memo: dict[int, Any]) -> Any:
+    """`value` copied so that a change to the copy never changes `value`, as
+    `copy.deepcopy` does, but quickly for what an instance holds: tables
+    (`_copy_table`), dicts, lists, tuples, sets, arrays and dataclass records;
+    anything else goes to `copy.deepcopy` (with the same `memo`: an object
+    reached twice is copied once)."""
+    kind = type(value)
+    if kind in _SCALARS or isinstance(value, _SHARED):
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    if kind is dict:
+        out = memo[id(value)] = {}
+        for k, v in value.items():
+            out[k] = v if type(v) in _SCALARS else _own(v, memo)
+    elif kind is list:
+        out = memo[id(value)] = []
+        for v in value:
+            out.append(v if type(v) in _SCALARS else _own(v, memo))
+    elif kind is tuple:
+        out = tuple(v if type(v) in _SCALARS else _own(v, memo) for v in value)
+    elif kind is set:
+        out = {_own(v, memo) for v in value}
+    elif kind is pd.DataFrame:
+        out = _copy_table(value)
+    elif kind is np.ndarray and value.dtype != object:
+        out = value.copy()
+    elif _RECORDS.get(kind) or kind not in _RECORDS and _record(kind):
+        out = memo[id(value)] = object.__new__(kind)
+        fields = out.__dict__
+        for k, v in vars(value).items():
+            fields[k] = v if type(v) in _SCALARS else _own(v, memo)
+        return out
+    else:
+        return copy.deepcopy(value, memo)
+    memo[id(value)] = out
+    return out
 
 
 def _empty(columns: list[str], index: str | None = "id") -> pd.DataFrame:
@@ -165,8 +234,8 @@ class Instance:
 
     # ---- constructors -------------------------------------------------
     def copy(self) -> "Instance":
-        """A deep copy, to change without touching the original."""
-        return copy.deepcopy(self)
+        """A deep copy, to change without touching the original (see `_own`)."""
+        return _own(self, {})
 
     # ---- derived data --------------------------------------------------
     @property
@@ -196,8 +265,12 @@ class Instance:
         obj = self.objective
         if obj.weight("value") or "value" in obj.targets:
             return True
-        return any(col in frame.columns and bool(np.any(pd.to_numeric(frame[col], errors="coerce").fillna(0) != 0))
-                   for frame, col in ((self.options, "value"), (self.projects, "value")))
+        for frame in (self.options, self.projects):
+            if "value" in frame.columns:
+                values = column_floats(frame["value"])
+                if np.any((values != 0) & ~np.isnan(values)):  # a missing value counts as 0
+                    return True
+        return False
 
     @property
     def resource_ids(self) -> list[str]:
@@ -206,12 +279,12 @@ class Instance:
     def option_totals(self) -> pd.DataFrame:
         """Options with whole-parcel figures (per-mu figures times parcel area)."""
         if self.option_basis != "per_area":
-            return self.options.copy()
+            return _copy_table(self.options)
         opts = self.options
         area = self.parcels["area"].reindex(opts["parcel"]).to_numpy(dtype=float)
-        scaled = {"land_income", "output", "conversion_cost", "value", *self.resource_ids}
-        return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy()
-                             for c in opts.columns}, index=opts.index)
+        scaled = {"land_income", "output", "conversion_cost", "value", *self.resources.index}
+        return pd.DataFrame({c: opts[c].to_numpy(dtype=float) * area if c in scaled else opts[c].to_numpy(copy=True)
+                             for c in opts.columns}, index=opts.index, copy=False)  # every column a new array
 
     def conversion_category(self) -> str | None:
         """The category that pays for conversion costs (policy, else `park`)."""
@@ -242,7 +315,7 @@ class Instance:
         lists = [cats if allowed is None or is_missing(allowed) else list(allowed)
                  for allowed in self.sources["categories"]]
         return pd.DataFrame({"source": np.repeat(self.sources.index.to_numpy(dtype=object), [len(x) for x in lists]),
-                             "category": np.array([c for x in lists for c in x], dtype=object)})
+                             "category": np.array([c for x in lists for c in x], dtype=object)}, copy=False)
 
 
 __all__ = ["Instance", "Policy", "Eod", "Objective", "Origin", "TERMS"]

@@ -44,9 +44,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from pandas.api.types import infer_dtype
 
 from ..errors import InstanceError, Problem
-from .coerce import COERCE, range_problem, type_name
+from .coerce import COERCE, column_floats, range_problem, type_name
 from .instance import Eod, Instance
 from .limits import regular_file_problem, show
 from .schema import ID_TABLES, MAPPINGS, OBJECTIVE_SCALARS, TABLES, TERMS, Field
@@ -54,6 +55,7 @@ from .validate import run_checks
 
 SCENARIO_KEYS = {"description", "set", "scale"}
 GRAMMAR = "see \"Scenarios and paths\" in docs/instance-format.md"
+_FACTOR = Field("factor", "num", check="nonneg")  # a `scale` factor
 _TABLE_PATH = re.compile(r"^(?P<table>[A-Za-z_]\w*)(?:\[(?P<filters>[^\]]*)\])?\.(?P<rest>.+)$")
 
 
@@ -120,14 +122,14 @@ def parse_path(inst: Instance, path: str) -> Target:
             raise PathError(f"the rows of {table} have no id: use {table}[COLUMN=VALUE].{column}")
     for col, value in filters:
         if col == "id" and table in ID_TABLES:
-            cells = frame.index.to_series()
+            cells = frame.index
         elif col in frame.columns:
             cells = frame[col]
         else:
             raise PathError(f"unknown column {show(col)} of {table} in the filter")
-        mask &= (cells.astype(str) == value).to_numpy()
+        mask &= _cells_are(cells, value)
     field = TABLES[table].get(column)
-    if table == "options" and column in inst.resource_ids:
+    if table == "options" and column in inst.resources.index:
         field = Field(column, "num", 0.0, check="nonneg")
     if field is None or column in ("id", "parcel", "use") and table == "options" or column == "id":
         raise PathError(f"unknown column {show(column)} of {table}")
@@ -140,6 +142,17 @@ def parse_path(inst: Instance, path: str) -> Target:
         raise PathError(f"names nothing: no row of {table} has {what} ({GRAMMAR})" if filters
                         else f"{table} has no rows")
     return Target(path, field, table, column, np.flatnonzero(mask))
+
+
+def _cells_are(cells: pd.Series | pd.Index, value: str) -> np.ndarray:
+    """Mask of the cells whose text is `value` (`cells.astype(str) == value`),
+    compared directly when every cell is text."""
+    text = cells.to_numpy(dtype=object)
+    if infer_dtype(text, skipna=False) == "string":  # text only, nothing missing: each cell is its own text
+        return text == value
+    if isinstance(cells, pd.Index):
+        cells = cells.to_series()
+    return (cells.astype(str) == value).to_numpy()
 
 
 def _term(term: str) -> None:
@@ -195,7 +208,7 @@ def check_override(inst: Instance, path: str, value: Any, how: str = "set") -> s
     except PathError as exc:
         return str(exc)
     if how == "scale":
-        factor, msg = coerce_override(Field("factor", "num", check="nonneg"), value)
+        factor, msg = coerce_override(_FACTOR, value)
         if msg:
             return f"factor {msg}"
         if not target.numeric:
@@ -250,7 +263,7 @@ def _set(inst: Instance, path: str, value: Any) -> str | None:
 
 
 def _scale(inst: Instance, path: str, factor: Any) -> str | None:
-    factor, msg = coerce_override(Field("factor", "num", check="nonneg"), factor)
+    factor, msg = coerce_override(_FACTOR, factor)
     if msg:
         return f"factor {msg}"
     try:
@@ -267,7 +280,7 @@ def _scale(inst: Instance, path: str, factor: Any) -> str | None:
             _assign(inst, target, value)
             return None
         frame = getattr(inst, target.section)
-        values = pd.to_numeric(frame[target.key], errors="coerce").to_numpy(dtype=float).copy()
+        values = column_floats(frame[target.key]).copy()
         values[target.rows] = values[target.rows] * factor
         frame[target.key] = values
         inst.changed.append(target.path)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from .coerce import column_floats
 from .instance import Instance, Origin
 from .limits import MAX_LISTED_PER_COLUMN, MAX_NUMBER, MAX_SEED, MAX_THREADS, number_problem, show
 from .schema import MAPPINGS, TABLES, TERMS
@@ -45,40 +47,52 @@ def _unread(inst: Instance, table: str) -> bool:
     return bool(inst.origins) and table not in inst.origins
 
 
-def _given(values: pd.Series) -> np.ndarray:
+def _given(values: pd.Series | pd.Index) -> np.ndarray:
     """Mask of the values that are present (not None/NaN)."""
-    return values.notna().to_numpy()
+    return pd.notna(values.array)  # as values.notna(), without making a Series of it
 
 
-# Positions of a column's values in another table's ids, shared by the checks of one
-# `run_checks` call (on large tables, finding them costs more than the checks).
+# Columns, and positions of a column's values in another table's ids, shared by the checks
+# of one `run_checks` call (on large tables, finding them costs more than the checks).
 _MEMO: ContextVar[dict | None] = ContextVar("optim_validate_memo", default=None)
+
+
+def _shared(key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, computed once for `key` by the checks of one `run_checks` call."""
+    memo = _MEMO.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _cells(inst: Instance, table: str, column: str) -> pd.Series:
+    """`table[column]`, or the table's ids if it has no such column."""
+    def cells() -> pd.Series:
+        frame = getattr(inst, table)
+        return frame[column] if column in frame.columns else frame.index.to_series()
+    return _shared(("cells", table, column), cells)
 
 
 def _positions(inst: Instance, table: str, column: str, target: str) -> np.ndarray:
     """Position of each value of `table[column]` among the ids of `target`; -1 if
     it is not one of them (or is missing)."""
-    memo = _MEMO.get()
-    key = (table, column, target)
-    if memo is not None and key in memo:
-        return memo[key]
-    frame = getattr(inst, table)
-    values = frame[column] if column in frame.columns else frame.index.to_series()
-    ids = getattr(inst, target).index
-    if not ids.is_unique:  # duplicate ids are reported while reading
-        ids = pd.Index(ids.dropna().unique())
-    pos = ids.get_indexer(values)
-    pos[~_given(values)] = -1
-    if memo is not None:
-        memo[key] = pos
-    return pos
+    def positions() -> np.ndarray:
+        values = _cells(inst, table, column)
+        ids = getattr(inst, target).index
+        if not ids.is_unique:  # duplicate ids are reported while reading
+            ids = pd.Index(ids.dropna().unique())
+        pos = ids.get_indexer(values)
+        pos[~_given(values)] = -1
+        return pos
+    return _shared(("positions", table, column, target), positions)
 
 
 def _refs(inst: Instance, table: str, column: str, target: str) -> Iterator[Problem]:
     if _unread(inst, target):
         return
-    frame = getattr(inst, table)
-    values = frame[column] if column in frame.columns else frame.index.to_series()
+    values = _cells(inst, table, column)
     bad = _given(values) & (_positions(inst, table, column, target) < 0)
     origin = _origin(inst, table)
     for pos in np.flatnonzero(bad):
@@ -121,16 +135,16 @@ def check_parcels_have_options(inst: Instance) -> Iterator[Problem]:
     """Each parcel has at least one allowed use."""
     if _unread(inst, "options"):
         return
-    ids = inst.parcels.index.to_series()
+    ids = inst.parcels.index
     if ids.is_unique:
         parcel = _positions(inst, "options", "parcel", "parcels")
         bad = np.bincount(parcel[parcel >= 0], minlength=len(ids)) == 0
     else:
-        bad = ~ids.isin(inst.options["parcel"]).to_numpy()
+        bad = ~ids.isin(inst.options["parcel"])
     bad &= _given(ids)
     origin = _origin(inst, "parcels")
     for pos in np.flatnonzero(bad):
-        yield Problem(origin.row(pos), f"parcel {show(ids.iloc[pos])} has no allowed use in the options table")
+        yield Problem(origin.row(pos), f"parcel {show(ids[pos])} has no allowed use in the options table")
 
 
 def check_resource_ids(inst: Instance) -> Iterator[Problem]:
@@ -191,8 +205,7 @@ def check_objective_counts(inst: Instance) -> Iterator[Problem]:
 def check_source_tickets(inst: Instance) -> Iterator[Problem]:
     """A source's minimum ticket does not exceed its cap."""
     src = inst.sources
-    ticket = pd.to_numeric(src["min_ticket"], errors="coerce").to_numpy(dtype=float)
-    cap = pd.to_numeric(src["cap"], errors="coerce").to_numpy(dtype=float)
+    ticket, cap = column_floats(src["min_ticket"]), column_floats(src["cap"])
     with np.errstate(invalid="ignore"):
         bad = ticket > cap  # False where either is missing
     for pos in np.flatnonzero(bad):
@@ -231,8 +244,8 @@ def check_conversion_category(inst: Instance) -> Iterator[Problem]:
     """Conversion costs have a category to be paid from."""
     if _unread(inst, "categories"):
         return
-    costs = pd.to_numeric(inst.options["conversion_cost"], errors="coerce").fillna(0)
-    if inst.conversion_category() is None and (costs > 0).any():
+    costs = column_floats(inst.options["conversion_cost"])
+    if inst.conversion_category() is None and (costs > 0).any():  # a missing cost (NaN) is not > 0
         yield Problem(_top(inst, "policy.conversion_category"),
                       "options have conversion costs but no category pays for them: "
                       "set policy.conversion_category or define a 'park' category")
@@ -328,7 +341,12 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A numeric column as floats, NaN where missing (or if there is no such column)."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return column_floats(frame[column])
+
+
+def _table_numbers(inst: Instance, table: str, column: str) -> np.ndarray:
+    """`_numbers` of a table of `inst`."""
+    return _shared(("numbers", table, column), lambda: _numbers(getattr(inst, table), column))
 
 
 def check_parcel_locks(inst: Instance) -> Iterator[Problem]:
@@ -378,8 +396,8 @@ def check_source_draws(inst: Instance) -> Iterator[Problem]:
         return
     origin = _origin(inst, "sources")
     lock = _text(src, "lock")
-    lo, hi = _numbers(src, "min_draw"), _numbers(src, "max_draw")
-    cap, ticket = _numbers(src, "cap"), _numbers(src, "min_ticket")
+    lo, hi = _table_numbers(inst, "sources", "min_draw"), _table_numbers(inst, "sources", "max_draw")
+    cap, ticket = _table_numbers(inst, "sources", "cap"), _table_numbers(inst, "sources", "min_ticket")
     ids = src.index
     with np.errstate(invalid="ignore"):  # comparisons with NaN are False
         for pos in np.flatnonzero(lo > cap):
@@ -573,24 +591,26 @@ def check_period_windows(inst: Instance) -> Iterator[Problem]:
             yield Problem(origin.row(pos), f"min {float(lo):g} is above max {float(hi):g}")
 
 
+_NUMBER_COLUMNS = {table: [n for n, f in schema.items() if f.kind == "num"] for table, schema in TABLES.items()}
+
+
 def check_number_limits(inst: Instance) -> Iterator[Problem]:
     """Every number within the input limit (optim/limits.py), also after a scenario
     scaled it or a DataFrame was edited in memory (the loader checks each cell it reads)."""
-    for table, schema in TABLES.items():
+    for table, numeric in _NUMBER_COLUMNS.items():
         frame = getattr(inst, table, None)
         if not isinstance(frame, pd.DataFrame) or not len(frame):
             continue
-        cols = [n for n, f in schema.items() if f.kind == "num" and n in frame.columns]
+        cols = [n for n in numeric if n in frame.columns]
         if table == "options":
-            cols += [r for r in inst.resource_ids if isinstance(r, str) and r in frame.columns]
+            cols += [r for r in inst.resources.index if isinstance(r, str) and r in frame.columns]
+        numbers = [_table_numbers(inst, table, col) for col in cols]
+        with np.errstate(invalid="ignore"):  # missing numbers (NaN) are not over
+            over = [np.flatnonzero(np.abs(values) > MAX_NUMBER) for values in numbers]
         origin = _origin(inst, table)
-        for col in cols:
-            values = frame[col].to_numpy()
-            values = values if values.dtype == np.float64 else pd.to_numeric(frame[col], errors="coerce").to_numpy(
-                dtype=float)
-            with np.errstate(invalid="ignore"):
-                for pos in np.flatnonzero(np.abs(values) > MAX_NUMBER)[:MAX_LISTED_PER_COLUMN]:
-                    yield Problem(f"{origin.row(int(pos))}, {col}", number_problem(float(values[pos])))
+        for col, values, at in zip(cols, numbers, over):
+            for pos in at[:MAX_LISTED_PER_COLUMN]:
+                yield Problem(f"{origin.row(int(pos))}, {col}", number_problem(float(values[pos])))
     for key, obj in (("policy", inst.policy), ("eod", inst.eod)):
         for name, f in MAPPINGS[key].items():
             value = getattr(obj, name, None) if obj is not None else None

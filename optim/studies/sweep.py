@@ -66,7 +66,7 @@ from ..export import CSV_ENCODING
 from ..inputs.instance import Instance
 from ..inputs.limits import number_problem, show
 from ..inputs.reader import load
-from ..inputs.scenarios import PathError, apply_overrides, coerce_override, parse_path, read_value
+from ..inputs.scenarios import PathError, Target, apply_overrides, coerce_override, parse_path, read_value
 from ..inputs.schema import Field
 from ..inputs.validate import run_checks
 from ..highs import SolveOptions
@@ -287,25 +287,41 @@ def _init(inst: Instance, options: dict[str, Any], reuse: bool) -> None:
     s["base"], s["options"], s["reuse"] = inst, options, reuse
     s["resolver"] = None
     s["live"] = None  # the direct changes the live model holds, None: not the base plus direct changes
+    s["targets"] = {}  # path -> what it names in the base instance (None: nothing), see `_target`
 
 
-def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[str, str], float] | None:
+def _target(base: Instance, path: str, targets: dict[str, Target | None]) -> Target | None:
+    """What `path` names in `base` (None: nothing), parsed once per study: the runs of
+    a sweep repeat its paths, and `targets` keeps the answers (runs change copies of
+    the base instance, never the base itself)."""
+    if path not in targets:
+        try:
+            targets[path] = parse_path(base, path)
+        except PathError:
+            targets[path] = None
+    return targets[path]
+
+
+_DIRECT_VALUE = Field("value", "num", None, check="nonneg")  # a weight, a cap, or a factor of caps
+
+
+def _direct(base: Instance, overrides: dict[str, dict[str, Any]],
+            targets: dict[str, Target | None]) -> dict[tuple[str, str], float] | None:
     """A run's changes as {("weight", term) | ("cap", resource): value} when each
     is one the live model takes in place, with no re-stated model: an objective
     weight (`set`) or resource caps (`set`, or `scale`, by any path of the
     grammar that names them), with a valid value. None otherwise (the run then
-    re-states the model, and the general path reports any invalid value)."""
+    re-states the model, and the general path reports any invalid value).
+    `targets`: the paths parsed so far (`_target`)."""
     def number(v: Any) -> float | None:  # what the general path accepts for these figures
-        v, msg = coerce_override(Field("value", "num", None, check="nonneg"), v)
+        v, msg = coerce_override(_DIRECT_VALUE, v)
         return None if msg or v is None or not math.isfinite(v) or number_problem(v) else float(v)
 
-    caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
     out: dict[tuple[str, str], float] = {}
     for how in ("set", "scale"):
         for path, value in overrides.get(how, {}).items():
-            try:
-                target = parse_path(base, str(path))
-            except PathError:
+            target = _target(base, str(path), targets)
+            if target is None:
                 return None
             v = number(value)
             if v is None:
@@ -313,6 +329,7 @@ def _direct(base: Instance, overrides: dict[str, dict[str, Any]]) -> dict[tuple[
             if how == "set" and target.section == "objective.weights":
                 out[("weight", target.key)] = v
             elif target.section == "resources" and target.key == "cap":
+                caps = base.resources["cap"] if "cap" in base.resources else pd.Series(dtype=float)
                 for rid in base.resources.index[target.rows]:
                     cap = v if how == "set" else number(float(caps[rid]) * v)
                     if cap is None or not math.isfinite(float(caps[rid])):
@@ -344,7 +361,7 @@ def _run(task: dict[str, Any]) -> dict[str, Any]:
     row.update(task["values"])
     start = time.perf_counter()
     folder = task.get("folder")  # write the run's result folder: the general path, with an instance of its own
-    direct = _direct(s["base"], task["overrides"]) if s["reuse"] and folder is None else None
+    direct = _direct(s["base"], task["overrides"], s["targets"]) if s["reuse"] and folder is None else None
     if direct is not None and s["resolver"] is not None and s["live"] is not None:
         # an objective weight or a resource cap: changed in the live model, KPIs read directly
         _apply_direct(s["resolver"], s["base"], s["live"], direct)
