@@ -72,6 +72,19 @@ def test_bad_overrides_name_the_scenario_and_path(tiny_with_scenarios):
     assert "instance.yaml: scenario bad.set.policy.coverage_target: must be a ratio in [0, 1], not 8" in messages
 
 
+def test_an_empty_weight_is_refused_not_solved():
+    """An objective weight set to nothing (YAML `~`) is an error naming the path;
+    it used to reach the solve and stop it with a TypeError."""
+    from optim.inputs.scenarios import apply_overrides
+
+    inst = optim.load(ROOT / "instances" / "baoji_qinganbao" / "instance.yaml")
+    with pytest.raises(optim.InstanceError) as err:
+        apply_overrides(inst, {"set": {"objective.weights.industrial_output": None}}, "scenario x")
+    assert [str(p) for p in err.value.problems] == [
+        "scenario x.set.objective.weights.industrial_output: cannot be empty"]
+    assert inst.objective.weight("industrial_output") == 0.62  # unchanged
+
+
 def cli(*args):
     return subprocess.run([sys.executable, "-m", "optim.cli", *map(str, args)],
                           capture_output=True, text=True, cwd=ROOT)

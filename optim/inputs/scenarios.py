@@ -384,8 +384,8 @@ def apply_overrides(inst: Instance, spec: Any, label: str) -> None:
 
 
 def coerce_override(f: Field, value: Any) -> tuple[Any, str | None]:
-    if value is None:
-        return None, None if f.default is not None else "cannot be empty"
+    if value is None:  # empty: the field's default where it has one
+        return None, None if f.default is not None and not f.required else "cannot be empty"
     try:
         value = COERCE[f.kind](value)
     except (TypeError, ValueError) as exc:
