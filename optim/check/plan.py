@@ -274,7 +274,7 @@ class _Plan:
     parcel_of: np.ndarray | None = None  # instance parcel position of each chosen row
     plan_parcel_of: np.ndarray | None = None  # instance parcel position of each plan row (-1: unknown)
     use_of: np.ndarray | None = None  # instance use position of each chosen row
-    flags: pd.DataFrame | None = None  # the sources with external/capital/debt resolved
+    roles: dict[str, np.ndarray] | None = None  # external/capital/debt per instance source (`source_roles`)
 
     def use_by_parcel(self) -> dict[Any, Any]:
         """The first use the plan gives each parcel (rows without a use skipped)."""
@@ -344,10 +344,9 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     order = cats + [c for c in own_in if c not in listed]
     own = {c: own_in.get(c, 0.0) for c in order}
 
-    sources = inst.source_flags()
-    source_at = _index_of(sources.index)
+    source_at = _index_of(inst.sources.index)
     spos = _positions(source_at, source)
-    drawn = np.bincount(spos[spos >= 0], weights=amount[spos >= 0], minlength=len(sources)).astype(float)
+    drawn = np.bincount(spos[spos >= 0], weights=amount[spos >= 0], minlength=len(source_at)).astype(float)
     ps = plan.sources
     given = {} if "used" not in ps else (
         {s: ps.loc[s, "used"] for s in dict.fromkeys(ps.index)} if ps.index.has_duplicates
@@ -360,7 +359,7 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
             used[s] = bool(drawn[source_at[s]] != 0.0)
     return _Plan(chosen=chosen, plan_parcel=plan_parcel, plan_use=plan_use, built=built, draws=draws, own=own,
                  used=used, relocations=_plan_relocations(plan), options=opts, option_at=option_at,
-                 parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], flags=sources)
+                 parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], roles=inst.source_roles())
 
 
 def _switched(inst: Instance) -> list[str]:
@@ -432,21 +431,20 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         need = need + reloc.need.reindex(cats, fill_value=0.0).to_numpy(dtype=float)
     scope = set(inst.coverage_scope())
 
-    flags = plan.flags
+    src, roles = inst.sources, plan.roles
     dr = plan.draws
     amount = dr["amount"]
-    spos = _positions(_index_of(flags.index), dr["source"])
+    spos = _positions(_index_of(src.index), dr["source"])
     known = spos >= 0
-    drawn = np.bincount(spos[known], weights=amount[known], minlength=len(flags)).astype(float)
-    used = np.array([plan.used.get(s, False) for s in flags.index], dtype=bool)
-    fixed = float(flags["fixed_cost"].to_numpy(dtype=float)[used].sum())
-    rates = flags["rate"].to_numpy(dtype=float)
+    drawn = np.bincount(spos[known], weights=amount[known], minlength=len(src)).astype(float)
+    used = np.array([plan.used.get(s, False) for s in src.index.tolist()], dtype=bool)
+    fixed = float(src["fixed_cost"].to_numpy(dtype=float)[used].sum())
+    rates = src["rate"].to_numpy(dtype=float)
     external = np.zeros(len(amount), dtype=bool)
-    external[known] = flags["external"].to_numpy(dtype=bool)[spos[known]]
+    external[known] = roles["external"][spos[known]]
     in_scope = np.array([c in scope for c in dr["category"]], dtype=bool)
     own_total = float(np.sum(list(plan.own.values())))
-    capital_src = flags["capital"].to_numpy(dtype=bool)
-    debt_src = flags["debt"].to_numpy(dtype=bool)
+    capital_src, debt_src = roles["capital"], roles["debt"]
 
     A = proj["industrial_area"].to_numpy(dtype=float)
     Y = proj["output"].to_numpy(dtype=float)
@@ -459,7 +457,7 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         industrial_area=float(area[industrial].sum()),
         rezoned_area=float(area[rezoned].sum()),
         route_commercial_income=float(income[commercial & route].sum()),
-        drawn=pd.Series(drawn, index=flags.index),
+        drawn=pd.Series(drawn, index=src.index),
         fixed_costs=fixed,
         financing_cost=fixed + float((rates * drawn).sum()),
         external_in_scope=float(amount[external & in_scope].sum()),

@@ -300,14 +300,24 @@ class Instance:
     def source_flags(self) -> pd.DataFrame:
         """Sources with `external`, `capital`, `debt` resolved from their kind."""
         s = self.sources.copy(deep=False)  # new columns below; the instance's table is not touched
+        for col, flags in self.source_roles().items():
+            s[col] = flags
+        return s
+
+    def source_roles(self) -> dict[str, np.ndarray]:
+        """`external`, `capital` and `debt` per source (bool arrays in the sources'
+        order), each resolved from the source's kind where the table leaves it
+        empty: the columns `source_flags` puts in the table."""
+        s = self.sources
         kinds = s["kind"].to_numpy(dtype=object)
         defaults = {"external": kinds != "own_funds",
                     "capital": np.isin(kinds, list(CAPITAL_KINDS)),
                     "debt": np.isin(kinds, list(DEBT_KINDS))}
+        out = {}
         for col, default in defaults.items():
             given = s[col].to_numpy(dtype=object)
-            s[col] = np.where(pd.isna(given), default, given).astype(bool)
-        return s
+            out[col] = np.where(pd.isna(given), default, given).astype(bool)
+        return out
 
     def eligible_pairs(self) -> pd.DataFrame:
         """(source, category) pairs a source may pay for (earmarking)."""

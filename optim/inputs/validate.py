@@ -532,7 +532,7 @@ def check_loan_terms(inst: Instance) -> Iterator[Problem]:
     graces = [int(v or 0) for v in src["grace"]]
     if not any(tenors) and not any(graces) and not len(inst.periods):
         return  # nothing to repay within the model, nothing to check
-    debt = inst.source_flags()["debt"].to_numpy(dtype=bool)
+    debt = inst.source_roles()["debt"]
     kinds, exits = src["kind"].tolist(), [float(v or 0) for v in src["exit_share"]]
     for pos, (sid, tenor, grace) in enumerate(zip(src.index, tenors, graces)):
         if tenor > MAX_TENOR:  # found by tests/test_hostile.py: a 1e15 tenor sized the repayment schedule
