@@ -223,7 +223,7 @@ class Formulation:
             return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
         return (np.concatenate([g.lower for g in gs]),
                 np.concatenate([g.bounded() if implied else g.upper for g in gs]),
-                np.concatenate([np.full(g.size, g.integer) for g in gs]))
+                np.repeat(np.array([g.integer for g in gs], dtype=bool), [g.size for g in gs]))
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         fs = list(self.families.values())
