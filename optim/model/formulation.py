@@ -223,7 +223,7 @@ class Formulation:
             return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
         return (np.concatenate([g.lower for g in gs]),
                 np.concatenate([g.bounded() if implied else g.upper for g in gs]),
-                np.concatenate([np.full(g.size, g.integer) for g in gs]))
+                np.repeat(np.array([g.integer for g in gs], dtype=bool), [g.size for g in gs]))
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         fs = list(self.families.values())
@@ -310,7 +310,8 @@ def multi_index(arrays: Sequence[Any], names: Sequence[Any] | None = None) -> pd
     made by `pd.factorize` (sorted), as from_arrays makes them, without the
     Categorical it makes of each array (a tenth of a millisecond each). Arrays
     whose values factorize cannot sort, or whose levels hold other than text or
-    numbers, go to from_arrays itself. Without `names`, the arrays' own names."""
+    numbers (empty levels aside), go to from_arrays itself. Without `names`, the
+    arrays' own names."""
     if names is None:
         names = [getattr(values, "name", None) for values in arrays]
     levels, codes = [], []
@@ -322,7 +323,7 @@ def multi_index(arrays: Sequence[Any], names: Sequence[Any] | None = None) -> pd
         except TypeError:
             return pd.MultiIndex.from_arrays(arrays, names=names)
         level = pd.Index(uniques)
-        if level.dtype == object:
+        if level.dtype == object and len(level):
             return pd.MultiIndex.from_arrays(arrays, names=names)
         levels.append(level)
         codes.append(code)

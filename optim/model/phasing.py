@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..text import number
-from .data import MONEY_NOISE, ModelData, column
+from .data import MONEY_NOISE, ModelData, column, positions
 from .families import FamilySpec, Price, PriceRows
 from .formulation import INF, Expr, Formulation, multi_index
 
@@ -385,27 +385,37 @@ def define_period_funding(f: Formulation, d: ModelData) -> None:
     use = f.col("v_use")
     cur = np.flatnonzero(~d.rezoning)
     conv = d.options["conversion_cost"].to_numpy() / S
-    cat_of = d.projects["category"].to_numpy()
-    pair_cat = d.pairs["category"].to_numpy()[ph.draw_k]
-    extra_need = {c: _other_terms(f, f.exprs[f"need:{c}"], ("v_use", "v_build")) for c in cats}
-    rows, labels = [], []
+    width = ph.schedule.shape[1]
+    # the terms of row (c, t) (row k n + t for the k-th category), part by part in the order of
+    # the row: its draws, v_pown[c,t], then -N_ct: each offset of the project costs, the
+    # conversion costs of the rezonings, those of the current uses, what other parts add
+    parts = []  # (row, part, col, coef)
+
+    def part(row: np.ndarray, col: np.ndarray, coef: np.ndarray) -> None:
+        parts.append((row, np.full(len(row), len(parts)), col, coef))
+
+    pair_cat = d.pair_category[ph.draw_k]
+    on = pair_cat >= 0
+    part(pair_cat[on] * n + ph.draw_t[on], pdraw[on], np.ones(int(on.sum())))
+    part(np.arange(len(cats) * n), pown, np.ones(len(cats) * n))
+    cat_of = positions(pd.Index(cats, dtype=object), d.projects["category"].to_numpy())[ph.start_j]
+    for off in range(width):
+        t = ph.start_t + off
+        cost = ph.schedule[ph.start_j, off] / S
+        on = (cat_of >= 0) & (t < n) & (cost != 0)
+        part(cat_of[on] * n + t[on], start[on], cost[on] * -1.0)
+    k = cats.index(d.conversion_category) if d.conversion_category in cats else -1
+    on = conv[ph.rez] != 0 if k >= 0 else np.zeros(len(rez), dtype=bool)
+    part(k * n + ph.rez_t[on], rez[on], conv[ph.rez][on] * -1.0)
+    on = conv[cur] != 0 if k >= 0 else np.zeros(len(cur), dtype=bool)
+    part(np.full(int(on.sum()), k * n), use[cur][on], conv[cur][on] * -1.0)
     for k, c in enumerate(cats):
-        js = cat_of[ph.start_j] == c
-        for t, p in enumerate(T):
-            need = Expr()
-            for off in range(ph.schedule.shape[1]):
-                m = js & (ph.start_t + off == t)
-                need = need + Expr.of(start[m], ph.schedule[ph.start_j[m], off] / S)
-            if c == d.conversion_category:
-                need = need + _at(rez, conv[ph.rez], ph.rez_t == t)
-                if t == 0:
-                    need = need + Expr.of(use[cur], conv[cur])
-            if t == 0:
-                need = need + extra_need[c]
-            rows.append(_at(pdraw, 1.0, (ph.draw_t == t) & (pair_cat == c))
-                        + Expr.of(pown[[k * n + t]], 1.0) - need)
-            labels.append((c, p))
-    f.add_rows(PERIOD_FUNDING, labels, rows, 0.0, 0.0, unit=S)
+        extra = _other_terms(f, f.exprs[f"need:{c}"], ("v_use", "v_build"))
+        part(np.full(len(extra.cols), k * n), extra.cols, extra.coefs * -1.0)
+    row, rank, col, coef = (np.concatenate(x) for x in zip(*parts))
+    order = np.argsort(row * len(parts) + rank, kind="stable")
+    f.add_family(PERIOD_FUNDING, [(c, p) for c in cats for p in T], row[order], col[order], coef[order],
+                 0.0, 0.0, unit=S)
 
 
 def define_cash_balance(f: Formulation, d: ModelData) -> None:
