@@ -26,7 +26,8 @@ from typing import Any
 import highspy
 import numpy as np
 
-from .check.certificate import certify
+from .check.certificate import DEFAULT_TOL
+from .check.plan import PlanChecker
 from .inputs.instance import Instance
 from .inputs.scenarios import apply_overrides, read_value
 from .model.adjacency import objective_penalties
@@ -60,6 +61,7 @@ class Resolver:
         self._coefs_changed = False  # coefficients changed in place since the last update
         self._result: Result | None = None  # the tables of the last plan, made on first use
         self._kpis: dict[str, float] | None = None  # the KPIs of the last plan
+        self._checker: PlanChecker | None = None  # the independent checker of `instance`
 
     # ---- changes -----------------------------------------------------------
     def _change(self, overrides: dict[str, Any]) -> None:
@@ -186,7 +188,11 @@ class Resolver:
             data = self._data()
             dec = decide(self.formulation, data, sol.values)
             self._kpis = {k: v for k, (v, _) in kpis(self.formulation, data, dec.x).items()}
-            sol.certificate = certify(self.instance, plan_decisions(data, dec, sol.objective, self._kpis))
+            if self._checker is None or self._checker.inst is not self.instance:
+                # changes in place (`_change`) set figures, which the checker reads at each check;
+                # a new instance (`update`, or the first change's copy) gets a checker of its own
+                self._checker = PlanChecker(self.instance)
+            sol.certificate = self._checker.check(plan_decisions(data, dec, sol.objective, self._kpis), DEFAULT_TOL)
         return sol
 
     def value(self, name: str) -> float:

@@ -120,6 +120,24 @@ def test_parcel_move_exceeds_resource_cap(tiny, plan):
     assert got["kpis"] == pytest.approx(30 * M)
 
 
+def test_a_checker_reads_the_figures_at_each_check(tiny, tiny_result):
+    """`PlanChecker` (the checker a study keeps between re-solves) reads the ids
+    once and the figures at each check: a cap lowered in place is seen. The tiny
+    optimum uses energy 9 of 10: with the cap at 7 it is 2 over (relative 2/7),
+    and the same report as `check_plan` of the changed instance."""
+    from optim.check import PlanChecker
+
+    inst = tiny.copy()
+    checker = PlanChecker(inst)
+    plan = PlanDecisions.from_result(tiny_result)
+    assert checker.check(plan)["ok"].all()
+    inst.resources.loc["energy", "cap"] = 7.0
+    report = checker.check(plan)
+    assert flagged(report) == {"resource_cap_le": pytest.approx(2.0)}
+    assert report.loc["resource_cap_le", "relative"] == pytest.approx(2 / 7)
+    pd.testing.assert_frame_equal(report, check_plan(inst, plan))
+
+
 def test_parcel_move_alone_flags_only_the_resource_cap(tiny, plan):
     # The same move against a variant of tiny where P1's industrial option keeps
     # its commercial land income, has no conversion cost, and P1 stays on the

@@ -234,13 +234,26 @@ def _bools(ids: Any, values: Any, what: str) -> dict[Any, bool]:
     return {i: _as_bool(v, what.format(i)) for i, v in zip(ids, values.tolist())}
 
 
+def _is_text(values: Any) -> bool:
+    """A column or index of text without missing values."""
+    return (isinstance(values, (pd.Series, pd.Index)) and isinstance(values.dtype, pd.StringDtype)
+            and not values.hasnans)
+
+
 def _text(values: Any) -> np.ndarray:
     """Ids as text (None where missing)."""
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype) and not values.hasnans:
-        return values.to_numpy(dtype=object)  # text already
+    if _is_text(values):
+        return values.to_numpy(dtype=object)
     values = np.asarray(values, dtype=object)
     missing = pd.isna(values)
     return np.array([None if m else str(v) for v, m in zip(values.tolist(), missing.tolist())], dtype=object)
+
+
+def _as_text(values: Any) -> np.ndarray:
+    """Ids as `str` writes each (a missing one as nan or None)."""
+    if _is_text(values):
+        return values.to_numpy(dtype=object)
+    return np.array([str(v) for v in np.asarray(values, dtype=object).tolist()], dtype=object)
 
 
 def _index_of(ids: Any) -> dict[Any, int]:
@@ -270,7 +283,7 @@ class _Plan:
     used: dict[str, bool]  # the on/off decision per switched source
     relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
     options: dict[str, np.ndarray] | None = None  # the instance's options: parcel, use, whole-parcel figures
-    option_at: dict[int, int] | None = None  # option row of each (parcel, use) integer code
+    option_slot: np.ndarray | None = None  # option row of each (parcel, use) integer code, -1 where none
     parcel_of: np.ndarray | None = None  # instance parcel position of each chosen row
     plan_parcel_of: np.ndarray | None = None  # instance parcel position of each plan row (-1: unknown)
     use_of: np.ndarray | None = None  # instance use position of each chosen row
@@ -288,42 +301,95 @@ class _Plan:
 FIGURES = ("land_income", "output", "conversion_cost", "value")  # per option, whole-parcel in `_Plan`
 
 
-def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
-    raw = inst.options
+@dataclass
+class _Ids:
+    """What the checker reads of an instance's ids, once per `PlanChecker`: the
+    position of each id, each option's (parcel, use) as an integer code, the
+    parcels of each adjacent pair and the use pair of each compatibility rule.
+    The instance's figures (prices, caps, areas, flags, references such as a
+    parcel's current use) are read at each check."""
+
+    parcel_at: dict[Any, int]  # instance parcel -> position
+    use_at: dict[Any, int]  # instance use -> position
+    option_parcel: np.ndarray  # each option's parcel (text)
+    option_use: np.ndarray  # each option's use (text)
+    option_parcel_of: np.ndarray  # each option's parcel position (-1: unknown)
+    option_slot: np.ndarray  # option row of each (parcel, use) code p x (uses + 1) + u, -1 where none
+    source_at: dict[Any, int]  # instance source -> position
+    categories: list[Any]  # instance categories, in order
+    projects: list[Any]  # instance projects, in order
+    edge_a: np.ndarray | None = None  # each adjacent pair's parcels (text), None without adjacency
+    edge_b: np.ndarray | None = None
+    edge_pa: np.ndarray | None = None  # their parcel positions (-1: unknown)
+    edge_pb: np.ndarray | None = None
+    rule_key: np.ndarray | None = None  # each compatibility rule's unordered use pair code (-1: unknown use)
+
+    @property
+    def n_uses(self) -> int:
+        return len(self.use_at)
+
+    def code(self, parcel: np.ndarray, use: np.ndarray) -> np.ndarray:
+        """The (parcel, use) code of position pairs, -1 where either is unknown."""
+        return np.where((parcel >= 0) & (use >= 0), parcel * (self.n_uses + 1) + use, -1)
+
+    def pair_code(self, u: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """One code per unordered pair of use positions, -1 where either is unknown."""
+        return np.where((u >= 0) & (w >= 0), np.minimum(u, w) * (self.n_uses + 1) + np.maximum(u, w), -1)
+
+
+def _read_ids(inst: Instance) -> _Ids:
     parcel_at, use_at = _index_of(inst.parcels.index), _index_of(inst.uses.index)
-    n_uses = len(inst.uses)
-    parcel_ids, use_ids = _text(raw["parcel"]), _text(raw["use"])
-    opos, upos = _positions(parcel_at, parcel_ids), _positions(use_at, use_ids)
-    okey = np.where((opos >= 0) & (upos >= 0), opos * (n_uses + 1) + upos, -1)
-    option_at = {k: i for i, k in enumerate(okey.tolist()) if k >= 0}
+    opts = inst.options
+    option_parcel, option_use = _text(opts["parcel"]), _text(opts["use"])
+    opos = _positions(parcel_at, option_parcel)
+    ids = _Ids(parcel_at=parcel_at, use_at=use_at, option_parcel=option_parcel, option_use=option_use,
+               option_parcel_of=opos, option_slot=np.zeros(0, dtype=np.int64),
+               source_at=_index_of(inst.sources.index), categories=inst.categories.index.tolist(),
+               projects=inst.projects.index.tolist())
+    okey = ids.code(opos, _positions(use_at, option_use))
+    ids.option_slot = np.full(len(parcel_at) * (ids.n_uses + 1), -1, dtype=np.int64)
+    ids.option_slot[okey[okey >= 0]] = np.flatnonzero(okey >= 0)
+    adj = inst.adjacency
+    if len(adj):
+        ids.edge_a, ids.edge_b = _text(adj["parcel_a"]), _text(adj["parcel_b"])
+        ids.edge_pa, ids.edge_pb = _positions(parcel_at, ids.edge_a), _positions(parcel_at, ids.edge_b)
+        comp = inst.compatibility
+        ids.rule_key = ids.pair_code(_positions(use_at, [str(u) for u in comp["use_a"].tolist()]),
+                                     _positions(use_at, [str(w) for w in comp["use_b"].tolist()]))
+    return ids
+
+
+def _read_plan(inst: Instance, plan: PlanDecisions, ids: _Ids) -> _Plan:
+    raw = inst.options
     figures = [*FIGURES, *inst.resource_ids]
     values = {c: raw[c].to_numpy(dtype=float) for c in figures}
     if inst.option_basis == "per_area":  # whole-parcel figures
+        opos = ids.option_parcel_of
         area = np.where(opos >= 0, inst.parcels["area"].to_numpy(dtype=float)[np.maximum(opos, 0)], np.nan)
         values = {c: v * area for c, v in values.items()}
-    opts = {"parcel": parcel_ids, "use": use_ids, **values}
+    opts = {"parcel": ids.option_parcel, "use": ids.option_use, **values}
 
     # the plan's rows that name an allowed option, in the plan's order, with the option's figures
     pp = plan.parcels
-    plan_parcel = np.array([str(p) for p in pp.index.tolist()], dtype=object)
-    plan_use = _text(pp["use"].to_numpy(dtype=object))
-    p_of, u_of = _positions(parcel_at, plan_parcel), _positions(use_at, plan_use)
-    key = np.where((p_of >= 0) & (u_of >= 0), p_of * (n_uses + 1) + u_of, -1)
-    at = _positions(option_at, key.tolist())
+    plan_parcel = _as_text(pp.index)
+    plan_use = _text(pp["use"])
+    p_of, u_of = _positions(ids.parcel_at, plan_parcel), _positions(ids.use_at, plan_use)
+    key = ids.code(p_of, u_of)
+    at = np.where(key >= 0, ids.option_slot[np.maximum(key, 0)], -1)
     hit = at >= 0
     chosen = {c: v[at[hit]] for c, v in opts.items()}
 
     projects = plan.projects
-    known = set(inst.projects.index)
+    known = set(ids.projects)
     unknown = [p for p in projects.index if p not in known]
     if unknown:
         raise ValueError(f"the plan names projects the instance does not have: {unknown}")
     flags = _bools(projects.index.tolist(), projects["built"].to_numpy(), "project {!r} built")
-    built = np.array([flags.get(p, False) for p in inst.projects.index.tolist()], dtype=bool)
+    built = np.array([flags.get(p, False) for p in ids.projects], dtype=bool)
 
     dr = plan.draws
-    source = np.array([str(v) for v in dr["source"].to_numpy(dtype=object)], dtype=object)
-    category = np.array([str(v) for v in dr["category"].to_numpy(dtype=object)], dtype=object)
+    source = _as_text(dr["source"])
+    category = _as_text(dr["category"])
     amount = _as_float(dr["amount"].to_numpy(), "draws")
     pairs = list(zip(source.tolist(), category.tolist()))
     if len(set(pairs)) < len(pairs):  # one row per pair, amounts summed, in order of appearance
@@ -336,17 +402,15 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
     draws = {"source": source, "category": category, "amount": amount}
 
     own_in: dict[str, float] = {}
-    for c, v in zip([str(c) for c in plan.categories.index],
+    for c, v in zip(_as_text(plan.categories.index).tolist(),
                     _as_float(plan.categories["own_funds"].to_numpy(), "own funds").tolist()):
         own_in[c] = own_in.get(c, 0.0) + v
-    cats = list(inst.categories.index)
-    listed = set(cats)
-    order = cats + [c for c in own_in if c not in listed]
+    listed = set(ids.categories)
+    order = ids.categories + [c for c in own_in if c not in listed]
     own = {c: own_in.get(c, 0.0) for c in order}
 
-    source_at = _index_of(inst.sources.index)
-    spos = _positions(source_at, source)
-    drawn = np.bincount(spos[spos >= 0], weights=amount[spos >= 0], minlength=len(source_at)).astype(float)
+    spos = _positions(ids.source_at, source)
+    drawn = np.bincount(spos[spos >= 0], weights=amount[spos >= 0], minlength=len(ids.source_at)).astype(float)
     ps = plan.sources
     given = {} if "used" not in ps else (
         {s: ps.loc[s, "used"] for s in dict.fromkeys(ps.index)} if ps.index.has_duplicates
@@ -356,15 +420,15 @@ def _read_plan(inst: Instance, plan: PlanDecisions) -> _Plan:
         if s in given:
             used[s] = _as_bool(given[s], f"source {s!r} used")
         else:
-            used[s] = bool(drawn[source_at[s]] != 0.0)
+            used[s] = bool(drawn[ids.source_at[s]] != 0.0)
     return _Plan(chosen=chosen, plan_parcel=plan_parcel, plan_use=plan_use, built=built, draws=draws, own=own,
-                 used=used, relocations=_plan_relocations(plan), options=opts, option_at=option_at,
+                 used=used, relocations=_plan_relocations(plan), options=opts, option_slot=ids.option_slot,
                  parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], roles=inst.source_roles())
 
 
 def _switched(inst: Instance) -> list[str]:
     src = inst.sources
-    return [s for s, m, f in zip(src.index, src["min_ticket"].to_numpy(dtype=float),
+    return [s for s, m, f in zip(src.index.tolist(), src["min_ticket"].to_numpy(dtype=float),
                                  src["fixed_cost"].to_numpy(dtype=float)) if m > 0 or f > 0]
 
 
@@ -396,12 +460,11 @@ class _Figures:
     periods: Any = None  # optim.check_periods.PeriodFigures, when the instance has periods
 
 
-def _figures(inst: Instance, plan: _Plan) -> _Figures:
+def _figures(inst: Instance, plan: _Plan, ids: _Ids) -> _Figures:
     ch = plan.chosen
     parcels, uses = inst.parcels, inst.uses
     par, use = plan.parcel_of, plan.use_of
-    use_at = _index_of(uses.index)
-    current_use = _positions(use_at, parcels["current_use"].to_numpy(dtype=object))[par]
+    current_use = _positions(ids.use_at, _text(parcels["current_use"]))[par]
     rezoned = use != current_use
     area = parcels["area"].to_numpy(dtype=float)[par]
     industrial = uses["industrial"].to_numpy(dtype=bool)[use]
@@ -410,17 +473,16 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
     income = ch["land_income"]
 
     # forgone income: land income of the current-use option (0 if none) minus the chosen one's
-    at = _positions(plan.option_at, (par * (len(uses) + 1) + np.maximum(current_use, 0)).tolist())
-    at = np.where(current_use >= 0, at, -1)
+    at = np.where(current_use >= 0, plan.option_slot[par * (len(uses) + 1) + np.maximum(current_use, 0)], -1)
     base = np.where(at >= 0, plan.options["land_income"][np.maximum(at, 0)], 0.0)
     forgone = np.where(rezoned, np.maximum(0.0, base - income), 0.0)
 
     proj = inst.projects
     built = plan.built
     cost = proj["cost"].to_numpy(dtype=float)
-    cats = list(inst.categories.index)
+    cats = ids.categories
     cat_at = _index_of(cats)
-    cat_of = _positions(cat_at, proj["category"].to_numpy(dtype=object))
+    cat_of = _positions(cat_at, _text(proj["category"]))
     take = built & (cat_of >= 0)
     need = np.bincount(cat_of[take], weights=cost[take], minlength=len(cats)).astype(float)
     conv = inst.conversion_category()
@@ -434,10 +496,10 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
     src, roles = inst.sources, plan.roles
     dr = plan.draws
     amount = dr["amount"]
-    spos = _positions(_index_of(src.index), dr["source"])
+    spos = _positions(ids.source_at, dr["source"])
     known = spos >= 0
     drawn = np.bincount(spos[known], weights=amount[known], minlength=len(src)).astype(float)
-    used = np.array([plan.used.get(s, False) for s in src.index.tolist()], dtype=bool)
+    used = np.array([plan.used.get(s, False) for s in ids.source_at], dtype=bool)
     fixed = float(src["fixed_cost"].to_numpy(dtype=float)[used].sum())
     rates = src["rate"].to_numpy(dtype=float)
     external = np.zeros(len(amount), dtype=bool)
@@ -468,7 +530,7 @@ def _figures(inst: Instance, plan: _Plan) -> _Figures:
         scope_investment=float(need[np.array([c in scope for c in cats], dtype=bool)].sum()),
         industrial_need=float(A[built].sum()),
         value=float(ch["value"].sum()) + float(proj["value"].to_numpy(dtype=float)[built].sum()),
-        adjacency=_adjacency(inst, ch),
+        adjacency=_adjacency(inst, plan, ids),
         relocation=reloc,
     )
 
@@ -477,14 +539,16 @@ def recompute_kpis(inst: Instance, plan: PlanDecisions | Any) -> pd.Series:
     """The KPIs of the plan (same names as `Result.kpis`), recomputed from its decisions."""
     if not isinstance(plan, PlanDecisions):
         plan = PlanDecisions.from_result(plan)
-    return _kpis(inst, _figures(inst, _read_plan(inst, plan)))
+    ids = _read_ids(inst)
+    return _kpis(inst, _figures(inst, _read_plan(inst, plan, ids), ids))
 
 
 def recompute_objective(inst: Instance, plan: PlanDecisions | Any) -> float:
     """The objective of the plan (as `Result.objective` reports it), recomputed from its decisions."""
     decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
-    p = _read_plan(inst, decisions)
-    f = _figures(inst, p)
+    ids = _read_ids(inst)
+    p = _read_plan(inst, decisions, ids)
+    f = _figures(inst, p, ids)
     f.periods = check_periods(Report(), inst, decisions, p, f)  # the present values, with periods
     return _objective(inst, f)
 
@@ -539,7 +603,7 @@ def _check_parcels(r: Report, inst: Instance, plan: _Plan) -> None:
     """parcel_use_eq: sum over the parcel's options of v_use = 1, for every parcel
     (plan rows naming no allowed option count 0; parcels unknown to the instance
     are rows `count = 0`); locked_uses: the locked option is taken."""
-    parcels = list(inst.parcels.index)
+    parcels = inst.parcels.index.tolist()
     counts = np.bincount(plan.parcel_of, minlength=len(parcels)).astype(float)
     r.add("parcel_use_eq", parcels, counts, 1.0, "eq")
     unknown = plan.plan_parcel[plan.plan_parcel_of < 0]
@@ -584,7 +648,7 @@ def _check_sources(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     d_s >= m_s x used for switched sources with a minimum ticket; eligibility:
     draws on pairs that are not eligible are 0."""
     src = inst.sources
-    ids = list(src.index)
+    ids = src.index.tolist()
     cap = src["cap"].to_numpy(dtype=float)
     open_ = np.array([float(plan.used.get(s, True)) for s in ids])
     drawn = f.drawn.to_numpy()
@@ -712,51 +776,66 @@ def _check_reported(r: Report, inst: Instance, decisions: PlanDecisions, f: _Fig
 class _Adjacency:
     """The plan's uses on each adjacent pair of an instance with an adjacency table."""
 
-    pairs: pd.DataFrame  # parcel_a, parcel_b, use_a, use_b, length, rule (None if no rule), penalty
+    forbidden: dict[str, np.ndarray]  # parcel_a, parcel_b, use_a, use_b of the pairs under a `forbid` rule
     penalty: float  # sum of penalty x length over the pairs under a `penalty` rule, yuan
     boundary: float  # boundary length between industrial and non-industrial parcels
     cost: float  # penalty + objective.boundary_penalty x boundary: subtracted in the objective
 
 
-def _adjacency(inst: Instance, chosen: dict[str, np.ndarray]) -> _Adjacency | None:
-    """Recompute, from the plan's parcel uses alone (`chosen`: parcel, use), the use
+def _adjacency(inst: Instance, plan: _Plan, ids: _Ids) -> _Adjacency | None:
+    """Recompute, from the plan's parcel uses alone (its chosen options), the use
     pair of every adjacent pair with the compatibility rule of that unordered pair,
-    the penalty, and the industrial boundary length."""
-    adj = inst.adjacency
-    if not len(adj):
+    the penalty, and the industrial boundary length. A parcel the plan lists twice
+    enters each of its edges once per use it is given (as a join of the edges with
+    the plan's rows would count it)."""
+    if ids.edge_a is None:
         return None
-    edges = pd.DataFrame({"parcel_a": adj["parcel_a"].astype(str).to_numpy(dtype=object),
-                          "parcel_b": adj["parcel_b"].astype(str).to_numpy(dtype=object),
-                          "length": adj["length"].to_numpy(dtype=float)})
-    uses = pd.DataFrame({"parcel": np.asarray(chosen["parcel"], dtype=object),
-                         "use": np.asarray(chosen["use"], dtype=object)})
-    pairs = (edges.merge(uses.rename(columns={"parcel": "parcel_a", "use": "use_a"}), on="parcel_a")
-             .merge(uses.rename(columns={"parcel": "parcel_b", "use": "use_b"}), on="parcel_b"))
+    length = inst.adjacency["length"].to_numpy(dtype=float)
+    pa, pb = ids.edge_pa, ids.edge_pb
+    rules: dict[int, list[int]] = {}
+    for k, key in enumerate(ids.rule_key.tolist()):
+        rules.setdefault(key, []).append(k)
 
-    def unordered(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.where(x <= y, x, y), np.where(x <= y, y, x)
-
+    # the pair rows: (edge, chosen row of its first parcel, chosen row of its second, rule row or -1)
+    par, use = plan.parcel_of, plan.use_of
+    if (not len(par) or np.bincount(par).max() <= 1) and all(len(v) == 1 for v in rules.values()):
+        row_of = np.full(len(ids.parcel_at), -1, dtype=np.int64)
+        row_of[par] = np.arange(len(par))
+        ra = np.where(pa >= 0, row_of[np.maximum(pa, 0)], -1)
+        rb = np.where(pb >= 0, row_of[np.maximum(pb, 0)], -1)
+        edge = np.flatnonzero((ra >= 0) & (rb >= 0))
+        ra, rb = ra[edge], rb[edge]
+        rule_of = np.full((ids.n_uses + 1) ** 2, -1, dtype=np.int64)  # by use pair code
+        known = ids.rule_key >= 0
+        rule_of[ids.rule_key[known]] = np.flatnonzero(known)
+        rule = rule_of[ids.pair_code(use[ra], use[rb])]
+    else:  # a parcel listed twice, or two rules of one pair: every combination, in order
+        rows_of: dict[int, list[int]] = {}
+        for k, p in enumerate(par.tolist()):
+            rows_of.setdefault(p, []).append(k)
+        found = [(e, i, j, k) for e, (x, y) in enumerate(zip(pa.tolist(), pb.tolist()))
+                 for i in rows_of.get(x, ()) for j in rows_of.get(y, ())
+                 for k in rules.get(int(ids.pair_code(use[[i]], use[[j]])[0]), [-1])]
+        edge, ra, rb, rule = (np.array(c, dtype=np.int64) for c in zip(*found)) if found else \
+            (np.zeros(0, dtype=np.int64),) * 4
     comp = inst.compatibility
-    lo, hi = unordered(comp["use_a"].astype(str).to_numpy(dtype=object),
-                       comp["use_b"].astype(str).to_numpy(dtype=object))
-    rules = pd.DataFrame({"lo": lo, "hi": hi, "rule": comp["rule"].to_numpy(dtype=object),
-                          "rate": comp["penalty"].to_numpy(dtype=float)})
-    pairs["lo"], pairs["hi"] = unordered(pairs["use_a"].to_numpy(dtype=object),
-                                         pairs["use_b"].to_numpy(dtype=object))
-    pairs = pairs.merge(rules, on=["lo", "hi"], how="left")
-    penalised = (pairs["rule"] == "penalty").to_numpy(dtype=bool)
-    pairs["penalty"] = np.where(penalised, pairs["rate"].to_numpy(dtype=float) * pairs["length"], 0.0)
-    pairs = pairs.drop(columns=["lo", "hi", "rate"])
+    kind = comp["rule"].to_numpy(dtype=object)  # per rule
+    rate = np.where(kind == "penalty", comp["penalty"].to_numpy(dtype=float), 0.0)
+    ruled = rule >= 0
+    penalty = np.zeros(len(rule))
+    penalty[ruled] = rate[rule[ruled]] * length[edge[ruled]]
+    forbidden = np.flatnonzero(ruled)[(kind == "forbid")[rule[ruled]]] if len(kind) else np.zeros(0, dtype=np.int64)
+    pairs = {"parcel_a": ids.edge_a[edge[forbidden]], "parcel_b": ids.edge_b[edge[forbidden]],
+             "use_a": plan.chosen["use"][ra[forbidden]], "use_b": plan.chosen["use"][rb[forbidden]]}
 
-    flag = inst.uses["industrial"].astype(bool)
-    industrial = pd.Series(flag.reindex(uses["use"]).fillna(False).to_numpy(dtype=bool),
-                           index=uses["parcel"]).groupby(level=0).max()
-    ind_a = industrial.reindex(edges["parcel_a"]).fillna(False).to_numpy(dtype=bool)
-    ind_b = industrial.reindex(edges["parcel_b"]).fillna(False).to_numpy(dtype=bool)
-    boundary = float(edges["length"].to_numpy()[ind_a != ind_b].sum())
-    penalty = float(pairs["penalty"].sum())
-    return _Adjacency(pairs=pairs, penalty=penalty, boundary=boundary,
-                      cost=penalty + float(inst.objective.boundary_penalty) * boundary)
+    industrial = np.zeros(len(ids.parcel_at), dtype=bool)  # a parcel is industrial if any use the plan gives it is
+    industrial[par[inst.uses["industrial"].to_numpy(dtype=bool)[use]]] = True
+    ind_a = np.where(pa >= 0, industrial[np.maximum(pa, 0)], False)
+    ind_b = np.where(pb >= 0, industrial[np.maximum(pb, 0)], False)
+    boundary = float(length[ind_a != ind_b].sum())
+    total = float(penalty.sum())
+    return _Adjacency(forbidden=pairs, penalty=total, boundary=boundary,
+                      cost=total + float(inst.objective.boundary_penalty) * boundary)
 
 
 def _check_adjacency(r: Report, inst: Instance, f: _Figures) -> None:
@@ -768,11 +847,10 @@ def _check_adjacency(r: Report, inst: Instance, f: _Figures) -> None:
         return
     if (inst.compatibility["rule"] == "forbid").any():
         r.family("compat_forbid_le")
-    pairs = f.adjacency.pairs
-    hit = pairs[(pairs["rule"] == "forbid").to_numpy(dtype=bool)]
-    if len(hit):
+    hit = f.adjacency.forbidden
+    if len(hit["parcel_a"]):
         members = [f"{a}-{b} ({u}/{w})" for a, b, u, w in
-                   zip(hit["parcel_a"], hit["parcel_b"], hit["use_a"], hit["use_b"])]
+                   zip(*(hit[c] for c in ("parcel_a", "parcel_b", "use_a", "use_b")))]
         r.add("compat_forbid_le", members, 2.0, 1.0, "le")
 
 
@@ -791,8 +869,8 @@ def _check_locks(r: Report, inst: Instance, plan: _Plan, f: _Figures) -> None:
     used, a switched source locked `in` is used; source_min_draw_ge: drawn >=
     min_draw; source_max_draw_le: drawn <= max_draw."""
     par = inst.parcels
-    lock = _column(par, "lock", "") if "lock" in par.columns else np.zeros(0, dtype=object)
-    sel = lock != ""
+    lock = par["lock"].to_numpy(dtype=object) if "lock" in par.columns else np.zeros(0, dtype=object)
+    sel = (lock != "") & ~pd.isna(lock)
     if sel.any():
         r.family("parcel_locks")
         use = plan.use_by_parcel()
@@ -950,9 +1028,34 @@ def check_plan(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6) -> 
     Raises ValueError if the plan is unreadable (no plan, unknown project ids,
     non-numeric amounts, non-boolean decisions).
     """
-    decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
-    p = _read_plan(inst, decisions)
-    f = _figures(inst, p)
+    return PlanChecker(inst).check(plan, tol)
+
+
+class PlanChecker:
+    """`check_plan` for the plans of one instance, such as the re-solves of a study.
+
+    The instance's ids (parcels, uses, options, sources, categories, projects,
+    adjacent pairs, compatibility rules) are read once, when the checker is made;
+    its figures (prices, caps, areas, budgets, weights, a parcel's current use)
+    at each check, so a figure changed in place between two checks is seen. An
+    instance whose ids change needs a new checker.
+    """
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.ids = _read_ids(inst)
+
+    def check(self, plan: PlanDecisions | Any, tol: float = 1e-6) -> pd.DataFrame:
+        """The report of `check_plan` for `plan`."""
+        inst = self.inst
+        decisions = plan if isinstance(plan, PlanDecisions) else PlanDecisions.from_result(plan)
+        p = _read_plan(inst, decisions, self.ids)
+        f = _figures(inst, p, self.ids)
+        return _report(inst, decisions, p, f, tol)
+
+
+def _report(inst: Instance, decisions: PlanDecisions, p: _Plan, f: _Figures, tol: float) -> pd.DataFrame:
+    """Every family of the plan `p` with its figures `f`, as `check_plan` reports them."""
     r = Report()
     _check_parcels(r, inst, p)
     _check_projects(r, inst, p)
@@ -982,4 +1085,4 @@ def assert_plan_ok(inst: Instance, plan: PlanDecisions | Any, tol: float = 1e-6)
     return report
 
 
-__all__ = ["PlanDecisions", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective"]
+__all__ = ["PlanDecisions", "PlanChecker", "check_plan", "assert_plan_ok", "recompute_kpis", "recompute_objective"]
