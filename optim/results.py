@@ -279,8 +279,8 @@ def plan_decisions(data: ModelData, dec: Decisions, objective: float | None,
     """The plan as the independent checker reads it (`optim.check.PlanDecisions`),
     straight from the decisions, without the result tables."""
     opts = data.options
-    parcels = pd.DataFrame({"use": opts["use"].to_numpy()[dec.use]},
-                           index=pd.Index(opts["parcel"].to_numpy()[dec.use], name="parcel"))
+    parcels = pd.DataFrame({"use": opts["use"].array[dec.use]},  # the ids' own dtype: no inference
+                           index=pd.Index(opts["parcel"].array[dec.use], name="parcel"))
     projects = pd.DataFrame({"built": dec.build}, index=pd.Index(data.projects.index, name="project"))
     if dec.periods is not None:
         parcels["period"] = dec.periods.parcel_period.reindex(parcels.index)

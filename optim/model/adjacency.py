@@ -21,6 +21,7 @@ nothing here adds a row or a column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -314,6 +315,22 @@ def adjacency_kpis(d: ModelData, use: np.ndarray) -> dict[str, tuple[float, str]
             "industrial_boundary": (industrial_boundary(d, use), "length")}
 
 
+def _penalty_terms(fam: Any, start: int, size: int) -> tuple[np.ndarray, ...]:
+    """The nonzeros of a penalty family split into the other columns' (row, col,
+    coef) and the penalty columns' (row, col within the group, the row's lower
+    bound, coef), with the order that groups the latter by column and where each
+    column's run starts: fixed for a model, so kept on the family."""
+    key = ("penalty terms", start, size)
+    if key not in fam.derived:
+        mine = (fam.col >= start) & (fam.col < start + size)
+        row, col = fam.row[mine], fam.col[mine] - start
+        order = np.argsort(col, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(col[order]) != 0]) if len(order) else np.zeros(0, dtype=np.int64)
+        fam.derived[key] = (fam.row[~mine], fam.col[~mine], fam.coef[~mine], row, col, fam.lower[row],
+                            fam.coef[mine], order, starts)
+    return fam.derived[key]
+
+
 def settle_penalties(f: Formulation, values: np.ndarray) -> np.ndarray | None:
     """The penalty columns (`v_conflict`, `v_edge`) at the least their rows allow
     given the other columns: `v >= max over its rows of (lower - rest) / coef`,
@@ -328,12 +345,12 @@ def settle_penalties(f: Formulation, values: np.ndarray) -> np.ndarray | None:
         if group not in f.groups or fam is None:
             continue
         g = f.groups[group]
-        mine = (fam.col >= g.start) & (fam.col < g.start + g.size)
-        rest = np.bincount(fam.row[~mine], weights=fam.coef[~mine] * values[fam.col[~mine]],
-                           minlength=len(fam.labels))
-        need = (fam.lower[fam.row[mine]] - rest[fam.row[mine]]) / fam.coef[mine]  # every penalty coef is +1
+        rest_row, rest_col, rest_coef, row, col, lower, coef, order, starts = _penalty_terms(fam, g.start, g.size)
+        rest = np.bincount(rest_row, weights=rest_coef * values[rest_col], minlength=len(fam.labels))
+        need = (lower - rest[row]) / coef  # every penalty coef is +1
         least = np.full(g.size, -INF)
-        np.maximum.at(least, fam.col[mine] - g.start, need)
+        if len(order):
+            least[col[order[starts]]] = np.maximum.reduceat(need[order], starts)
         current = values[g.start:g.start + g.size]
         settled = np.minimum(current, np.clip(least, g.lower, g.upper))
         if np.any(settled < current - 1e-9):

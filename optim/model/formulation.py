@@ -121,6 +121,7 @@ class Family:
     sense: str
     start: int = 0  # first row in the whole model
     unit: float = 1.0  # the row is stated in units of `unit` (e.g. 1e6 yuan)
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # arrays computed from the above
 
     @property
     def name(self) -> str:
