@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,61 +92,6 @@ def _copy_table(frame: pd.DataFrame) -> pd.DataFrame:
     never changed in place)."""
     lazy = _PANDAS_COPIES_ON_WRITE or pd.options.mode.copy_on_write is True
     return frame.copy(deep=not lazy)
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})  # immutable: never copied
-_SHARED = (str, bytes, int, float, complex, type(None), PurePath, np.number, np.bool_)  # and these (subclasses too)
-_RECORDS: dict[type, bool] = {}  # class -> its objects are plain records (see `_record`)
-
-
-def _record(kind: type) -> bool:
-    """Objects of `kind` are plain records: dataclasses whose fields are in their
-    `__dict__`, not frozen, with no copying or pickling of their own (which
-    `copy.deepcopy` would follow)."""
-    _RECORDS[kind] = plain = (
-        hasattr(kind, "__dataclass_fields__") and not kind.__dataclass_params__.frozen
-        and not hasattr(kind, "__slots__") and not hasattr(kind, "__deepcopy__") and not hasattr(kind, "__setstate__")
-        and kind.__reduce_ex__ is object.__reduce_ex__ and kind.__reduce__ is object.__reduce__)
-    return plain
-
-
-def _own(value: Any, memo: dict[int, Any]) -> Any:
-    """`value` copied so that a change to the copy never changes `value`, as
-    `copy.deepcopy` does, but quickly for what an instance holds: tables
-    (`_copy_table`), dicts, lists, tuples, sets, arrays and dataclass records;
-    anything else goes to `copy.deepcopy` (with the same `memo`: an object
-    reached twice is copied once)."""
-    kind = type(value)
-    if kind in _SCALARS or isinstance(value, _SHARED):
-        return value
-    if id(value) in memo:
-        return memo[id(value)]
-    if kind is dict:
-        out = memo[id(value)] = {}
-        for k, v in value.items():
-            out[k] = v if type(v) in _SCALARS else _own(v, memo)
-    elif kind is list:
-        out = memo[id(value)] = []
-        for v in value:
-            out.append(v if type(v) in _SCALARS else _own(v, memo))
-    elif kind is tuple:
-        out = tuple(v if type(v) in _SCALARS else _own(v, memo) for v in value)
-    elif kind is set:
-        out = {_own(v, memo) for v in value}
-    elif kind is pd.DataFrame:
-        out = _copy_table(value)
-    elif kind is np.ndarray and value.dtype != object:
-        out = value.copy()
-    elif _RECORDS.get(kind) or kind not in _RECORDS and _record(kind):
-        out = memo[id(value)] = object.__new__(kind)
-        fields = out.__dict__
-        for k, v in vars(value).items():
-            fields[k] = v if type(v) in _SCALARS else _own(v, memo)
-        return out
-    else:
-        return copy.deepcopy(value, memo)
-    memo[id(value)] = out
-    return out
 
 
 def _empty(columns: list[str], index: str | None = "id") -> pd.DataFrame:
@@ -234,8 +179,10 @@ class Instance:
 
     # ---- constructors -------------------------------------------------
     def copy(self) -> "Instance":
-        """A deep copy, to change without touching the original (see `_own`)."""
-        return _own(self, {})
+        """A deep copy, to change without touching the original: its tables by
+        `_copy_table` (their data copied on first write), the rest by `copy.deepcopy`."""
+        tables = {id(v): _copy_table(v) for v in vars(self).values() if type(v) is pd.DataFrame}
+        return copy.deepcopy(self, tables)
 
     # ---- derived data --------------------------------------------------
     @property
