@@ -43,7 +43,7 @@ def check_model(f: Formulation) -> None:
     _, _, integer = f.bounds()
     for fam in f.families.values():
         coef = np.abs(np.asarray(fam.coef, dtype=float))
-        bad = ~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)
+        bad = _too_large(coef)
         if bad.any():
             k = _largest(coef, bad)
             limit = (f"beyond what the solver accepts ({SOLVER_MAX_COEF:g})" if not coef[k] < SOLVER_MAX_COEF
@@ -51,17 +51,17 @@ def check_model(f: Formulation) -> None:
             problems.append(Problem(_row(fam, fam.row[k]),
                                     f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is {limit}: {FIX}"))
         must_meet = np.isfinite(fam.lower)[np.asarray(fam.row, dtype=np.int64)] if len(fam.row) else np.zeros(0, bool)
-        tiny = (coef > 0) & (coef < SOLVER_RESOLVES) & integer[np.asarray(fam.col, dtype=np.int64)] & must_meet
+        tiny = _tiny(coef) & integer[np.asarray(fam.col, dtype=np.int64)] & must_meet
         if tiny.any():
             k = int(np.flatnonzero(tiny)[np.argmin(coef[tiny])])
             problems.append(Problem(_row(fam, fam.row[k]),
                                     f"a coefficient of {fam.coef[k]:.3g}{_unit(fam.unit)} is below what the solver "
                                     f"can tell from 0 ({SOLVER_RESOLVES:g}): {FIX}"))
         lower, upper = np.asarray(fam.lower, dtype=float), np.asarray(fam.upper, dtype=float)
-        for side, forcing in ((lower, (lower > 0) | (lower == upper)), (upper, (upper < 0) | (lower == upper))):
-            bad = np.isnan(side) | (np.isfinite(side) & (np.abs(side) >= SOLVER_INF))
-            if bad.any():
-                k = int(np.flatnonzero(bad)[0])
+        for side, forcing in zip((lower, upper), _forcing(lower, upper)):
+            beyond, too_large, tiny = _side_problems(side, forcing)
+            if beyond.any():
+                k = int(np.flatnonzero(beyond)[0])
                 problems.append(Problem(_row(fam, k),
                                         f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is beyond "
                                         f"what the solver accepts ({SOLVER_INF:g}): {FIX}"))
@@ -69,14 +69,12 @@ def check_model(f: Formulation) -> None:
             # a bound the plan must reach (an equation, a minimum above 0) as large as this
             # cannot be met to the solver's absolute tolerance (a cash balance of 1e13 in
             # the model's units made HiGHS stop with an error; found by tests/test_hostile.py)
-            bad = np.isfinite(side) & (np.abs(side) >= SOLVER_RELIABLE) & forcing
-            if bad.any():
-                k = _largest(np.abs(side), bad)
+            if too_large.any():
+                k = _largest(np.abs(side), too_large)
                 problems.append(Problem(_row(fam, k),
                                         f"a right-hand side of {side[k]:.3g}{_unit(fam.unit)} is too large for a "
                                         f"reliable solve (at most {SOLVER_RELIABLE:g}): {FIX}"))
                 break
-            tiny = (side != 0) & (np.abs(side) < SOLVER_RESOLVES)
             if tiny.any():
                 k = int(np.flatnonzero(tiny)[0])
                 problems.append(Problem(_row(fam, k),
@@ -85,7 +83,7 @@ def check_model(f: Formulation) -> None:
                 break
     cost = f.cost()
     size = np.abs(cost)
-    bad = ~np.isfinite(size) | (size >= SOLVER_RELIABLE)
+    bad = _too_large(size)
     if bad.any():
         k = _largest(size, bad)
         limit = (f"beyond what the solver accepts ({SOLVER_INF:g})" if not size[k] < SOLVER_INF
@@ -100,25 +98,45 @@ def _within(f: Formulation) -> bool:
     """True when `check_model` finds nothing: its tests on all the coefficients, row
     bounds and costs at once (the loop over the families words what it finds)."""
     fams = list(f.families.values())
-    coef = np.concatenate([fam.coef for fam in fams]) if fams else np.zeros(0)
-    np.abs(coef, out=coef)
-    if (~np.isfinite(coef) | (coef >= SOLVER_RELIABLE)).any():
+    coef = np.abs(np.concatenate([fam.coef for fam in fams])) if fams else np.zeros(0)
+    if _too_large(coef).any():
         return False
     lower, upper = f.row_bounds()
-    tiny = (coef > 0) & (coef < SOLVER_RESOLVES)
+    tiny = _tiny(coef)
     if tiny.any():  # named only on an integer column in a row it must meet
         _, _, integer = f.bounds()
         col = np.concatenate([fam.col for fam in fams])[tiny]
         row = np.concatenate([fam.row + fam.start for fam in fams])[tiny]
         if (integer[col] & np.isfinite(lower)[row]).any():
             return False
-    for side, forcing in ((lower, (lower > 0) | (lower == upper)), (upper, (upper < 0) | (lower == upper))):
-        size, finite = np.abs(side), np.isfinite(side)
-        if (np.isnan(side) | (finite & (size >= SOLVER_INF)) | (finite & (size >= SOLVER_RELIABLE) & forcing)
-                | ((side != 0) & (size < SOLVER_RESOLVES))).any():
+    for side, forcing in zip((lower, upper), _forcing(lower, upper)):
+        if any(bad.any() for bad in _side_problems(side, forcing)):
             return False
-    cost = np.abs(f.cost())
-    return not (~np.isfinite(cost) | (cost >= SOLVER_RELIABLE)).any()
+    return not _too_large(np.abs(f.cost())).any()
+
+
+def _too_large(size: np.ndarray) -> np.ndarray:
+    """Coefficients or costs (absolute) the solver refuses or does not solve reliably."""
+    return ~np.isfinite(size) | (size >= SOLVER_RELIABLE)
+
+
+def _tiny(size: np.ndarray) -> np.ndarray:
+    """Coefficients (absolute) the solver cannot tell from 0."""
+    return (size > 0) & (size < SOLVER_RESOLVES)
+
+
+def _forcing(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose lower (upper) bound the plan must reach: a minimum above 0 (a
+    maximum below 0) or an equation."""
+    return (lower > 0) | (lower == upper), (upper < 0) | (lower == upper)
+
+
+def _side_problems(side: np.ndarray, forcing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Right-hand sides beyond what the solver accepts, too large to reach reliably
+    (where `forcing`), and below what it can tell from 0."""
+    size, finite = np.abs(side), np.isfinite(side)
+    return (np.isnan(side) | (finite & (size >= SOLVER_INF)), finite & (size >= SOLVER_RELIABLE) & forcing,
+            (side != 0) & (size < SOLVER_RESOLVES))
 
 
 def _unit(u: float) -> str:
