@@ -283,7 +283,6 @@ class _Plan:
     used: dict[str, bool]  # the on/off decision per switched source
     relocations: pd.DataFrame | None = None  # enterprise, parcel (as given); None = none
     options: dict[str, np.ndarray] | None = None  # the instance's options: parcel, use, whole-parcel figures
-    option_slot: np.ndarray | None = None  # option row of each (parcel, use) integer code, -1 where none
     parcel_of: np.ndarray | None = None  # instance parcel position of each chosen row
     plan_parcel_of: np.ndarray | None = None  # instance parcel position of each plan row (-1: unknown)
     use_of: np.ndarray | None = None  # instance use position of each chosen row
@@ -422,7 +421,7 @@ def _read_plan(inst: Instance, plan: PlanDecisions, ids: _Ids) -> _Plan:
         else:
             used[s] = bool(drawn[ids.source_at[s]] != 0.0)
     return _Plan(chosen=chosen, plan_parcel=plan_parcel, plan_use=plan_use, built=built, draws=draws, own=own,
-                 used=used, relocations=_plan_relocations(plan), options=opts, option_slot=ids.option_slot,
+                 used=used, relocations=_plan_relocations(plan), options=opts,
                  parcel_of=p_of[hit], plan_parcel_of=p_of, use_of=u_of[hit], roles=inst.source_roles())
 
 
@@ -473,7 +472,7 @@ def _figures(inst: Instance, plan: _Plan, ids: _Ids) -> _Figures:
     income = ch["land_income"]
 
     # forgone income: land income of the current-use option (0 if none) minus the chosen one's
-    at = np.where(current_use >= 0, plan.option_slot[par * (len(uses) + 1) + np.maximum(current_use, 0)], -1)
+    at = np.where(current_use >= 0, ids.option_slot[ids.code(par, np.maximum(current_use, 0))], -1)
     base = np.where(at >= 0, plan.options["land_income"][np.maximum(at, 0)], 0.0)
     forgone = np.where(rezoned, np.maximum(0.0, base - income), 0.0)
 
